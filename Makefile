@@ -1,0 +1,164 @@
+# stepdeploy — one top-level Makefile, no recursive make.
+#
+#   make deps         install the Debian packages the build needs (apt-get)
+#   make all          programs in build/ (build/stepdeploy, build/hello-world)
+#   make test         sanitizer build (build/asan) and every test
+#   make conformance  the ASL conformance corpus through the engine
+#   make demo         build and run the hello-world example
+#   make bench        engine benchmarks, side by side with a peer engine
+#   make fuzz         each libFuzzer target for FUZZ_SECONDS (build/fuzz)
+#   make install      install the programs under PREFIX
+#   make lint         banned-function check
+
+SHELL		:= /bin/bash
+CC		?= cc
+FUZZ_CC		?= clang
+PREFIX		?= /usr/local
+SHARED		?= ../shared
+FUZZ_SECONDS	?= 60
+BUILD		:= build
+
+PKGS		:= jansson openssl libcurl
+TEST_PKGS	:= $(PKGS) cmocka
+
+# Debian packages behind the pkg-config names above, plus the fuzz toolchain.
+DEB_PKGS	:= build-essential pkg-config libjansson-dev libssl-dev \
+		   libcurl4-openssl-dev libsodium-dev libseccomp-dev \
+		   libcmocka-dev libzip-dev clang libclang-rt-14-dev
+
+WARN		:= -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wvla
+BASE_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Iexecutor -Icli
+HARDEN		:= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CFLAGS		?= -O2 -g
+LDFLAGS_HARDEN	:= -pie -Wl,-z,relro,-z,now
+SAN_FLAGS	:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		   -fno-sanitize-recover=all
+FUZZ_FLAGS	:= -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+pc_cflags	= $(shell pkg-config --cflags $(1) 2>/dev/null)
+pc_libs		= $(shell pkg-config --libs $(1) 2>/dev/null)
+
+COMMON_SRC	:= $(sort $(wildcard common/*.c))
+STEP_SRC	:= $(sort $(filter-out executor/main.c,$(wildcard executor/*.c)))
+CLI_SRC		:= $(sort $(wildcard cli/*.c))
+LIB_SRC		:= $(COMMON_SRC) $(STEP_SRC)
+UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
+HELLO_SRC	:= $(sort $(wildcard examples/hello-world/*.c))
+
+# Object lists per flavour: build/obj (release), build/asan, build/fuzz.
+objs		= $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
+
+LIB_OBJ		:= $(call objs,obj,$(LIB_SRC))
+LIB_ASAN_OBJ	:= $(call objs,asan,$(LIB_SRC))
+LIB_FUZZ_OBJ	:= $(call objs,fuzz,$(LIB_SRC))
+UNIT_BIN	:= $(patsubst tests/unit/%.c,$(BUILD)/asan/%,$(UNIT_SRC))
+FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+PROGRAMS	:= $(BUILD)/stepdeploy $(BUILD)/hello-world $(BUILD)/step-bench
+
+.PHONY: all deps test unit conformance cli-test demo bench fuzz fuzz-build \
+	install clean lint asan
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS)
+
+# ---------------------------------------------------------------- deps
+deps:
+	@missing=""; \
+	for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all build dependencies present"; exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "deps: need root (or sudo) to install:$$missing" >&2; exit 1; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $$missing
+
+# ---------------------------------------------------------------- compile
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(HARDEN) $(CFLAGS) $(call pc_cflags,$(TEST_PKGS)) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) $(call pc_cflags,$(TEST_PKGS)) -DSD_TESTING -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+		$(call pc_cflags,$(PKGS)) -DSD_FUZZING -MMD -MP -c $< -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- programs
+$(BUILD)/stepdeploy: $(LIB_OBJ) $(call objs,obj,$(CLI_SRC))
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
+$(BUILD)/hello-world: $(LIB_OBJ) $(call objs,obj,$(filter-out %_test.c,$(HELLO_SRC)))
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
+$(BUILD)/step-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/step_bench.o
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
+$(BUILD)/asan/stepdeploy: $(LIB_ASAN_OBJ) $(call objs,asan,$(CLI_SRC))
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
+$(BUILD)/asan/conformance: $(LIB_ASAN_OBJ) $(BUILD)/asan/tests/conformance/run_conformance.o
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
+$(BUILD)/asan/hello-world-test: $(LIB_ASAN_OBJ) $(call objs,asan,$(HELLO_SRC:examples/hello-world/main.c=))
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -lm
+
+$(BUILD)/asan/test_%: $(LIB_ASAN_OBJ) $(BUILD)/asan/tests/unit/test_%.o
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -lm
+
+$(BUILD)/fuzz/fuzz_%: $(LIB_FUZZ_OBJ) $(BUILD)/fuzz/tests/fuzz/fuzz_%.o
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
+# ---------------------------------------------------------------- tests
+asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(UNIT_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory asan all
+	@$(MAKE) --no-print-directory unit conformance cli-test
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+conformance: $(BUILD)/asan/conformance
+	$(BUILD)/asan/conformance --known-failures tests/conformance/known-failures \
+		$(SHARED)/conformance/cases
+
+cli-test: $(BUILD)/asan/stepdeploy $(BUILD)/hello-world
+	@set -e; for t in $(sort $(wildcard tests/cli/test_*.sh)); do \
+		echo "== $$t"; STEPDEPLOY=$(BUILD)/asan/stepdeploy bash $$t; done
+
+# ---------------------------------------------------------------- demo, bench, fuzz
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash examples/hello-world/demo.sh $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/bench/run.sh $(BUILD) $(SHARED)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+# ---------------------------------------------------------------- misc
+lint:
+	@if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi)\s*\(' \
+		$(COMMON_SRC) $(STEP_SRC) $(CLI_SRC) $(HELLO_SRC) executor/*.h common/*.h; then \
+		echo "lint: banned function used" >&2; exit 1; fi; echo "lint: ok"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/stepdeploy $(DESTDIR)$(PREFIX)/bin/stepdeploy
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,88 @@
+/*
+ * stepdeploy: build, test and deploy AWS Step Functions.
+ * main.c only picks the subcommand.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sd_json.h"
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*help;
+} commands[] = {
+	{ "exec", cmd_exec, "run a state machine definition locally" },
+};
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: stepdeploy COMMAND [ARGS...]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].help);
+	fprintf(fp, "\nRun 'stepdeploy COMMAND --help' for a command's options.\n");
+}
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "stepdeploy %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+json_t *
+cli_json_arg(const char *arg, const char *what, struct sd_error *err)
+{
+	if (arg[0] == '@')
+		return sd_json_load_file(arg + 1, 0, err);
+	return sd_json_loadb(arg, strlen(arg), 0, what, err);
+}
+
+int
+cli_print_json(json_t *v, int pretty)
+{
+	char *s = sd_json_dumps(v, pretty ? SD_JSON_PRETTY : 0);
+
+	if (s == NULL)
+		return -1;
+	if (puts(s) == EOF) {
+		free(s);
+		return -1;
+	}
+	free(s);
+	return fflush(stdout) == 0 ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "stepdeploy: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

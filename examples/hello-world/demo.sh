@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The hello-world example: a one-state machine whose Task is answered by a
+# small C program (build/hello-world), run locally by `stepdeploy exec`.
+#
+#   bash examples/hello-world/demo.sh [BUILD_DIR]     (make demo does this)
+#
+# Exits 0 when the execution succeeded and its output's Greeting is
+# "Hello World", non-zero otherwise.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+BUILD=${1:-build}
+EX=examples/hello-world
+STEPDEPLOY=$BUILD/stepdeploy
+HANDLER=$BUILD/hello-world
+
+section() { printf '\n== %s\n' "$*"; }
+fail() { printf '\ndemo: FAILED: %s\n' "$*" >&2; exit 1; }
+
+# Pretty-print JSON on stdin when python3 is around; otherwise as it is.
+pretty() {
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin), indent=2))'
+	else
+		cat
+	fi
+}
+
+for f in "$STEPDEPLOY" "$HANDLER"; do
+	[ -x "$f" ] || fail "$f is missing: build it first with 'make all'"
+done
+
+section "What this is"
+cat <<EOF
+A state machine (Amazon States Language) with one Task state, "Hello".
+On AWS its Resource would be a Lambda function; here stepdeploy runs it
+locally and answers the Task with a program instead: $HANDLER reads the
+Task's input JSON on stdin and prints its result JSON on stdout.
+EOF
+
+section "The state machine ($EX/machine.json)"
+pretty <"$EX/machine.json"
+
+section "The input ($EX/input.json)"
+pretty <"$EX/input.json"
+
+section "The handler on its own"
+printf '$ echo %s | %s\n' "'$(tr -d '\n' <"$EX/input.json")'" "$HANDLER"
+"$HANDLER" <"$EX/input.json"
+
+cmd=("$STEPDEPLOY" exec "$EX/machine.json" --input "@$EX/input.json"
+	--handler "Hello=$HANDLER" --path --history)
+section "Running the machine"
+printf '$ %s\n' "${cmd[*]}"
+rc=0
+result=$("${cmd[@]}") || rc=$?
+echo "(exit status $rc: 0 succeeded, 1 failed or timed out, 2 bad usage)"
+[ -n "$result" ] || fail "stepdeploy printed nothing"
+
+if ! command -v python3 >/dev/null 2>&1; then
+	section "Result"
+	printf '%s\n' "$result"
+	case $result in
+	*'"status":"SUCCEEDED"'*'"Greeting":"Hello World"'*) ;;
+	*) fail "expected status SUCCEEDED and Greeting \"Hello World\"" ;;
+	esac
+	[ "$rc" -eq 0 ] || fail "stepdeploy exited $rc"
+	section "OK: the machine greeted the world"
+	exit 0
+fi
+
+# One python3 pass prints the sections and checks the output.
+RESULT=$result python3 - "$rc" <<'EOF'
+import json, os, sys
+
+rc = int(sys.argv[1])
+try:
+    res = json.loads(os.environ["RESULT"])
+except ValueError as e:
+    sys.exit("\ndemo: FAILED: stepdeploy's output is not JSON (%s):\n%s"
+             % (e, os.environ["RESULT"]))
+
+def section(title):
+    print("\n== " + title)
+
+section("Status")
+print(res.get("status"))
+if res.get("status") != "SUCCEEDED":
+    print("error: %s\ncause: %s" % (res.get("error"), res.get("cause")))
+
+section("Output")
+print(json.dumps(res.get("output"), indent=2))
+
+section("Path (the states entered, in order)")
+print(" -> ".join(res.get("path", [])) or "(none)")
+
+section("History (the events AWS Step Functions would record)")
+for i, ev in enumerate(res.get("history", []), 1):
+    print("%3d  %s" % (i, ev.get("type", "?") if isinstance(ev, dict) else ev))
+
+problems = []
+if rc != 0:
+    problems.append("stepdeploy exited %d" % rc)
+if res.get("status") != "SUCCEEDED":
+    problems.append("status is %r, not SUCCEEDED" % res.get("status"))
+out = res.get("output")
+if not isinstance(out, dict) or out.get("Greeting") != "Hello World":
+    problems.append('output.Greeting is not "Hello World"')
+if problems:
+    sys.exit("\ndemo: FAILED: " + "; ".join(problems))
+section('OK: output.Greeting == "Hello World"')
+EOF

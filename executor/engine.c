@@ -1,0 +1,1776 @@
+/*
+ * engine.c: run a machine model on an input, as AWS Step Functions does:
+ * input/output processing in the spec's order, Retry and Catch, Parallel
+ * branches and Map iterations, a virtual clock, the context object and an
+ * event history numbered as AWS numbers it.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_int.h"
+#include "sd_json.h"
+#include "sd_time.h"
+
+#define NS	1000000000LL
+
+struct frame {
+	struct exec		*x;
+	const struct sd_state	*st;
+	uint64_t		 entered_id;
+	int64_t			 entered_ns;
+	int64_t			 retry_count;
+	json_t			*input;		/* "$" for the resolver (borrowed) */
+	json_t			*item_value;	/* Map.Item.Value (borrowed) */
+	int64_t			 item_index;	/* -1 when not in ItemSelector */
+	const char		*token;		/* $$.Task.Token */
+	json_t			*ctx;		/* cached context object (owned) */
+};
+
+static int run_machine(struct exec *, const struct sd_machine *, json_t *input,
+    json_t **output, struct fail *);
+
+/* ------------------------------------------------------------ failures */
+
+void
+fail_clear(struct fail *f)
+{
+	free(f->error);
+	free(f->cause);
+	f->error = NULL;
+	f->cause = NULL;
+}
+
+int
+fail_set(struct fail *f, const char *error, const char *cause)
+{
+	char *e = NULL, *c = NULL;
+
+	if ((error != NULL && (e = strdup(error)) == NULL) ||
+	    (cause != NULL && (c = strdup(cause)) == NULL)) {
+		free(e);
+		return SD_ERR_NOMEM;
+	}
+	fail_clear(f);
+	f->error = e;
+	f->cause = c;
+	return R_FAILED;
+}
+
+/*
+ * A runtime error in the state fr runs, with AWS's prefix:
+ * "An error occurred while executing the state 'X' (entered at the event
+ * id #N). <message>". Returns R_FAILED (or SD_ERR_NOMEM).
+ */
+static int
+fail_state(struct frame *fr, struct fail *f, const char *error,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+fail_state(struct frame *fr, struct fail *f, const char *error,
+    const char *fmt, ...)
+{
+	struct sd_buf b;
+	va_list ap;
+	char *e;
+
+	sd_buf_init(&b, 0);
+	(void)sd_buf_printf(&b, "An error occurred while executing the state "
+	    "'%s' (entered at the event id #%llu). ", fr->st->name,
+	    (unsigned long long)fr->entered_id);
+	va_start(ap, fmt);
+	(void)sd_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if ((e = strdup(error)) == NULL) {
+		sd_buf_release(&b);
+		return SD_ERR_NOMEM;
+	}
+	fail_clear(f);
+	f->error = e;
+	if ((f->cause = sd_buf_steal(&b)) == NULL)
+		return SD_ERR_NOMEM;
+	return R_FAILED;
+}
+
+/* Compact JSON text of v into the exec's scratch buffer (borrowed). */
+static const char *
+show(struct exec *x, const json_t *v)
+{
+	sd_buf_reset(&x->scratch);
+	if (v == NULL || sd_json_dump_buf(v, &x->scratch, 0) != 0 ||
+	    x->scratch.data == NULL)
+		return "";
+	return x->scratch.data;
+}
+
+/* ------------------------------------------------------------ events */
+
+static int
+event(struct exec *x, const char *type, const char *detail_key, json_t *details)
+{
+	char ts[64];
+	json_t *ev;
+
+	x->event_id++;
+	if (x->history == NULL) {
+		json_decref(details);
+		return 0;
+	}
+	if (sd_time_format(x->now_ns, ts, sizeof(ts)) != 0)
+		ts[0] = '\0';
+	ev = json_pack("{s:I, s:I, s:s, s:s}", "id", (json_int_t)x->event_id,
+	    "previousEventId", (json_int_t)(x->event_id - 1), "timestamp", ts,
+	    "type", type);
+	if (ev == NULL) {
+		json_decref(details);
+		return SD_ERR_NOMEM;
+	}
+	if (details != NULL && json_object_set_new(ev, detail_key, details) != 0) {
+		json_decref(ev);
+		return SD_ERR_NOMEM;
+	}
+	if (json_array_append_new(x->history, ev) != 0)
+		return SD_ERR_NOMEM;
+	return 0;
+}
+
+/* An event whose details carry one JSON-encoded payload and a name. */
+static int
+event_data(struct exec *x, const char *type, const char *detail_key,
+    const char *name, const char *data_key, json_t *data)
+{
+	json_t *d;
+	char *text;
+
+	if (x->history == NULL)
+		return event(x, type, NULL, NULL);
+	if ((d = json_object()) == NULL)
+		return SD_ERR_NOMEM;
+	if (name != NULL && json_object_set_new(d, "name", json_string(name)) != 0)
+		goto nomem;
+	if (data != NULL && data_key != NULL) {
+		if ((text = sd_json_dumps(data, 0)) == NULL)
+			goto nomem;
+		if (json_object_set_new(d, data_key, json_string(text)) != 0) {
+			free(text);
+			goto nomem;
+		}
+		free(text);
+	}
+	return event(x, type, detail_key, d);
+ nomem:
+	json_decref(d);
+	return SD_ERR_NOMEM;
+}
+
+static int
+event_fail(struct exec *x, const char *type, const char *detail_key,
+    const struct fail *f)
+{
+	json_t *d;
+
+	if (x->history == NULL)
+		return event(x, type, NULL, NULL);
+	if ((d = json_object()) == NULL)
+		return SD_ERR_NOMEM;
+	if ((f->error != NULL &&
+	    json_object_set_new(d, "error", json_string(f->error)) != 0) ||
+	    (f->cause != NULL &&
+	    json_object_set_new(d, "cause", json_string(f->cause)) != 0)) {
+		json_decref(d);
+		return SD_ERR_NOMEM;
+	}
+	return event(x, type, detail_key, d);
+}
+
+/* ------------------------------------------------------------ context */
+
+static json_t *
+frame_context(struct frame *fr)
+{
+	struct exec *x = fr->x;
+	json_t *c = NULL, *state = NULL;
+	char ts[64];
+
+	if (fr->ctx != NULL)
+		return fr->ctx;
+	if ((c = json_copy(x->ctx_base)) == NULL)
+		return NULL;
+	if (sd_time_format(fr->entered_ns, ts, sizeof(ts)) != 0)
+		ts[0] = '\0';
+	state = json_pack("{s:s, s:s, s:I}", "EnteredTime", ts, "Name",
+	    fr->st != NULL ? fr->st->name : "", "RetryCount",
+	    (json_int_t)fr->retry_count);
+	if (state == NULL || json_object_set_new(c, "State", state) != 0)
+		goto fail;
+	if (fr->token != NULL && json_object_set_new(c, "Task",
+	    json_pack("{s:s}", "Token", fr->token)) != 0)
+		goto fail;
+	if (fr->item_index >= 0 && json_object_set_new(c, "Map",
+	    json_pack("{s:{s:I, s:O}}", "Item", "Index",
+	    (json_int_t)fr->item_index, "Value", fr->item_value)) != 0)
+		goto fail;
+	fr->ctx = c;
+	return c;
+ fail:
+	json_decref(c);
+	return NULL;
+}
+
+static void
+frame_reset_context(struct frame *fr)
+{
+	json_decref(fr->ctx);
+	fr->ctx = NULL;
+}
+
+/* Resolve a path for Choice rules and intrinsic arguments. */
+static int
+resolve_cb(void *ctx, const struct sd_jsonpath *p, json_t **out,
+    struct sd_error *err)
+{
+	struct frame *fr = ctx;
+	json_t *doc;
+	int r;
+
+	*out = NULL;
+	switch (sd_jsonpath_root(p)) {
+	case SD_JP_ROOT_CONTEXT:
+		if ((doc = frame_context(fr)) == NULL)
+			return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+		break;
+	case SD_JP_ROOT_VARIABLE:
+		return sd_error_set(err, SD_ERR_RUNTIME, NULL,
+		    "The variable reference '%s' is not supported by this engine "
+		    "yet", sd_jsonpath_text(p));
+	default:
+		doc = fr->input;
+		break;
+	}
+	r = sd_jsonpath_eval(p, doc, out, err);
+	if (r == SD_ERR_NOTFOUND) {
+		sd_error_clear(err);
+		*out = NULL;
+		return 0;
+	}
+	return r;
+}
+
+/* Evaluate a path against doc (or the context); NULL *out: no match. */
+static int
+eval_path(struct frame *fr, const struct sd_jsonpath *p, json_t *doc,
+    json_t **out)
+{
+	struct sd_error err = SD_ERROR_INIT;
+	json_t *saved = fr->input;
+	int r;
+
+	fr->input = doc;
+	r = resolve_cb(fr, p, out, &err);
+	fr->input = saved;
+	sd_error_clear(&err);
+	return r;
+}
+
+/* ------------------------------------------------------------ payloads */
+
+static int
+map_eval_error(struct frame *fr, struct fail *f, int r, struct sd_error *err)
+{
+	const char *msg = err->message != NULL ? err->message : sd_strerror(r);
+
+	switch (r) {
+	case SD_ERR_NOMEM:
+		return SD_ERR_NOMEM;
+	case SD_ERR_INTRINSIC:
+		return fail_state(fr, f, "States.IntrinsicFailure", "%s", msg);
+	default:
+		return fail_state(fr, f, "States.Runtime", "%s", msg);
+	}
+}
+
+static int
+tmpl_eval(struct frame *fr, const struct sd_tmpl *t, json_t **out,
+    struct fail *f)
+{
+	struct sd_error err = SD_ERROR_INIT;
+	struct sd_intrinsic_env env;
+	json_t *v = NULL, *c = NULL;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	switch (t->kind) {
+	case SD_T_LITERAL:
+		*out = json_incref(t->literal);
+		return R_OK;
+	case SD_T_PATH:
+		if ((r = resolve_cb(fr, t->path, &v, &err)) != 0) {
+			r = map_eval_error(fr, f, r, &err);
+			sd_error_clear(&err);
+			return r;
+		}
+		if (v == NULL) {
+			json_t *doc = sd_jsonpath_root(t->path) == SD_JP_ROOT_CONTEXT ?
+			    frame_context(fr) : fr->input;
+
+			return fail_state(fr, f, "States.Runtime", "The JSONPath "
+			    "'%s' specified for the field '%s' could not be found in "
+			    "the input '%s'", t->expr, t->field != NULL ? t->field : "",
+			    show(fr->x, doc));
+		}
+		*out = v;
+		return R_OK;
+	case SD_T_INTRINSIC:
+		env.resolve = resolve_cb;
+		env.ctx = fr;
+		env.rng = &fr->x->rng;
+		if ((r = sd_intrinsic_eval(t->fn, &env, &v, &err)) != 0) {
+			r = map_eval_error(fr, f, r, &err);
+			sd_error_clear(&err);
+			return r;
+		}
+		*out = v;
+		return R_OK;
+	case SD_T_OBJECT:
+		if ((v = json_object()) == NULL)
+			return SD_ERR_NOMEM;
+		for (i = 0; i < t->n; i++) {
+			if ((r = tmpl_eval(fr, t->vals[i], &c, f)) != R_OK) {
+				json_decref(v);
+				return r;
+			}
+			if (json_object_set_new_nocheck(v, t->keys[i], c) != 0) {
+				json_decref(v);
+				return SD_ERR_NOMEM;
+			}
+		}
+		*out = v;
+		return R_OK;
+	case SD_T_ARRAY:
+		if ((v = json_array()) == NULL)
+			return SD_ERR_NOMEM;
+		for (i = 0; i < t->n; i++) {
+			if ((r = tmpl_eval(fr, t->vals[i], &c, f)) != R_OK) {
+				json_decref(v);
+				return r;
+			}
+			if (json_array_append_new(v, c) != 0) {
+				json_decref(v);
+				return SD_ERR_NOMEM;
+			}
+		}
+		*out = v;
+		return R_OK;
+	}
+	return SD_ERR_INTERNAL;
+}
+
+/* Apply a Payload Template with input as "$". */
+static int
+apply_tmpl(struct frame *fr, const struct sd_tmpl *t, json_t *input,
+    json_t **out, struct fail *f)
+{
+	json_t *saved = fr->input;
+	int r;
+
+	if (t == NULL) {
+		*out = json_incref(input);
+		return R_OK;
+	}
+	fr->input = input;
+	r = tmpl_eval(fr, t, out, f);
+	fr->input = saved;
+	return r;
+}
+
+/* InputPath / OutputPath: a Path (null: {}). */
+static int
+apply_path(struct frame *fr, const struct sd_pathfield *pf, json_t *doc,
+    json_t **out, struct fail *f)
+{
+	json_t *v = NULL;
+	char *norm;
+	int r;
+
+	if (!pf->present) {
+		*out = json_incref(doc);
+		return R_OK;
+	}
+	if (pf->is_null) {
+		*out = json_object();
+		return *out == NULL ? SD_ERR_NOMEM : R_OK;
+	}
+	if ((r = eval_path(fr, pf->path, doc, &v)) != 0)
+		return r == SD_ERR_NOMEM ? r : fail_state(fr, f, "States.Runtime",
+		    "Invalid path '%s': %s", pf->text, sd_strerror(r));
+	if (v == NULL) {
+		if ((norm = sd_jsonpath_normalized(pf->path)) == NULL)
+			return SD_ERR_NOMEM;
+		r = fail_state(fr, f, "States.Runtime", "Invalid path '%s' : No "
+		    "results for path: %s", pf->text, norm);
+		free(norm);
+		return r;
+	}
+	*out = v;
+	return R_OK;
+}
+
+/* ResultPath: combine result into the raw input (null: keep the input). */
+static int
+apply_result_path(struct frame *fr, const struct sd_pathfield *pf,
+    json_t *raw, json_t *result, json_t **out, struct fail *f)
+{
+	struct sd_error err = SD_ERROR_INIT;
+	int r;
+
+	if (!pf->present) {
+		*out = json_incref(result);
+		return R_OK;
+	}
+	if (pf->is_null) {
+		*out = json_incref(raw);
+		return R_OK;
+	}
+	r = sd_jsonpath_assign(pf->path, raw, result, out, &err);
+	sd_error_clear(&err);
+	if (r == 0)
+		return R_OK;
+	if (r == SD_ERR_NOMEM)
+		return r;
+	return fail_state(fr, f, "States.ResultPathMatchFailure", "Unable to apply "
+	    "ResultPath '%s' to input '%s'", pf->text, show(fr->x, raw));
+}
+
+/* ------------------------------------------------------------ payload size */
+
+/* Serialised size of v, stopping early past limit. */
+static size_t
+json_size(const json_t *v, size_t limit, size_t acc)
+{
+	const char *k;
+	json_t *c;
+	size_t i;
+
+	if (acc > limit)
+		return acc;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		acc += 2;
+		json_object_foreach((json_t *)v, k, c) {
+			acc += strlen(k) + 4;
+			acc = json_size(c, limit, acc);
+			if (acc > limit)
+				return acc;
+		}
+		return acc;
+	case JSON_ARRAY:
+		acc += 2;
+		json_array_foreach(v, i, c) {
+			acc = json_size(c, limit, acc + 1);
+			if (acc > limit)
+				return acc;
+		}
+		return acc;
+	case JSON_STRING:
+		return acc + json_string_length(v) + 2;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return acc + 8;
+	default:
+		return acc + 5;
+	}
+}
+
+static int
+check_size(struct frame *fr, json_t *v, struct fail *f)
+{
+	struct sd_buf b;
+	size_t lim = fr->x->max_payload;
+
+	if (lim == SIZE_MAX || json_size(v, lim, 0) <= lim)
+		return R_OK;
+	/* The estimate is over: measure exactly. */
+	sd_buf_init(&b, 0);
+	if (sd_json_dump_buf(v, &b, 0) != 0) {
+		sd_buf_release(&b);
+		return SD_ERR_NOMEM;
+	}
+	if (b.len <= lim) {
+		sd_buf_release(&b);
+		return R_OK;
+	}
+	sd_buf_release(&b);
+	return fail_state(fr, f, "States.DataLimitExceeded", "The state/task '%s' "
+	    "returned a result with a size exceeding the maximum number of bytes "
+	    "service limit.", fr->st->name);
+}
+
+/* ------------------------------------------------------------ clock */
+
+static int64_t
+real_now(void)
+{
+	return sd_time_now();
+}
+
+/*
+ * Advance the clock to target. Returns R_TIMEOUT if the machine's deadline
+ * comes first (the clock then stops at the deadline).
+ */
+static int
+clock_wait_until(struct exec *x, int64_t target)
+{
+	int64_t stop = target;
+	int timed_out = 0;
+
+	if (x->deadline_ns != 0 && target > x->deadline_ns) {
+		stop = x->deadline_ns;
+		timed_out = 1;
+	}
+	if (x->real_time) {
+		for (;;) {
+			int64_t now = real_now(), left = stop - now;
+			struct timespec ts;
+
+			if (left <= 0)
+				break;
+			ts.tv_sec = left / NS;
+			ts.tv_nsec = left % NS;
+			if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
+				break;
+		}
+		x->now_ns = real_now();
+	} else if (stop > x->now_ns)
+		x->now_ns = stop;
+	return timed_out ? R_TIMEOUT : R_OK;
+}
+
+static int
+clock_timed_out(struct exec *x)
+{
+	if (x->real_time)
+		x->now_ns = real_now();
+	return x->deadline_ns != 0 && x->now_ns >= x->deadline_ns;
+}
+
+static uint64_t
+rng_next(struct exec *x)
+{
+	uint64_t z = (x->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* ------------------------------------------------------------ errors */
+
+/* Errors that States.ALL does not catch (AWS: terminal). */
+static int
+error_is_terminal(const char *e)
+{
+	return strcmp(e, "States.Runtime") == 0 ||
+	    strcmp(e, "States.DataLimitExceeded") == 0;
+}
+
+static int
+error_matches(char *const *names, size_t n, const char *error)
+{
+	size_t i;
+
+	if (error == NULL)
+		error = "";
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], error) == 0)
+			return 1;
+		if (error_is_terminal(error))
+			continue;
+		if (strcmp(names[i], "States.ALL") == 0)
+			return 1;
+		if (strcmp(names[i], "States.TaskFailed") == 0 &&
+		    strcmp(error, "States.Timeout") != 0 &&
+		    strncmp(error, "States.", 7) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ Task */
+
+static const char *
+task_event_prefix(const char *resource, const char **detail_prefix)
+{
+	if (strncmp(resource, "arn:aws:lambda:", 15) == 0) {
+		*detail_prefix = "lambdaFunction";
+		return "LambdaFunction";
+	}
+	if (strncmp(resource, "arn:aws:states:", 15) == 0 &&
+	    strstr(resource, ":activity:") != NULL) {
+		*detail_prefix = "activity";
+		return "Activity";
+	}
+	*detail_prefix = "task";
+	return "Task";
+}
+
+static struct handler_entry *
+find_handler(struct step_machine *sm, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sm->nhandlers; i++) {
+		if (key == NULL && sm->handlers[i].key == NULL)
+			return &sm->handlers[i];
+		if (key != NULL && sm->handlers[i].key != NULL &&
+		    strcmp(sm->handlers[i].key, key) == 0)
+			return &sm->handlers[i];
+	}
+	return NULL;
+}
+
+/*
+ * Answer a Task from the mocks. Returns R_OK with *out, R_FAILED with f,
+ * or 3 when no mock applies. delay_s gets the mock's virtual duration.
+ */
+static int
+task_from_mock(struct frame *fr, const char *key, json_t *list, json_t **out,
+    struct fail *f, double *delay_s)
+{
+	struct exec *x = fr->x;
+	json_t *resp, *pos, *v;
+	json_int_t i = 0;
+
+	if (json_is_array(list)) {
+		pos = json_object_get(x->mock_pos, key);
+		i = pos != NULL ? json_integer_value(pos) : 0;
+		if ((size_t)i >= json_array_size(list))
+			return fail_state(fr, f, "States.Runtime", "The mocks for "
+			    "'%s' are used up: it was called %lld times and the list "
+			    "has %zu responses", key, (long long)i + 1,
+			    json_array_size(list));
+		resp = json_array_get(list, (size_t)i);
+		if (json_object_set_new(x->mock_pos, key, json_integer(i + 1)) != 0)
+			return SD_ERR_NOMEM;
+	} else
+		resp = list;
+	if ((v = json_object_get(resp, "delaySeconds")) != NULL)
+		*delay_s = sd_json_number(v);
+	if ((v = json_object_get(resp, "result")) != NULL) {
+		*out = json_incref(v);
+		return R_OK;
+	}
+	return fail_set(f, json_string_value(json_object_get(resp, "error")),
+	    json_string_value(json_object_get(resp, "cause")));
+}
+
+static int
+task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
+    double *delay_s)
+{
+	struct exec *x = fr->x;
+	const struct sd_state *st = fr->st;
+	struct handler_entry *h;
+	struct step_task_call call;
+	struct step_task_failure tf = { NULL, NULL };
+	json_t *mock;
+	char token[64];
+	int r;
+
+	*out = NULL;
+	*delay_s = 0;
+	if ((h = find_handler(x->sm, st->name)) == NULL &&
+	    (h = find_handler(x->sm, st->resource)) == NULL &&
+	    x->sm->mocks != NULL) {
+		if ((mock = json_object_get(x->sm->mocks, st->name)) != NULL)
+			return task_from_mock(fr, st->name, mock, out, f, delay_s);
+		if ((mock = json_object_get(x->sm->mocks, st->resource)) != NULL)
+			return task_from_mock(fr, st->resource, mock, out, f, delay_s);
+	}
+	if (h == NULL && (h = find_handler(x->sm, NULL)) == NULL)
+		return fail_state(fr, f, "States.Runtime", "No mock or handler "
+		    "answers the Task state '%s' (resource '%s')", st->name,
+		    st->resource);
+	memset(&call, 0, sizeof(call));
+	call.state = st->name;
+	call.resource = st->resource;
+	call.input = input;
+	if (strstr(st->resource, ".waitForTaskToken") != NULL) {
+		if (snprintf(token, sizeof(token), "token-%016llx-%llu",
+		    (unsigned long long)x->rng,
+		    (unsigned long long)++x->task_tokens) < 0)
+			return SD_ERR_INTERNAL;
+		call.task_token = token;
+		fr->token = call.task_token;
+		frame_reset_context(fr);
+	}
+	call.context = frame_context(fr);
+	call.timeout_ms = st->timeout_s * 1000;
+	if (call.context == NULL)
+		return SD_ERR_NOMEM;
+	r = h->fn(h->user, &call, out, &tf);
+	fr->token = NULL;
+	if (r == 0 && *out == NULL)
+		*out = json_null();
+	if (r == 0)
+		return R_OK;
+	json_decref(*out);
+	*out = NULL;
+	fail_clear(f);
+	f->error = tf.error != NULL ? tf.error : strdup("States.TaskFailed");
+	f->cause = tf.cause;
+	return f->error == NULL ? SD_ERR_NOMEM : R_FAILED;
+}
+
+/* Wrap a Lambda result as arn:aws:states:::lambda:invoke does. */
+static int
+wrap_lambda_invoke(json_t **result)
+{
+	json_t *w;
+
+	w = json_pack("{s:s, s:O, s:{s:{s:s, s:s, s:s}, s:i}, s:{s:s}, s:i}",
+	    "ExecutedVersion", "$LATEST", "Payload", *result,
+	    "SdkHttpMetadata", "HttpHeaders", "Connection", "keep-alive",
+	    "Content-Type", "application/json", "X-Amz-Executed-Version",
+	    "$LATEST", "HttpStatusCode", 200, "SdkResponseMetadata", "RequestId",
+	    "00000000-0000-0000-0000-000000000000", "StatusCode", 200);
+	if (w == NULL)
+		return SD_ERR_NOMEM;
+	json_decref(*result);
+	*result = w;
+	return 0;
+}
+
+static int
+run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
+{
+	struct exec *x = fr->x;
+	const struct sd_state *st = fr->st;
+	const char *pfx, *dpfx;
+	char type[64], key[64];
+	double delay = 0;
+	int64_t timeout_ns = 0, start = x->now_ns;
+	json_t *tv = NULL;
+	int r, tr;
+
+	pfx = task_event_prefix(st->resource, &dpfx);
+	if (st->timeout_path != NULL) {
+		if ((r = eval_path(fr, st->timeout_path, input, &tv)) != 0)
+			return r;
+		if (tv == NULL || !json_is_integer(tv) ||
+		    json_integer_value(tv) <= 0) {
+			json_decref(tv);
+			return fail_state(fr, f, "States.Runtime", "The "
+			    "TimeoutSecondsPath field does not refer to a positive "
+			    "integer");
+		}
+		timeout_ns = json_integer_value(tv) * NS;
+		json_decref(tv);
+	} else
+		timeout_ns = st->timeout_s * NS;
+	if (snprintf(type, sizeof(type), "%sScheduled", pfx) < 0 ||
+	    snprintf(key, sizeof(key), "%sScheduledEventDetails", dpfx) < 0)
+		return SD_ERR_INTERNAL;
+	if (x->history != NULL) {
+		json_t *d = json_pack("{s:s}", "resource", st->resource);
+		char *in = sd_json_dumps(input, 0);
+
+		if (d == NULL || in == NULL ||
+		    json_object_set_new(d, "input", json_string(in)) != 0) {
+			json_decref(d);
+			free(in);
+			return SD_ERR_NOMEM;
+		}
+		free(in);
+		if ((r = event(x, type, key, d)) != 0)
+			return r;
+	} else
+		x->event_id++;
+	if (snprintf(type, sizeof(type), "%sStarted", pfx) < 0)
+		return SD_ERR_INTERNAL;
+	if ((r = event(x, type, NULL, NULL)) != 0)
+		return r;
+	tr = task_call(fr, input, result, f, &delay);
+	if (tr < 0)
+		return tr;
+	if (delay > 0) {
+		int64_t d = (int64_t)(delay * NS);
+
+		if (timeout_ns > 0 && d > timeout_ns) {
+			json_decref(*result);
+			*result = NULL;
+			if ((r = clock_wait_until(x, start + timeout_ns)) == R_TIMEOUT)
+				return R_TIMEOUT;
+			tr = fail_set(f, "States.Timeout", NULL);
+			if (tr < 0)
+				return tr;
+		} else if ((r = clock_wait_until(x, x->now_ns + d)) == R_TIMEOUT) {
+			json_decref(*result);
+			*result = NULL;
+			return R_TIMEOUT;
+		}
+	}
+	if (tr == R_OK) {
+		if (snprintf(type, sizeof(type), "%sSucceeded", pfx) < 0 ||
+		    snprintf(key, sizeof(key), "%sSucceededEventDetails", dpfx) < 0)
+			return SD_ERR_INTERNAL;
+		if ((r = event_data(x, type, key, NULL, "output", *result)) != 0)
+			return r;
+		if (strncmp(st->resource, "arn:aws:states:::lambda:invoke", 30) == 0 &&
+		    (r = wrap_lambda_invoke(result)) != 0)
+			return r;
+		return R_OK;
+	}
+	if (f->error != NULL && strcmp(f->error, "States.Timeout") == 0) {
+		if (snprintf(type, sizeof(type), "%sTimedOut", pfx) < 0 ||
+		    snprintf(key, sizeof(key), "%sTimedOutEventDetails", dpfx) < 0)
+			return SD_ERR_INTERNAL;
+	} else if (snprintf(type, sizeof(type), "%sFailed", pfx) < 0 ||
+	    snprintf(key, sizeof(key), "%sFailedEventDetails", dpfx) < 0)
+		return SD_ERR_INTERNAL;
+	if ((r = event_fail(x, type, key, f)) != 0)
+		return r;
+	return R_FAILED;
+}
+
+/* ------------------------------------------------------------ Parallel, Map */
+
+static int
+run_parallel(struct frame *fr, json_t *input, json_t **result, struct fail *f)
+{
+	struct exec *x = fr->x;
+	const struct sd_state *st = fr->st;
+	json_t *out = NULL, *bo = NULL;
+	int64_t t0 = x->now_ns, tmax = x->now_ns, tfail = INT64_MAX;
+	struct fail bf = { NULL, NULL };
+	size_t i;
+	int r, failed = 0, timeout = 0;
+
+	if ((r = event(x, "ParallelStateStarted", NULL, NULL)) != 0)
+		return r;
+	if ((out = json_array()) == NULL)
+		return SD_ERR_NOMEM;
+	for (i = 0; i < st->nbranches; i++) {
+		if (!x->real_time)
+			x->now_ns = t0;
+		r = run_machine(x, st->branches[i], input, &bo, &bf);
+		if (r < 0)
+			goto out;
+		if (x->now_ns > tmax)
+			tmax = x->now_ns;
+		if (r == R_TIMEOUT) {
+			timeout = 1;
+			break;
+		}
+		if (r == R_FAILED) {
+			/* The branch that fails first (in time) decides. */
+			if (!failed || x->now_ns < tfail) {
+				fail_clear(f);
+				*f = bf;
+				bf.error = bf.cause = NULL;
+				tfail = x->now_ns;
+			}
+			fail_clear(&bf);
+			failed = 1;
+			continue;
+		}
+		if (json_array_append_new(out, bo) != 0) {
+			r = SD_ERR_NOMEM;
+			goto out;
+		}
+		bo = NULL;
+	}
+	if (!x->real_time)
+		x->now_ns = failed ? tfail : tmax;
+	if (timeout) {
+		r = R_TIMEOUT;
+		goto out;
+	}
+	if (failed) {
+		if ((r = event_fail(x, "ParallelStateFailed", NULL, f)) != 0)
+			goto out;
+		r = R_FAILED;
+		goto out;
+	}
+	if ((r = event(x, "ParallelStateSucceeded", NULL, NULL)) != 0)
+		goto out;
+	*result = out;
+	out = NULL;
+	r = R_OK;
+ out:
+	fail_clear(&bf);
+	json_decref(out);
+	return r;
+}
+
+/* Read an integer (or number) setting from a path, with AWS's messages. */
+static int
+map_setting(struct frame *fr, struct fail *f, const struct sd_jsonpath *p,
+    const char *text, const char *field, int integer, json_t *input,
+    double *out)
+{
+	json_t *v = NULL;
+	long long ll;
+	int r;
+
+	if ((r = eval_path(fr, p, input, &v)) != 0)
+		return r;
+	if (v == NULL) {
+		char *norm = sd_jsonpath_normalized(p);
+
+		r = fail_state(fr, f, "States.Runtime", "Invalid path '%s' : No "
+		    "results for path: %s", text, norm != NULL ? norm : text);
+		free(norm);
+		return r;
+	}
+	if (integer ? sd_json_is_integral(v, &ll) && json_is_integer(v) :
+	    json_is_number(v)) {
+		*out = sd_json_number(v);
+		json_decref(v);
+		return R_OK;
+	}
+	r = fail_state(fr, f, "States.Runtime", "The %s field refers to value "
+	    "\"%s\" which is not a valid %s: %s", field, json_is_string(v) ?
+	    json_string_value(v) : show(fr->x, v), integer ? "integer" : "float",
+	    text);
+	json_decref(v);
+	return r;
+}
+
+static int
+run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
+{
+	struct exec *x = fr->x;
+	const struct sd_state *st = fr->st;
+	json_t *items = NULL, *out = NULL, *it_in = NULL, *it_out = NULL;
+	struct fail itf = { NULL, NULL };
+	double maxc = (double)st->max_concurrency, tolc = -1, tolp = -1, d;
+	int64_t t0 = x->now_ns, tmax = x->now_ns, *lanes = NULL;
+	size_t i, n, nlanes, nfailed = 0;
+	int r;
+
+	/* Items. */
+	if (st->items_path.present) {
+		if ((r = apply_path(fr, &st->items_path, input, &items, f)) != R_OK)
+			return r;
+	} else
+		items = json_incref(input);
+	if (!json_is_array(items)) {
+		r = fail_state(fr, f, "States.Runtime", "Map state input must be "
+		    "an array but was: %s", show(x, items));
+		goto out;
+	}
+	/* Settings that come from the input. */
+	if (st->max_concurrency_path != NULL) {
+		if ((r = map_setting(fr, f, st->max_concurrency_path,
+		    st->max_concurrency_path_text, "MaxConcurrencyPath", 1, input,
+		    &maxc)) != R_OK)
+			goto out;
+		if (maxc < 0) {
+			r = fail_state(fr, f, "States.Runtime", "MaxConcurrency "
+			    "cannot be negative.");
+			goto out;
+		}
+	}
+	if (st->has_tol_count)
+		tolc = (double)st->tol_count;
+	if (st->tol_count_path != NULL) {
+		if ((r = map_setting(fr, f, st->tol_count_path,
+		    st->tol_count_path_text, "ToleratedFailureCountPath", 1, input,
+		    &tolc)) != R_OK)
+			goto out;
+		if (tolc < 0) {
+			r = fail_state(fr, f, "States.Runtime", "ToleratedFailureCount "
+			    "cannot be negative.");
+			goto out;
+		}
+	}
+	if (st->has_tol_pct)
+		tolp = st->tol_pct;
+	if (st->tol_pct_path != NULL) {
+		if ((r = map_setting(fr, f, st->tol_pct_path,
+		    st->tol_pct_path_text, "ToleratedFailurePercentagePath", 0,
+		    input, &tolp)) != R_OK)
+			goto out;
+		if (tolp < 0 || tolp > 100) {
+			r = fail_state(fr, f, "States.Runtime",
+			    "ToleratedFailurePercentage must be between 0 and 100.");
+			goto out;
+		}
+	}
+	n = json_array_size(items);
+	if (x->history != NULL) {
+		if ((r = event(x, "MapStateStarted", "mapStateStartedEventDetails",
+		    json_pack("{s:I}", "length", (json_int_t)n))) != 0)
+			goto out;
+	} else
+		x->event_id++;
+	if ((out = json_array()) == NULL) {
+		r = SD_ERR_NOMEM;
+		goto out;
+	}
+	/* Virtual time: each iteration takes the lane that frees first. */
+	nlanes = maxc >= 1 && maxc < (double)n ? (size_t)maxc : n;
+	if (nlanes == 0)
+		nlanes = 1;
+	if ((lanes = calloc(nlanes, sizeof(*lanes))) == NULL) {
+		r = SD_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < nlanes; i++)
+		lanes[i] = t0;
+	for (i = 0; i < n; i++) {
+		size_t lane = 0, l;
+		json_t *item = json_array_get(items, i);
+
+		for (l = 1; l < nlanes; l++)
+			if (lanes[l] < lanes[lane])
+				lane = l;
+		if (!x->real_time)
+			x->now_ns = lanes[lane];
+		if (x->history != NULL) {
+			if ((r = event(x, "MapIterationStarted",
+			    "mapIterationStartedEventDetails", json_pack("{s:s, s:I}",
+			    "name", st->name, "index", (json_int_t)i))) != 0)
+				goto out;
+		} else
+			x->event_id++;
+		/* ItemSelector sees the Map's effective input and $$.Map.Item. */
+		fr->item_index = (int64_t)i;
+		fr->item_value = item;
+		frame_reset_context(fr);
+		r = apply_tmpl(fr, st->item_selector, st->item_selector != NULL ?
+		    input : item, &it_in, f);
+		fr->item_index = -1;
+		fr->item_value = NULL;
+		frame_reset_context(fr);
+		if (r != R_OK)
+			goto out;
+		r = run_machine(x, st->iterator, it_in, &it_out, &itf);
+		json_decref(it_in);
+		it_in = NULL;
+		if (r < 0 || r == R_TIMEOUT)
+			goto out;
+		lanes[lane] = x->now_ns;
+		if (x->now_ns > tmax)
+			tmax = x->now_ns;
+		if (r == R_FAILED) {
+			nfailed++;
+			if ((r = event_fail(x, "MapIterationFailed", NULL, &itf)) != 0)
+				goto out;
+			if (tolc < 0 && tolp < 0) {
+				/* No tolerance: the first failure fails the Map. */
+				fail_clear(f);
+				*f = itf;
+				itf.error = itf.cause = NULL;
+				r = R_FAILED;
+				goto failed;
+			}
+			it_out = json_pack("{s:s?, s:s?}", "Error", itf.error,
+			    "Cause", itf.cause);
+			fail_clear(&itf);
+			if (it_out == NULL) {
+				r = SD_ERR_NOMEM;
+				goto out;
+			}
+		} else if ((r = event(x, "MapIterationSucceeded", NULL, NULL)) != 0)
+			goto out;
+		if (json_array_append_new(out, it_out) != 0) {
+			it_out = NULL;
+			r = SD_ERR_NOMEM;
+			goto out;
+		}
+		it_out = NULL;
+	}
+	if (!x->real_time)
+		x->now_ns = tmax;
+	if (nfailed > 0) {
+		d = n > 0 ? (double)nfailed * 100.0 / (double)n : 0;
+		if ((tolc < 0 || (double)nfailed > tolc) &&
+		    (tolp < 0 || d > tolp)) {
+			r = fail_set(f, "States.ExceedToleratedFailureThreshold",
+			    "The specified tolerance threshold was exceeded");
+			if (r < 0)
+				goto out;
+			goto failed;
+		}
+	}
+	if ((r = event(x, "MapStateSucceeded", NULL, NULL)) != 0)
+		goto out;
+	*result = out;
+	out = NULL;
+	r = R_OK;
+	goto out;
+ failed:
+	if (!x->real_time && x->now_ns < tmax)
+		x->now_ns = tmax;
+	if ((r = event_fail(x, "MapStateFailed", NULL, f)) == 0)
+		r = R_FAILED;
+ out:
+	fail_clear(&itf);
+	free(lanes);
+	json_decref(it_out);
+	json_decref(it_in);
+	json_decref(items);
+	json_decref(out);
+	return r;
+}
+
+/* ------------------------------------------------------------ Wait */
+
+static int
+run_wait(struct frame *fr, json_t *input, struct fail *f)
+{
+	struct exec *x = fr->x;
+	const struct sd_state *st = fr->st;
+	json_t *v = NULL;
+	int64_t target = x->now_ns, ns;
+	long long ll;
+	int r;
+
+	switch (st->wait_kind) {
+	case 1:
+		target = x->now_ns + st->wait_seconds * NS;
+		break;
+	case 3:
+		target = st->wait_ts_ns;
+		break;
+	case 2:
+	case 4:
+		if ((r = eval_path(fr, st->wait_path, input, &v)) != 0)
+			return r;
+		if (v == NULL) {
+			char *norm = sd_jsonpath_normalized(st->wait_path);
+
+			r = fail_state(fr, f, "States.Runtime", "Invalid path '%s' : "
+			    "No results for path: %s", st->wait_path_text,
+			    norm != NULL ? norm : st->wait_path_text);
+			free(norm);
+			return r;
+		}
+		if (st->wait_kind == 2) {
+			if (!json_is_integer(v) && !(json_is_real(v) &&
+			    sd_json_is_integral(v, &ll))) {
+				r = fail_state(fr, f, "States.Runtime", "The SecondsPath "
+				    "parameter cannot be parsed as a long value: %s == %s",
+				    st->wait_path_text, show(x, v));
+				json_decref(v);
+				return r;
+			}
+			sd_json_is_integral(v, &ll);
+			if (ll < 0) {
+				r = fail_state(fr, f, "States.Runtime", "The SecondsPath "
+				    "parameter references a negative value: %s == %s",
+				    st->wait_path_text, show(x, v));
+				json_decref(v);
+				return r;
+			}
+			if (ll > 99999999)
+				ll = 99999999;
+			target = x->now_ns + (int64_t)ll * NS;
+		} else {
+			if (!json_is_string(v) ||
+			    sd_time_parse(json_string_value(v), &ns) != 0) {
+				r = fail_state(fr, f, "States.Runtime", "The TimestampPath "
+				    "parameter does not reference a valid ISO-8601 extended "
+				    "offset date-time format string: %s == %s",
+				    st->wait_path_text, show(x, v));
+				json_decref(v);
+				return r;
+			}
+			target = ns;
+		}
+		json_decref(v);
+		break;
+	}
+	return clock_wait_until(x, target);
+}
+
+/* ------------------------------------------------------------ Fail */
+
+static int
+fail_field(struct frame *fr, const struct sd_tmpl *t, json_t *input,
+    const char *lit, char **out, struct fail *f)
+{
+	json_t *v = NULL;
+	int r;
+
+	*out = NULL;
+	if (t == NULL) {
+		if (lit != NULL && (*out = strdup(lit)) == NULL)
+			return SD_ERR_NOMEM;
+		return R_OK;
+	}
+	if (t->kind == SD_T_PATH) {
+		if ((r = eval_path(fr, t->path, input, &v)) != 0)
+			return r;
+		if (v == NULL) {
+			char *norm = sd_jsonpath_normalized(t->path);
+
+			r = fail_state(fr, f, "States.Runtime", "Invalid path '%s' : "
+			    "No results for path: %s", t->expr,
+			    norm != NULL ? norm : t->expr);
+			free(norm);
+			return r;
+		}
+	} else if ((r = apply_tmpl(fr, t, input, &v, f)) != R_OK)
+		return r;
+	if (json_is_string(v))
+		*out = strdup(json_string_value(v));
+	else
+		*out = sd_json_dumps(v, 0);
+	json_decref(v);
+	return *out == NULL ? SD_ERR_NOMEM : R_OK;
+}
+
+/* ------------------------------------------------------------ states */
+
+static const char *
+entered_type(enum sd_state_type t)
+{
+	switch (t) {
+	case SD_ST_PASS:	return "PassStateEntered";
+	case SD_ST_TASK:	return "TaskStateEntered";
+	case SD_ST_CHOICE:	return "ChoiceStateEntered";
+	case SD_ST_WAIT:	return "WaitStateEntered";
+	case SD_ST_SUCCEED:	return "SucceedStateEntered";
+	case SD_ST_FAIL:	return "FailStateEntered";
+	case SD_ST_PARALLEL:	return "ParallelStateEntered";
+	case SD_ST_MAP:		return "MapStateEntered";
+	}
+	return "StateEntered";
+}
+
+static const char *
+exited_type(enum sd_state_type t)
+{
+	switch (t) {
+	case SD_ST_PASS:	return "PassStateExited";
+	case SD_ST_TASK:	return "TaskStateExited";
+	case SD_ST_CHOICE:	return "ChoiceStateExited";
+	case SD_ST_WAIT:	return "WaitStateExited";
+	case SD_ST_SUCCEED:	return "SucceedStateExited";
+	case SD_ST_FAIL:	return "FailStateExited";
+	case SD_ST_PARALLEL:	return "ParallelStateExited";
+	case SD_ST_MAP:		return "MapStateExited";
+	}
+	return "StateExited";
+}
+
+/*
+ * One attempt at a state that produces a result (Pass, Task, Parallel,
+ * Map): InputPath, Parameters, the work, ResultSelector, ResultPath,
+ * OutputPath.
+ */
+static int
+attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
+{
+	const struct sd_state *st = fr->st;
+	json_t *in = NULL, *eff = NULL, *res = NULL, *sel = NULL, *comb = NULL;
+	int r;
+
+	*output = NULL;
+	if ((r = apply_path(fr, &st->input_path, raw, &in, f)) != R_OK)
+		goto out;
+	if (st->type != SD_ST_MAP) {
+		if ((r = apply_tmpl(fr, st->parameters, in, &eff, f)) != R_OK)
+			goto out;
+	} else
+		eff = json_incref(in);
+	switch (st->type) {
+	case SD_ST_PASS:
+		res = json_incref(st->result != NULL ? st->result : eff);
+		break;
+	case SD_ST_TASK:
+		r = run_task(fr, eff, &res, f);
+		break;
+	case SD_ST_PARALLEL:
+		r = run_parallel(fr, eff, &res, f);
+		break;
+	case SD_ST_MAP:
+		r = run_map(fr, eff, &res, f);
+		break;
+	default:
+		r = SD_ERR_INTERNAL;
+		break;
+	}
+	if (r != R_OK)
+		goto out;
+	if ((r = apply_tmpl(fr, st->result_selector, res, &sel, f)) != R_OK ||
+	    (r = check_size(fr, sel, f)) != R_OK ||
+	    (r = apply_result_path(fr, &st->result_path, raw, sel, &comb,
+	    f)) != R_OK ||
+	    (r = apply_path(fr, &st->output_path, comb, output, f)) != R_OK)
+		goto out;
+ out:
+	json_decref(in);
+	json_decref(eff);
+	json_decref(res);
+	json_decref(sel);
+	json_decref(comb);
+	return r;
+}
+
+/* Retry and Catch for Task, Parallel and Map. */
+static int
+run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
+    int *end, struct fail *f)
+{
+	struct exec *x = fr->x;
+	const struct sd_state *st = fr->st;
+	int64_t counts[64] = { 0 };
+	json_t *eo = NULL;
+	size_t i;
+	int r;
+
+	for (;;) {
+		r = attempt(fr, raw, output, f);
+		if (r != R_FAILED)
+			return r;
+		/* Retry: the first retrier that names the error decides. */
+		for (i = 0; i < st->nretry && i < 64; i++) {
+			if (error_matches(st->retry[i].errors, st->retry[i].nerrors,
+			    f->error))
+				break;
+		}
+		if (i < st->nretry && i < 64 &&
+		    counts[i] < st->retry[i].max_attempts) {
+			const struct sd_retrier *rt = &st->retry[i];
+			double delay = rt->interval_s * pow(rt->backoff,
+			    (double)counts[i]);
+
+			if (rt->max_delay_s > 0 && delay > (double)rt->max_delay_s)
+				delay = (double)rt->max_delay_s;
+			if (rt->jitter_full)
+				delay = delay * (double)(rng_next(x) >> 11) /
+				    (double)(1ULL << 53);
+			if (delay > 1e9)
+				delay = 1e9;
+			counts[i]++;
+			fr->retry_count++;
+			frame_reset_context(fr);
+			if (clock_wait_until(x, x->now_ns + (int64_t)(delay * NS)) ==
+			    R_TIMEOUT)
+				return R_TIMEOUT;
+			fail_clear(f);
+			continue;
+		}
+		break;
+	}
+	/* Catch. */
+	for (i = 0; i < st->ncatch; i++) {
+		const struct sd_catcher *c = &st->catch[i];
+
+		if (!error_matches(c->errors, c->nerrors, f->error))
+			continue;
+		eo = json_pack("{s:s, s:s?}", "Error", f->error != NULL ?
+		    f->error : "", "Cause", f->cause);
+		if (eo == NULL)
+			return SD_ERR_NOMEM;
+		r = apply_result_path(fr, &c->result_path, raw, eo, output, f);
+		json_decref(eo);
+		if (r != R_OK)
+			return r;
+		fail_clear(f);
+		*next = c->next;
+		*end = 0;
+		return R_OK;
+	}
+	return R_FAILED;
+}
+
+/*
+ * Run one state. On R_OK, *output is the state output and either *end is
+ * set or *next names the next state.
+ */
+static int
+run_state(struct exec *x, const struct sd_state *st, json_t *raw,
+    json_t **output, size_t *next, int *end, struct fail *f)
+{
+	struct frame fr;
+	json_t *in = NULL;
+	size_t i;
+	int r, matched;
+
+	memset(&fr, 0, sizeof(fr));
+	fr.x = x;
+	fr.st = st;
+	fr.item_index = -1;
+	fr.entered_ns = x->now_ns;
+	*output = NULL;
+	*end = st->end;
+	*next = st->next;
+	x->transitions++;
+	if (x->path != NULL &&
+	    json_array_append_new(x->path, json_string(st->name)) != 0)
+		return SD_ERR_NOMEM;
+	if ((r = event_data(x, entered_type(st->type), "stateEnteredEventDetails",
+	    st->name, "input", raw)) != 0)
+		return r;
+	fr.entered_id = x->event_id;
+	if (x->max_transitions != 0 && x->transitions > x->max_transitions) {
+		r = fail_state(&fr, f, "States.Runtime", "The execution reached "
+		    "its limit of %llu state transitions.",
+		    (unsigned long long)x->max_transitions);
+		goto out;
+	}
+	if (clock_timed_out(x)) {
+		r = R_TIMEOUT;
+		goto out;
+	}
+
+	switch (st->type) {
+	case SD_ST_PASS:
+		r = attempt(&fr, raw, output, f);
+		break;
+	case SD_ST_TASK:
+	case SD_ST_PARALLEL:
+	case SD_ST_MAP:
+		r = run_with_retry(&fr, raw, output, next, end, f);
+		break;
+	case SD_ST_CHOICE:
+		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK)
+			break;
+		fr.input = in;
+		for (i = 0; i < st->nchoices; i++) {
+			struct sd_error err = SD_ERROR_INIT;
+
+			if ((r = sd_choice_eval(st->choices[i], resolve_cb, &fr,
+			    &matched, &err)) != 0) {
+				r = map_eval_error(&fr, f, r, &err);
+				sd_error_clear(&err);
+				goto out;
+			}
+			if (matched) {
+				*next = st->choice_next[i];
+				break;
+			}
+		}
+		if (i == st->nchoices) {
+			if (!st->has_default) {
+				r = fail_set(f, "States.NoChoiceMatched", "No Matches!");
+				break;
+			}
+			*next = st->default_next;
+		}
+		r = apply_path(&fr, &st->output_path, in, output, f);
+		break;
+	case SD_ST_WAIT:
+		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK ||
+		    (r = run_wait(&fr, in, f)) != R_OK)
+			break;
+		r = apply_path(&fr, &st->output_path, in, output, f);
+		break;
+	case SD_ST_SUCCEED:
+		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK)
+			break;
+		r = apply_path(&fr, &st->output_path, in, output, f);
+		break;
+	case SD_ST_FAIL: {
+		char *e = NULL, *c = NULL;
+
+		if ((r = fail_field(&fr, st->error_path, raw, st->error, &e,
+		    f)) != R_OK)
+			break;
+		if ((r = fail_field(&fr, st->cause_path, raw, st->cause, &c,
+		    f)) != R_OK) {
+			free(e);
+			break;
+		}
+		fail_clear(f);
+		f->error = e;
+		f->cause = c;
+		r = R_FAILED;
+		break;
+	}
+	}
+	if (r == R_OK && clock_timed_out(x))
+		r = R_TIMEOUT;
+	if (r == R_OK && (r = event_data(x, exited_type(st->type),
+	    "stateExitedEventDetails", st->name, "output", *output)) != 0)
+		goto out;
+ out:
+	if (r != R_OK) {
+		json_decref(*output);
+		*output = NULL;
+	}
+	json_decref(in);
+	json_decref(fr.ctx);
+	return r;
+}
+
+static int
+run_machine(struct exec *x, const struct sd_machine *m, json_t *input,
+    json_t **output, struct fail *f)
+{
+	const struct sd_state *st = &m->states[m->start];
+	json_t *data = json_incref(input), *out = NULL;
+	size_t next;
+	int r, end;
+
+	*output = NULL;
+	for (;;) {
+		r = run_state(x, st, data, &out, &next, &end, f);
+		json_decref(data);
+		data = NULL;
+		if (r != R_OK)
+			return r;
+		if (end) {
+			*output = out;
+			return R_OK;
+		}
+		data = out;
+		out = NULL;
+		st = &m->states[next];
+	}
+}
+
+/* ------------------------------------------------------------ public API */
+
+static int
+exec_init(struct exec *x, struct step_machine *sm, json_t *input,
+    const struct step_exec_opts *o)
+{
+	char ts[64];
+	const char *name = o != NULL && o->execution_name != NULL ?
+	    o->execution_name : "local-execution";
+
+	memset(x, 0, sizeof(*x));
+	sd_buf_init(&x->scratch, 0);
+	x->sm = sm;
+	x->real_time = o != NULL && o->real_time;
+	x->start_ns = o != NULL && o->start_time_ns != 0 ? o->start_time_ns :
+	    sd_time_now();
+	if (x->real_time)
+		x->start_ns = sd_time_now();
+	x->now_ns = x->start_ns;
+	if (sm->model->timeout_s > 0)
+		x->deadline_ns = x->start_ns + sm->model->timeout_s * NS;
+	x->rng = o != NULL && o->seed != 0 ? o->seed : 0x5eed5eed5eedULL;
+	x->max_payload = o != NULL && o->max_payload != 0 ? o->max_payload :
+	    STEP_MAX_PAYLOAD;
+	x->input = input;
+	x->max_transitions = o != NULL ? o->max_transitions : 0;
+	if (o == NULL || o->record_history)
+		if ((x->history = json_array()) == NULL)
+			return SD_ERR_NOMEM;
+	if (o == NULL || o->record_path)
+		if ((x->path = json_array()) == NULL)
+			return SD_ERR_NOMEM;
+	if ((x->mock_pos = json_object()) == NULL)
+		return SD_ERR_NOMEM;
+	if (sd_time_format(x->start_ns, ts, sizeof(ts)) != 0)
+		ts[0] = '\0';
+	if ((x->exec_name = strdup(name)) == NULL ||
+	    (x->exec_arn = sd_asprintf("%s:%s", sm->arn, name)) == NULL)
+		return SD_ERR_NOMEM;
+	/* arn:aws:states:R:A:stateMachine:N -> ...:execution:N:name */
+	{
+		char *p = strstr(x->exec_arn, ":stateMachine:");
+
+		if (p != NULL) {
+			char *e = sd_asprintf("%.*s:execution:%s", (int)(p -
+			    x->exec_arn), x->exec_arn, p + 14);
+
+			if (e == NULL)
+				return SD_ERR_NOMEM;
+			free(x->exec_arn);
+			x->exec_arn = e;
+		}
+	}
+	x->ctx_base = json_pack("{s:{s:s, s:O, s:s, s:s, s:s, s:i}, "
+	    "s:{s:s, s:s}}", "Execution", "Id", x->exec_arn, "Input", input,
+	    "Name", x->exec_name, "RoleArn",
+	    "arn:aws:iam::000000000000:role/stepdeploy-local", "StartTime", ts,
+	    "RedriveCount", 0, "StateMachine", "Id", sm->arn, "Name", sm->name);
+	if (x->ctx_base == NULL)
+		return SD_ERR_NOMEM;
+	return 0;
+}
+
+static void
+exec_free(struct exec *x)
+{
+	json_decref(x->history);
+	json_decref(x->path);
+	json_decref(x->mock_pos);
+	json_decref(x->ctx_base);
+	free(x->exec_arn);
+	free(x->exec_name);
+	sd_buf_release(&x->scratch);
+}
+
+int
+step_execute(struct step_machine *sm, json_t *input,
+    const struct step_exec_opts *opts, struct step_result **out,
+    struct sd_error *err)
+{
+	struct step_exec_opts defaults;
+	struct step_result *res = NULL;
+	struct exec x;
+	struct fail f = { NULL, NULL };
+	json_t *output = NULL;
+	int r;
+
+	*out = NULL;
+	if (opts == NULL) {
+		memset(&defaults, 0, sizeof(defaults));
+		defaults.record_path = 1;
+		opts = &defaults;
+	}
+	if (input == NULL)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "no input");
+	if ((r = exec_init(&x, sm, input, opts)) != 0)
+		goto out;
+	if ((res = calloc(1, sizeof(*res))) == NULL) {
+		r = SD_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = event_data(&x, "ExecutionStarted",
+	    "executionStartedEventDetails", NULL, "input", input)) != 0)
+		goto out;
+	r = run_machine(&x, sm->model, input, &output, &f);
+	if (r < 0)
+		goto out;
+	switch (r) {
+	case R_OK:
+		res->status = STEP_SUCCEEDED;
+		res->output = output;
+		output = NULL;
+		r = event_data(&x, "ExecutionSucceeded",
+		    "executionSucceededEventDetails", NULL, "output", res->output);
+		break;
+	case R_FAILED:
+		res->status = STEP_FAILED;
+		res->error = f.error;
+		res->cause = f.cause;
+		r = event_fail(&x, "ExecutionFailed", "executionFailedEventDetails",
+		    &f);
+		f.error = f.cause = NULL;
+		break;
+	default:
+		res->status = STEP_TIMED_OUT;
+		if ((res->error = strdup("States.Timeout")) == NULL) {
+			r = SD_ERR_NOMEM;
+			goto out;
+		}
+		r = event(&x, "ExecutionTimedOut", NULL, NULL);
+		break;
+	}
+	if (r != 0)
+		goto out;
+	res->transitions = x.transitions;
+	res->path = x.path != NULL ? x.path : json_array();
+	res->history = x.history != NULL ? x.history : json_array();
+	x.path = x.history = NULL;
+	if (res->path == NULL || res->history == NULL) {
+		r = SD_ERR_NOMEM;
+		goto out;
+	}
+	*out = res;
+	res = NULL;
+	r = 0;
+ out:
+	if (r != 0)
+		sd_error_set(err, r, NULL, "the execution could not run: %s",
+		    sd_strerror(r));
+	fail_clear(&f);
+	json_decref(output);
+	step_result_free(res);
+	exec_free(&x);
+	return r;
+}
+
+void
+step_result_free(struct step_result *r)
+{
+	if (r == NULL)
+		return;
+	json_decref(r->output);
+	json_decref(r->path);
+	json_decref(r->history);
+	free(r->error);
+	free(r->cause);
+	free(r);
+}
+
+enum step_status
+step_result_status(const struct step_result *r)
+{
+	return r->status;
+}
+
+const char *
+step_status_name(enum step_status s)
+{
+	switch (s) {
+	case STEP_RUNNING:	return "RUNNING";
+	case STEP_SUCCEEDED:	return "SUCCEEDED";
+	case STEP_FAILED:	return "FAILED";
+	case STEP_TIMED_OUT:	return "TIMED_OUT";
+	case STEP_ABORTED:	return "ABORTED";
+	}
+	return "UNKNOWN";
+}
+
+json_t *
+step_result_output(const struct step_result *r)
+{
+	return r->output;
+}
+
+const char *
+step_result_error(const struct step_result *r)
+{
+	return r->error;
+}
+
+const char *
+step_result_cause(const struct step_result *r)
+{
+	return r->cause;
+}
+
+json_t *
+step_result_path(const struct step_result *r)
+{
+	return r->path;
+}
+
+json_t *
+step_result_history(const struct step_result *r)
+{
+	return r->history;
+}
+
+uint64_t
+step_result_transitions(const struct step_result *r)
+{
+	return r->transitions;
+}
+
+json_t *
+step_result_json(const struct step_result *r, int with_path, int with_history)
+{
+	json_t *o;
+
+	o = json_pack("{s:s}", "status", step_status_name(r->status));
+	if (o == NULL)
+		return NULL;
+	if ((r->status == STEP_SUCCEEDED &&
+	    json_object_set(o, "output", r->output) != 0) ||
+	    (r->error != NULL &&
+	    json_object_set_new(o, "error", json_string(r->error)) != 0) ||
+	    (r->cause != NULL &&
+	    json_object_set_new(o, "cause", json_string(r->cause)) != 0) ||
+	    (with_path && json_object_set(o, "path", r->path) != 0) ||
+	    (with_history && json_object_set(o, "history", r->history) != 0)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}

@@ -1,0 +1,77 @@
+/*
+ * engine_int.h: what the parts of libstep's engine share (internal).
+ */
+#ifndef ENGINE_INT_H
+#define ENGINE_INT_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+#include "sd_buf.h"
+#include "sd_model.h"
+#include "step.h"
+
+struct handler_entry {
+	char		*key;		/* NULL: fallback */
+	step_handler_fn	 fn;
+	void		*user;
+};
+
+struct step_machine {
+	json_t			*definition;
+	struct sd_machine	*model;
+	char			*name;
+	char			*arn;
+	struct handler_entry	*handlers;
+	size_t			 nhandlers;
+	json_t			*mocks;		/* checked copy, or NULL */
+};
+
+struct step_result {
+	enum step_status	 status;
+	json_t			*output;
+	char			*error;
+	char			*cause;
+	json_t			*path;
+	json_t			*history;
+	uint64_t		 transitions;
+};
+
+/* How a state or machine run ended, internally. */
+enum {
+	R_OK = 0,
+	R_FAILED = 1,		/* struct fail filled */
+	R_TIMEOUT = 2,		/* the machine's TimeoutSeconds passed */
+};
+
+struct fail {
+	char	*error;		/* new, may be NULL */
+	char	*cause;		/* new, may be NULL */
+};
+
+struct exec {
+	struct step_machine	*sm;
+	int			 real_time;
+	int64_t			 start_ns;
+	int64_t			 now_ns;	/* virtual clock */
+	int64_t			 deadline_ns;	/* 0: none */
+	uint64_t		 event_id;
+	json_t			*history;	/* NULL unless recorded */
+	json_t			*path;		/* NULL unless recorded */
+	uint64_t		 transitions;
+	uint64_t		 max_transitions;
+	json_t			*mock_pos;	/* key -> next index */
+	uint64_t		 rng;
+	size_t			 max_payload;
+	json_t			*input;
+	json_t			*ctx_base;	/* {Execution, StateMachine} */
+	char			*exec_arn;
+	char			*exec_name;
+	struct sd_buf		 scratch;
+	uint64_t		 task_tokens;
+};
+
+void	fail_clear(struct fail *);
+int	fail_set(struct fail *, const char *error, const char *cause);
+
+#endif /* ENGINE_INT_H */

@@ -1,0 +1,184 @@
+/*
+ * machine.c: the public face of a machine — build it from a definition,
+ * register Task handlers, set mocks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "sd_json.h"
+
+int
+step_machine_from_json(json_t *def, const struct step_machine_opts *o,
+    struct step_machine **out, struct sd_error *err)
+{
+	struct step_machine *m = NULL;
+	const char *name = o != NULL && o->name != NULL ? o->name : "StateMachine";
+	int r;
+
+	*out = NULL;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+	if ((r = sd_model_build(def, o != NULL ? o->lambda_arn : NULL, &m->model,
+	    err)) != 0) {
+		step_machine_free(m);
+		return r;
+	}
+	m->definition = json_incref(def);
+	if ((m->name = strdup(name)) == NULL ||
+	    (m->arn = o != NULL && o->arn != NULL ? strdup(o->arn) :
+	    sd_asprintf("arn:aws:states:us-east-1:000000000000:stateMachine:%s",
+	    name)) == NULL) {
+		step_machine_free(m);
+		return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+	}
+	*out = m;
+	return 0;
+}
+
+int
+step_machine_new(const char *json, size_t len, const struct step_machine_opts *o,
+    struct step_machine **out, struct sd_error *err)
+{
+	json_t *def;
+	int r;
+
+	*out = NULL;
+	if ((def = sd_json_loadb(json, len, JSON_REJECT_DUPLICATES,
+	    "the definition", err)) == NULL)
+		return SD_ERR_PARSE;
+	r = step_machine_from_json(def, o, out, err);
+	json_decref(def);
+	return r;
+}
+
+void
+step_machine_free(struct step_machine *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	json_decref(m->definition);
+	sd_model_free(m->model);
+	free(m->name);
+	free(m->arn);
+	for (i = 0; i < m->nhandlers; i++)
+		free(m->handlers[i].key);
+	free(m->handlers);
+	json_decref(m->mocks);
+	free(m);
+}
+
+json_t *
+step_machine_definition(const struct step_machine *m)
+{
+	return m->definition;
+}
+
+int
+step_machine_register(struct step_machine *m, const char *key,
+    step_handler_fn fn, void *user)
+{
+	struct handler_entry *n;
+	size_t i;
+
+	for (i = 0; i < m->nhandlers; i++) {
+		if ((key == NULL && m->handlers[i].key == NULL) ||
+		    (key != NULL && m->handlers[i].key != NULL &&
+		    strcmp(key, m->handlers[i].key) == 0)) {
+			m->handlers[i].fn = fn;
+			m->handlers[i].user = user;
+			return 0;
+		}
+	}
+	if ((n = reallocarray(m->handlers, m->nhandlers + 1, sizeof(*n))) == NULL)
+		return SD_ERR_NOMEM;
+	m->handlers = n;
+	n[m->nhandlers].key = NULL;
+	if (key != NULL && (n[m->nhandlers].key = strdup(key)) == NULL)
+		return SD_ERR_NOMEM;
+	n[m->nhandlers].fn = fn;
+	n[m->nhandlers].user = user;
+	m->nhandlers++;
+	return 0;
+}
+
+static int
+check_response(json_t *resp, const char *loc, struct sd_error *err)
+{
+	const char *k;
+	json_t *v;
+	int has_result, has_error;
+
+	if (!json_is_object(resp))
+		return sd_error_set(err, SD_ERR_INVALID, loc, "a mock response must "
+		    "be an object like {\"result\": ...} or {\"error\": \"Name\", "
+		    "\"cause\": \"text\"}");
+	has_result = json_object_get(resp, "result") != NULL;
+	has_error = json_object_get(resp, "error") != NULL;
+	if (has_result == has_error)
+		return sd_error_set(err, SD_ERR_INVALID, loc, "a mock response needs "
+		    "exactly one of \"result\" and \"error\"");
+	json_object_foreach(resp, k, v) {
+		if (strcmp(k, "result") == 0)
+			continue;
+		if ((strcmp(k, "error") == 0 || strcmp(k, "cause") == 0)) {
+			if (!json_is_string(v))
+				return sd_error_set(err, SD_ERR_INVALID, loc,
+				    "\"%s\" must be a string", k);
+			continue;
+		}
+		if (strcmp(k, "delaySeconds") == 0) {
+			if (!json_is_number(v) || json_number_value(v) < 0)
+				return sd_error_set(err, SD_ERR_INVALID, loc,
+				    "\"delaySeconds\" must be a non-negative number");
+			continue;
+		}
+		return sd_error_set(err, SD_ERR_INVALID, loc, "unknown field \"%s\" "
+		    "(expected result, error, cause, delaySeconds)", k);
+	}
+	return 0;
+}
+
+int
+step_machine_set_mocks(struct step_machine *m, json_t *mocks,
+    struct sd_error *err)
+{
+	const char *k;
+	json_t *v, *e;
+	char *loc;
+	size_t i;
+	int r;
+
+	if (mocks == NULL) {
+		json_decref(m->mocks);
+		m->mocks = NULL;
+		return 0;
+	}
+	if (!json_is_object(mocks))
+		return sd_error_set(err, SD_ERR_INVALID, "/", "mocks must be an "
+		    "object keyed by state name or Task resource");
+	json_object_foreach(mocks, k, v) {
+		if (json_is_array(v)) {
+			json_array_foreach(v, i, e) {
+				if ((loc = sd_asprintf("/%s[%zu]", k, i)) == NULL)
+					return SD_ERR_NOMEM;
+				r = check_response(e, loc, err);
+				free(loc);
+				if (r != 0)
+					return r;
+			}
+		} else {
+			if ((loc = sd_asprintf("/%s", k)) == NULL)
+				return SD_ERR_NOMEM;
+			r = check_response(v, loc, err);
+			free(loc);
+			if (r != 0)
+				return r;
+		}
+	}
+	json_decref(m->mocks);
+	m->mocks = json_incref(mocks);
+	return 0;
+}
