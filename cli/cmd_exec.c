@@ -60,7 +60,7 @@ cmd_exec(int argc, char **argv)
 	opterr = 0;
 	if ((handlers = calloc((size_t)argc, sizeof(*handlers))) == NULL)
 		return cli_usage_error("exec", "out of memory");
-	while ((c = getopt_long(argc, argv, "+i:m:H:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:m:H:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			json_decref(input);

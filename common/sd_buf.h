@@ -29,13 +29,15 @@ int	 sd_buf_puts(struct sd_buf *, const char *);
 int	 sd_buf_putc(struct sd_buf *, char);
 int	 sd_buf_printf(struct sd_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-int	 sd_buf_vprintf(struct sd_buf *, const char *, va_list);
+int	 sd_buf_vprintf(struct sd_buf *, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
 /* Hands the data to the caller (new, NUL-terminated); the buffer is reset.
  * Returns NULL if any append failed. */
 char	*sd_buf_steal(struct sd_buf *);
 
 /* New strings, NULL on failure. */
 char	*sd_asprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
-char	*sd_vasprintf(const char *, va_list);
+char	*sd_vasprintf(const char *, va_list)
+	    __attribute__((format(printf, 1, 0)));
 
 #endif /* SD_BUF_H */

@@ -153,7 +153,7 @@ sd_time_parse(const char *s, int64_t *ns)
 		return SD_ERR_PARSE;
 	if ((r = sd_time_parse_ts(s, strlen(s), &sec, &nsec)) != 0)
 		return r;
-	/* sec * 1e9 + nsec must fit: sec in [floor(MIN/1e9), floor(MAX/1e9)]. */
+	/* sec * 1e9 + nsec must fit in int64_t. */
 	if (sec > INT64_MAX / NS_PER_SEC ||
 	    (sec == INT64_MAX / NS_PER_SEC && nsec > INT64_MAX % NS_PER_SEC) ||
 	    sec < INT64_MIN / NS_PER_SEC - 1 ||
@@ -161,7 +161,7 @@ sd_time_parse(const char *s, int64_t *ns)
 	    nsec < NS_PER_SEC + INT64_MIN % NS_PER_SEC))
 		return SD_ERR_OVERFLOW;
 	if (sec < 0) {
-		/* (sec + 1) * 1e9 cannot overflow; add the rest in two steps. */
+		/* (sec + 1) * 1e9 cannot overflow; then add the rest. */
 		*ns = (sec + 1) * NS_PER_SEC;
 		*ns += nsec - NS_PER_SEC;
 	} else

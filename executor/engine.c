@@ -1070,7 +1070,7 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 				r = R_FAILED;
 				goto failed;
 			}
-			it_out = json_pack("{s:s?, s:s?}", "Error", itf.error,
+			it_out = json_pack("{s:s*, s:s*}", "Error", itf.error,
 			    "Cause", itf.cause);
 			fail_clear(&itf);
 			if (it_out == NULL) {
@@ -1367,7 +1367,7 @@ run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 
 		if (!error_matches(c->errors, c->nerrors, f->error))
 			continue;
-		eo = json_pack("{s:s, s:s?}", "Error", f->error != NULL ?
+		eo = json_pack("{s:s, s:s*}", "Error", f->error != NULL ?
 		    f->error : "", "Cause", f->cause);
 		if (eo == NULL)
 			return SD_ERR_NOMEM;
@@ -1405,9 +1405,18 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 	*end = st->end;
 	*next = st->next;
 	x->transitions++;
-	if (x->path != NULL &&
-	    json_array_append_new(x->path, json_string(st->name)) != 0)
-		return SD_ERR_NOMEM;
+	if (x->record_path) {
+		if (x->npath == x->path_cap) {
+			size_t ncap = x->path_cap < 64 ? 64 : x->path_cap * 2;
+			const char **np = reallocarray(x->path, ncap, sizeof(*np));
+
+			if (np == NULL)
+				return SD_ERR_NOMEM;
+			x->path = np;
+			x->path_cap = ncap;
+		}
+		x->path[x->npath++] = st->name;
+	}
 	if ((r = event_data(x, entered_type(st->type), "stateEnteredEventDetails",
 	    st->name, "input", raw)) != 0)
 		return r;
@@ -1558,9 +1567,7 @@ exec_init(struct exec *x, struct step_machine *sm, json_t *input,
 	if (o == NULL || o->record_history)
 		if ((x->history = json_array()) == NULL)
 			return SD_ERR_NOMEM;
-	if (o == NULL || o->record_path)
-		if ((x->path = json_array()) == NULL)
-			return SD_ERR_NOMEM;
+	x->record_path = o == NULL || o->record_path;
 	if ((x->mock_pos = json_object()) == NULL)
 		return SD_ERR_NOMEM;
 	if (sd_time_format(x->start_ns, ts, sizeof(ts)) != 0)
@@ -1596,7 +1603,7 @@ static void
 exec_free(struct exec *x)
 {
 	json_decref(x->history);
-	json_decref(x->path);
+	free(x->path);
 	json_decref(x->mock_pos);
 	json_decref(x->ctx_base);
 	free(x->exec_arn);
@@ -1664,9 +1671,19 @@ step_execute(struct step_machine *sm, json_t *input,
 	if (r != 0)
 		goto out;
 	res->transitions = x.transitions;
-	res->path = x.path != NULL ? x.path : json_array();
+	if ((res->path = json_array()) != NULL) {
+		size_t i;
+
+		for (i = 0; i < x.npath; i++) {
+			if (json_array_append_new(res->path,
+			    json_string(x.path[i])) != 0) {
+				r = SD_ERR_NOMEM;
+				goto out;
+			}
+		}
+	}
 	res->history = x.history != NULL ? x.history : json_array();
-	x.path = x.history = NULL;
+	x.history = NULL;
 	if (res->path == NULL || res->history == NULL) {
 		r = SD_ERR_NOMEM;
 		goto out;

@@ -57,7 +57,10 @@ struct exec {
 	int64_t			 deadline_ns;	/* 0: none */
 	uint64_t		 event_id;
 	json_t			*history;	/* NULL unless recorded */
-	json_t			*path;		/* NULL unless recorded */
+	int			 record_path;
+	const char		**path;		/* state names entered (borrowed) */
+	size_t			 npath;
+	size_t			 path_cap;
 	uint64_t		 transitions;
 	uint64_t		 max_transitions;
 	json_t			*mock_pos;	/* key -> next index */

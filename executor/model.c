@@ -403,8 +403,19 @@ check_fields(struct build *b, json_t *obj, const char *loc,
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(allowed[i], k) == 0)
 				break;
+		if (allowed[i] == NULL && strcmp(k, "QueryLanguage") == 0) {
+			if (!json_is_string(v))
+				return fail_at(b, loc, k, "expected a string");
+			if (strcmp(json_string_value(v), "JSONPath") == 0)
+				continue;
+			if (strcmp(json_string_value(v), "JSONata") == 0)
+				return fail_at(b, loc, k, "the JSONata query language "
+				    "is not supported by this engine yet");
+			return fail_at(b, loc, k, "expected \"JSONPath\" or "
+			    "\"JSONata\", got \"%s\"", json_string_value(v));
+		}
 		if (allowed[i] == NULL) {
-			if (strcmp(k, "QueryLanguage") == 0 ||
+			if (
 			    strcmp(k, "Arguments") == 0 || strcmp(k, "Output") == 0 ||
 			    strcmp(k, "Assign") == 0 || strcmp(k, "Items") == 0 ||
 			    strcmp(k, "Condition") == 0)

@@ -74,45 +74,45 @@ struct opdef {
 };
 
 static const struct opdef ops[] = {
-	{ "StringEquals",			T_STRING,	R_EQ, 0 },
-	{ "StringEqualsPath",			T_STRING,	R_EQ, 1 },
-	{ "StringLessThan",			T_STRING,	R_LT, 0 },
-	{ "StringLessThanPath",			T_STRING,	R_LT, 1 },
-	{ "StringGreaterThan",			T_STRING,	R_GT, 0 },
-	{ "StringGreaterThanPath",		T_STRING,	R_GT, 1 },
-	{ "StringLessThanEquals",		T_STRING,	R_LE, 0 },
-	{ "StringLessThanEqualsPath",		T_STRING,	R_LE, 1 },
-	{ "StringGreaterThanEquals",		T_STRING,	R_GE, 0 },
-	{ "StringGreaterThanEqualsPath",	T_STRING,	R_GE, 1 },
-	{ "StringMatches",			T_MATCHES,	R_EQ, 0 },
-	{ "NumericEquals",			T_NUMBER,	R_EQ, 0 },
-	{ "NumericEqualsPath",			T_NUMBER,	R_EQ, 1 },
-	{ "NumericLessThan",			T_NUMBER,	R_LT, 0 },
-	{ "NumericLessThanPath",		T_NUMBER,	R_LT, 1 },
-	{ "NumericGreaterThan",			T_NUMBER,	R_GT, 0 },
-	{ "NumericGreaterThanPath",		T_NUMBER,	R_GT, 1 },
-	{ "NumericLessThanEquals",		T_NUMBER,	R_LE, 0 },
-	{ "NumericLessThanEqualsPath",		T_NUMBER,	R_LE, 1 },
-	{ "NumericGreaterThanEquals",		T_NUMBER,	R_GE, 0 },
-	{ "NumericGreaterThanEqualsPath",	T_NUMBER,	R_GE, 1 },
-	{ "BooleanEquals",			T_BOOLEAN,	R_EQ, 0 },
-	{ "BooleanEqualsPath",			T_BOOLEAN,	R_EQ, 1 },
-	{ "TimestampEquals",			T_TIMESTAMP,	R_EQ, 0 },
-	{ "TimestampEqualsPath",		T_TIMESTAMP,	R_EQ, 1 },
-	{ "TimestampLessThan",			T_TIMESTAMP,	R_LT, 0 },
-	{ "TimestampLessThanPath",		T_TIMESTAMP,	R_LT, 1 },
-	{ "TimestampGreaterThan",		T_TIMESTAMP,	R_GT, 0 },
-	{ "TimestampGreaterThanPath",		T_TIMESTAMP,	R_GT, 1 },
-	{ "TimestampLessThanEquals",		T_TIMESTAMP,	R_LE, 0 },
-	{ "TimestampLessThanEqualsPath",	T_TIMESTAMP,	R_LE, 1 },
-	{ "TimestampGreaterThanEquals",		T_TIMESTAMP,	R_GE, 0 },
-	{ "TimestampGreaterThanEqualsPath",	T_TIMESTAMP,	R_GE, 1 },
-	{ "IsNull",				T_IS,		IS_NULL, 0 },
-	{ "IsPresent",				T_IS,		IS_PRESENT, 0 },
-	{ "IsNumeric",				T_IS,		IS_NUMERIC, 0 },
-	{ "IsString",				T_IS,		IS_STRING, 0 },
-	{ "IsBoolean",				T_IS,		IS_BOOLEAN, 0 },
-	{ "IsTimestamp",			T_IS,		IS_TIMESTAMP, 0 },
+	{ "StringEquals",			T_STRING, R_EQ, 0 },
+	{ "StringEqualsPath",			T_STRING, R_EQ, 1 },
+	{ "StringLessThan",			T_STRING, R_LT, 0 },
+	{ "StringLessThanPath",			T_STRING, R_LT, 1 },
+	{ "StringGreaterThan",			T_STRING, R_GT, 0 },
+	{ "StringGreaterThanPath",		T_STRING, R_GT, 1 },
+	{ "StringLessThanEquals",		T_STRING, R_LE, 0 },
+	{ "StringLessThanEqualsPath",		T_STRING, R_LE, 1 },
+	{ "StringGreaterThanEquals",		T_STRING, R_GE, 0 },
+	{ "StringGreaterThanEqualsPath",	T_STRING, R_GE, 1 },
+	{ "StringMatches",			T_MATCHES, R_EQ, 0 },
+	{ "NumericEquals",			T_NUMBER, R_EQ, 0 },
+	{ "NumericEqualsPath",			T_NUMBER, R_EQ, 1 },
+	{ "NumericLessThan",			T_NUMBER, R_LT, 0 },
+	{ "NumericLessThanPath",		T_NUMBER, R_LT, 1 },
+	{ "NumericGreaterThan",			T_NUMBER, R_GT, 0 },
+	{ "NumericGreaterThanPath",		T_NUMBER, R_GT, 1 },
+	{ "NumericLessThanEquals",		T_NUMBER, R_LE, 0 },
+	{ "NumericLessThanEqualsPath",		T_NUMBER, R_LE, 1 },
+	{ "NumericGreaterThanEquals",		T_NUMBER, R_GE, 0 },
+	{ "NumericGreaterThanEqualsPath",	T_NUMBER, R_GE, 1 },
+	{ "BooleanEquals",			T_BOOLEAN, R_EQ, 0 },
+	{ "BooleanEqualsPath",			T_BOOLEAN, R_EQ, 1 },
+	{ "TimestampEquals",			T_TIMESTAMP, R_EQ, 0 },
+	{ "TimestampEqualsPath",		T_TIMESTAMP, R_EQ, 1 },
+	{ "TimestampLessThan",			T_TIMESTAMP, R_LT, 0 },
+	{ "TimestampLessThanPath",		T_TIMESTAMP, R_LT, 1 },
+	{ "TimestampGreaterThan",		T_TIMESTAMP, R_GT, 0 },
+	{ "TimestampGreaterThanPath",		T_TIMESTAMP, R_GT, 1 },
+	{ "TimestampLessThanEquals",		T_TIMESTAMP, R_LE, 0 },
+	{ "TimestampLessThanEqualsPath",	T_TIMESTAMP, R_LE, 1 },
+	{ "TimestampGreaterThanEquals",		T_TIMESTAMP, R_GE, 0 },
+	{ "TimestampGreaterThanEqualsPath",	T_TIMESTAMP, R_GE, 1 },
+	{ "IsNull",				T_IS, IS_NULL, 0 },
+	{ "IsPresent",				T_IS, IS_PRESENT, 0 },
+	{ "IsNumeric",				T_IS, IS_NUMERIC, 0 },
+	{ "IsString",				T_IS, IS_STRING, 0 },
+	{ "IsBoolean",				T_IS, IS_BOOLEAN, 0 },
+	{ "IsTimestamp",			T_IS, IS_TIMESTAMP, 0 },
 };
 
 /* A number as JSON holds it: an integer, or a double. */
@@ -137,7 +137,7 @@ struct sd_choice_rule {
 	enum kind		 kind;
 	const struct opdef	*op;		/* K_CMP */
 	struct sd_jsonpath	*var;		/* K_CMP: Variable */
-	struct sd_jsonpath	*opath;		/* K_CMP, op->path: the operand */
+	struct sd_jsonpath	*opath;		/* K_CMP, op->path: operand */
 	union {
 		struct {
 			char	*s;
@@ -151,7 +151,7 @@ struct sd_choice_rule {
 		} ts;				/* T_TIMESTAMP */
 		struct pattern	 pat;		/* T_MATCHES */
 	} u;
-	struct sd_choice_rule	**sub;		/* K_AND, K_OR: nsub; K_NOT: 1 */
+	struct sd_choice_rule	**sub;		/* And, Or: nsub; Not: 1 */
 	size_t			 nsub;
 	char			*next;		/* top rules */
 	json_t			*assign;	/* top rules, may be NULL */
@@ -335,20 +335,23 @@ pattern_compile(const char *s, size_t len, struct pattern *p)
 {
 	size_t i, n = 1, nseg = 0, o = 0;
 
+	memset(p, 0, sizeof(*p));
+	if (len > SIZE_MAX - 2)
+		return SD_ERR_OVERFLOW;
 	for (i = 0; i < len; i++) {
 		if (s[i] == '*')
 			n++;
 		else if (s[i] == '\\')
 			i++;
 	}
-	memset(p, 0, sizeof(*p));
 	if ((p->lit = malloc(len + 1)) == NULL ||
 	    (p->off = calloc(n + 1, sizeof(*p->off))) == NULL)
 		return SD_ERR_NOMEM;
 	p->off[0] = 0;
 	for (i = 0; i < len; i++) {
 		if (s[i] == '\\') {
-			if (i + 1 < len && (s[i + 1] == '*' || s[i + 1] == '\\'))
+			if (i + 1 < len &&
+			    (s[i + 1] == '*' || s[i + 1] == '\\'))
 				p->lit[o++] = s[++i];
 			else {
 				p->bad = 1;
@@ -498,8 +501,8 @@ compile_operand(struct sd_choice_rule *c, json_t *v, const char *loc,
 	case T_STRING:
 		if (!json_is_string(v))
 			break;
-		len = json_string_length(v);
-		if ((c->u.str.s = malloc(len + 1)) == NULL)
+		if ((len = json_string_length(v)) == SIZE_MAX ||
+		    (c->u.str.s = malloc(len + 1)) == NULL)
 			return nomem(err, loc);
 		memcpy(c->u.str.s, json_string_value(v), len + 1);
 		c->u.str.len = len;
@@ -612,9 +615,9 @@ compile_rule(json_t *rule, int top, int depth, const char *loc,
 		if (isbool || o != NULL) {
 			if (opkey != NULL) {
 				r = fail_at(err, SD_ERR_INVALID, loc, k,
-				    "a Choice Rule takes exactly one comparison "
-				    "operator or And, Or, Not (found \"%s\" and "
-				    "\"%s\")", opkey, k);
+				    "a Choice Rule takes exactly one "
+				    "comparison operator or And, Or, Not "
+				    "(found \"%s\" and \"%s\")", opkey, k);
 				goto out;
 			}
 			opkey = k;
@@ -698,8 +701,10 @@ compile_rule(json_t *rule, int top, int depth, const char *loc,
 			    "missing required field \"Variable\"");
 			goto out;
 		}
-		if ((r = compile_path(var, loc, "Variable", &c->var, err)) != 0 ||
-		    (r = compile_operand(c, opval, loc, err)) != 0)
+		r = compile_path(var, loc, "Variable", &c->var, err);
+		if (r == 0)
+			r = compile_operand(c, opval, loc, err);
+		if (r != 0)
 			goto out;
 	}
 	*out = c;
@@ -715,7 +720,8 @@ sd_choice_compile(json_t *rule, int top, const char *location,
     struct sd_choice_rule **out, struct sd_error *err)
 {
 	if (out == NULL)
-		return sd_error_set(err, SD_ERR_INTERNAL, location, "no output");
+		return sd_error_set(err, SD_ERR_INTERNAL, location,
+		    "no output");
 	*out = NULL;
 	if (location == NULL)
 		location = "";
@@ -803,9 +809,10 @@ compare(const struct sd_choice_rule *c, const json_t *v, const json_t *o,
 		if (!json_is_string(v))
 			return 0;
 		if (c->u.pat.bad)
-			return sd_error_set(err, SD_ERR_RUNTIME, NULL, "Invalid "
-			    "StringMatches pattern: an open escape character "
-			    "'\\' must be followed by '*' or '\\'");
+			return sd_error_set(err, SD_ERR_RUNTIME, NULL,
+			    "Invalid StringMatches pattern: an open escape "
+			    "character '\\' must be followed by '*' or "
+			    "'\\'");
 		return pattern_match(&c->u.pat, json_string_value(v),
 		    json_string_length(v));
 	case T_NUMBER:
@@ -899,7 +906,8 @@ eval_rule(const struct sd_choice_rule *c, sd_jsonpath_resolve_fn resolve,
 	case K_OR:
 		/* And stops at the first false, Or at the first true. */
 		for (i = 0; i < c->nsub; i++) {
-			if ((r = eval_rule(c->sub[i], resolve, ctx, &m, err)) != 0)
+			r = eval_rule(c->sub[i], resolve, ctx, &m, err);
+			if (r != 0)
 				return r;
 			if (m != (c->kind == K_AND))
 				break;

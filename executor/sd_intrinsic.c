@@ -1040,6 +1040,13 @@ fn_string_to_json(struct call *c, json_t **out)
 	    JSON_ALLOW_NUL, &je);
 	if (*out == NULL)
 		return fail_args(c);
+	/* ...but a number must be followed by space ("1x" is an error) */
+	if (json_is_number(*out) && je.position >= 0 &&
+	    (size_t)je.position < len && !is_space(s[je.position])) {
+		json_decref(*out);
+		*out = NULL;
+		return fail_args(c);
+	}
 	return 0;
 }
 

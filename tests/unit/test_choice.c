@@ -38,7 +38,8 @@ resolver(void *vctx, const struct sd_jsonpath *p, json_t **out,
 	c->calls++;
 	*out = NULL;
 	if (c->fail)
-		return sd_error_set(err, SD_ERR_INTRINSIC, NULL, "resolver broke");
+		return sd_error_set(err, SD_ERR_INTRINSIC, NULL,
+		    "resolver broke");
 	switch (sd_jsonpath_root(p)) {
 	case SD_JP_ROOT_CONTEXT:
 		doc = c->context;
@@ -220,15 +221,18 @@ test_string_order(void **state)
 	F("{'Variable':'$.v','StringGreaterThanEquals':'AB'}", "{'v':'A'}");
 	F("{'Variable':'$.v','StringGreaterThanEquals':''}", "{'v':0}");
 	/* Path variants, both sides must be strings. */
-	T("{'Variable':'$.v','StringLessThanPath':'$.w'}", "{'v':'A','w':'AB'}");
-	F("{'Variable':'$.v','StringLessThanPath':'$.w'}", "{'v':'AB','w':'A'}");
+	T("{'Variable':'$.v','StringLessThanPath':'$.w'}",
+	    "{'v':'A','w':'AB'}");
+	F("{'Variable':'$.v','StringLessThanPath':'$.w'}",
+	    "{'v':'AB','w':'A'}");
 	F("{'Variable':'$.v','StringLessThanPath':'$.w'}", "{'v':'','w':''}");
 	F("{'Variable':'$.v','StringLessThanPath':'$.w'}", "{'v':'A','w':1}");
 	T("{'Variable':'$.v','StringGreaterThanPath':'$.w'}",
 	    "{'v':'b','w':'a'}");
 	F("{'Variable':'$.v','StringGreaterThanPath':'$.w'}",
 	    "{'v':'AB','w':'ABC'}");
-	F("{'Variable':'$.v','StringGreaterThanPath':'$.w'}", "{'v':'','w':''}");
+	F("{'Variable':'$.v','StringGreaterThanPath':'$.w'}",
+	    "{'v':'','w':''}");
 	T("{'Variable':'$.v','StringLessThanEqualsPath':'$.w'}",
 	    "{'v':'','w':''}");
 	F("{'Variable':'$.v','StringLessThanEqualsPath':'$.w'}",
@@ -273,7 +277,8 @@ test_string_matches(void **state)
 	/* The spec's examples. */
 	T("{'Variable':'$.v','StringMatches':'foo*.log'}", "{'v':'foo23.log'}");
 	T("{'Variable':'$.v','StringMatches':'*.log'}", "{'v':'zebra.log'}");
-	T("{'Variable':'$.v','StringMatches':'foo*.*'}", "{'v':'foobar.zebra'}");
+	T("{'Variable':'$.v','StringMatches':'foo*.*'}",
+	    "{'v':'foobar.zebra'}");
 	F("{'Variable':'$.v','StringMatches':'foo*.log'}", "{'v':'foo23.txt'}");
 	F("{'Variable':'$.v','StringMatches':'*.log'}", "{'v':'zebra.log.1'}");
 	/* '*' matches zero or more characters, anywhere. */
@@ -291,7 +296,8 @@ test_string_matches(void **state)
 	T("{'Variable':'$.v','StringMatches':'ab*ab*ab'}", "{'v':'abababab'}");
 	T("{'Variable':'$.v','StringMatches':'ab*ab*ab'}", "{'v':'ababab'}");
 	F("{'Variable':'$.v','StringMatches':'ab*ab*ab'}", "{'v':'abab'}");
-	T("{'Variable':'$.v','StringMatches':'a*\\u00e9*'}", "{'v':'ab\\u00e9'}");
+	T("{'Variable':'$.v','StringMatches':'a*\\u00e9*'}",
+	    "{'v':'ab\\u00e9'}");
 	/* Only '*' is special. */
 	T("{'Variable':'$.v','StringMatches':'a?[b].c'}", "{'v':'a?[b].c'}");
 	F("{'Variable':'$.v','StringMatches':'a?c'}", "{'v':'abc'}");
@@ -646,21 +652,31 @@ static void
 test_is_timestamp(void **state)
 {
 	(void)state;
-	T("{'Variable':'$.v','IsTimestamp':true}", "{'v':'2016-03-14T01:59:00Z'}");
+	T("{'Variable':'$.v','IsTimestamp':true}",
+	    "{'v':'2016-03-14T01:59:00Z'}");
 	T("{'Variable':'$.v','IsTimestamp':true}",
 	    "{'v':'2016-03-14T01:59:00.123456789+02:00'}");
 	T("{'Variable':'$.v','IsTimestamp':true}",
 	    "{'v':'2012-10-09T19:00:55+01:00'}");
-	T("{'Variable':'$.v','IsTimestamp':true}", "{'v':'9999-12-31T23:59:59Z'}");
-	T("{'Variable':'$.v','IsTimestamp':true}", "{'v':'2016-02-29T00:00:00Z'}");
-	F("{'Variable':'$.v','IsTimestamp':true}", "{'v':'2015-02-29T00:00:00Z'}");
-	F("{'Variable':'$.v','IsTimestamp':true}", "{'v':'2012-10-09T19:00:55'}");
-	F("{'Variable':'$.v','IsTimestamp':true}", "{'v':'2012-10-09t19:00:55Z'}");
-	F("{'Variable':'$.v','IsTimestamp':true}", "{'v':'2012-10-09T19:00:55z'}");
-	F("{'Variable':'$.v','IsTimestamp':true}", "{'v':'2012-10-09 19:00:55Z'}");
+	T("{'Variable':'$.v','IsTimestamp':true}",
+	    "{'v':'9999-12-31T23:59:59Z'}");
+	T("{'Variable':'$.v','IsTimestamp':true}",
+	    "{'v':'2016-02-29T00:00:00Z'}");
+	F("{'Variable':'$.v','IsTimestamp':true}",
+	    "{'v':'2015-02-29T00:00:00Z'}");
+	F("{'Variable':'$.v','IsTimestamp':true}",
+	    "{'v':'2012-10-09T19:00:55'}");
+	F("{'Variable':'$.v','IsTimestamp':true}",
+	    "{'v':'2012-10-09t19:00:55Z'}");
+	F("{'Variable':'$.v','IsTimestamp':true}",
+	    "{'v':'2012-10-09T19:00:55z'}");
+	F("{'Variable':'$.v','IsTimestamp':true}",
+	    "{'v':'2012-10-09 19:00:55Z'}");
 	F("{'Variable':'$.v','IsTimestamp':true}", "{'v':'2023-02-24'}");
-	F("{'Variable':'$.v','IsTimestamp':true}", "{'v':'2012-10-09T19:00:60Z'}");
-	F("{'Variable':'$.v','IsTimestamp':true}", "{'v':'2012-10-09T24:00:00Z'}");
+	F("{'Variable':'$.v','IsTimestamp':true}",
+	    "{'v':'2012-10-09T19:00:60Z'}");
+	F("{'Variable':'$.v','IsTimestamp':true}",
+	    "{'v':'2012-10-09T24:00:00Z'}");
 	F("{'Variable':'$.v','IsTimestamp':true}",
 	    "{'v':'2012-10-09T19:00:55.1234567891Z'}");
 	F("{'Variable':'$.v','IsTimestamp':true}",
@@ -669,7 +685,8 @@ test_is_timestamp(void **state)
 	F("{'Variable':'$.v','IsTimestamp':true}", "{'v':null}");
 	T("{'Variable':'$.v','IsTimestamp':false}", "{'v':'HelloWorld'}");
 	T("{'Variable':'$.v','IsTimestamp':false}", "{'v':0}");
-	F("{'Variable':'$.v','IsTimestamp':false}", "{'v':'2016-03-14T01:59:00Z'}");
+	F("{'Variable':'$.v','IsTimestamp':false}",
+	    "{'v':'2016-03-14T01:59:00Z'}");
 }
 
 /* ------------------------------------------------------------ And/Or/Not */
@@ -728,7 +745,7 @@ test_boolean_rules(void **state)
 	    "path references an invalid value.");
 }
 
-/* ------------------------------------------------------------ runtime errors */
+/* ---------------------------------------------------- runtime errors */
 
 static void
 test_missing_paths(void **state)
@@ -883,7 +900,8 @@ test_every_operator_compiles(void **state)
 		{ "StringGreaterThanEqualsPath", "'$.a'" },
 		{ "StringMatches", "'a*'" },
 		{ "NumericEquals", "1" }, { "NumericEqualsPath", "'$.a'" },
-		{ "NumericLessThan", "1.5" }, { "NumericLessThanPath", "'$.a'" },
+		{ "NumericLessThan", "1.5" },
+		{ "NumericLessThanPath", "'$.a'" },
 		{ "NumericGreaterThan", "-1" },
 		{ "NumericGreaterThanPath", "'$.a'" },
 		{ "NumericLessThanEquals", "0" },
@@ -918,7 +936,7 @@ test_every_operator_compiles(void **state)
 	}
 }
 
-/* ------------------------------------------------------------ compile errors */
+/* ---------------------------------------------------- compile errors */
 
 struct bad {
 	const char	*rule;
@@ -1019,7 +1037,8 @@ static const struct bad bad_rules[] = {
 	{ "{'Variable':'$.v','IsNull':true,'Next':'N','Comment':1}", 1,
 	    LOC "/Comment", "expected a string" },
 	/* And / Or / Not shapes. */
-	{ "{'And':[],'Next':'N'}", 1, LOC "/And", "expected a non-empty array" },
+	{ "{'And':[],'Next':'N'}", 1, LOC "/And",
+	    "expected a non-empty array" },
 	{ "{'Or':{},'Next':'N'}", 1, LOC "/Or", "expected a non-empty array" },
 	{ "{'Not':[],'Next':'N'}", 1, LOC "/Not", "expected an object" },
 	{ "{'Not':null,'Next':'N'}", 1, LOC "/Not", "expected an object" },

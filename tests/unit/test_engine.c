@@ -397,16 +397,16 @@ static void
 test_retry_timing(void **state)
 {
 	/* Intervals 10 then 20 s (BackoffRate 2): 30 s of retries in all. */
-	const char *tmpl = "{\"StartAt\":\"T\",\"TimeoutSeconds\":%d,\"States\":"
-	    "{\"T\":{\"Type\":\"Task\",\"Resource\":\"r\",\"Retry\":[{"
-	    "\"ErrorEquals\":[\"States.ALL\"],\"IntervalSeconds\":10,"
-	    "\"BackoffRate\":2,\"MaxAttempts\":2%s}],\"End\":true}}}";
+#define RETRY_TMPL "{\"StartAt\":\"T\",\"TimeoutSeconds\":%d,\"States\":" \
+	    "{\"T\":{\"Type\":\"Task\",\"Resource\":\"r\",\"Retry\":[{" \
+	    "\"ErrorEquals\":[\"States.ALL\"],\"IntervalSeconds\":10," \
+	    "\"BackoffRate\":2,\"MaxAttempts\":2%s}],\"End\":true}}}"
 	char def[512];
 	struct counter c;
 	struct step_result *res;
 
 	(void)state;
-	snprintf(def, sizeof(def), tmpl, 29, "");
+	snprintf(def, sizeof(def), RETRY_TMPL, 29, "");
 	memset(&c, 0, sizeof(c));
 	c.fail_first = 2;
 	c.error = "E";
@@ -414,7 +414,7 @@ test_retry_timing(void **state)
 	assert_int_equal(step_result_status(res), STEP_TIMED_OUT);
 	step_result_free(res);
 
-	snprintf(def, sizeof(def), tmpl, 31, "");
+	snprintf(def, sizeof(def), RETRY_TMPL, 31, "");
 	memset(&c, 0, sizeof(c));
 	c.fail_first = 2;
 	c.error = "E";
@@ -423,7 +423,7 @@ test_retry_timing(void **state)
 	step_result_free(res);
 
 	/* MaxDelaySeconds 12 caps the second interval: 22 s in all. */
-	snprintf(def, sizeof(def), tmpl, 23, ",\"MaxDelaySeconds\":12");
+	snprintf(def, sizeof(def), RETRY_TMPL, 23, ",\"MaxDelaySeconds\":12");
 	memset(&c, 0, sizeof(c));
 	c.fail_first = 2;
 	c.error = "E";
@@ -617,22 +617,22 @@ test_map(void **state)
 	    "array but was: 1");
 	/* Failure tolerance. */
 	{
-		const char *tmpl = "{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":"
-		    "\"Map\",%s\"ItemProcessor\":{\"StartAt\":\"C\",\"States\":{\"C\":"
-		    "{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$\","
-		    "\"NumericLessThan\":0,\"Next\":\"F\"}],\"Default\":\"P\"},\"F\":"
-		    "{\"Type\":\"Fail\",\"Error\":\"Neg\"},\"P\":{\"Type\":\"Pass\","
-		    "\"End\":true}}},\"End\":true}}}";
+#define MAP_TMPL "{\"StartAt\":\"M\",\"States\":{\"M\":{\"Type\":" \
+		    "\"Map\",%s\"ItemProcessor\":{\"StartAt\":\"C\",\"States\":{\"C\":" \
+		    "{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$\"," \
+		    "\"NumericLessThan\":0,\"Next\":\"F\"}],\"Default\":\"P\"},\"F\":" \
+		    "{\"Type\":\"Fail\",\"Error\":\"Neg\"},\"P\":{\"Type\":\"Pass\"," \
+		    "\"End\":true}}},\"End\":true}}}"
 		char def[1024];
 
-		snprintf(def, sizeof(def), tmpl, "");
+		snprintf(def, sizeof(def), MAP_TMPL, "");
 		check(def, "[1,-1,2]", "FAILED", "Neg", NULL);
-		snprintf(def, sizeof(def), tmpl, "\"ToleratedFailureCount\":1,");
+		snprintf(def, sizeof(def), MAP_TMPL, "\"ToleratedFailureCount\":1,");
 		check(def, "[1,-1,2]", "SUCCEEDED", "[1,{\"Error\":\"Neg\"},2]", NULL);
 		check(def, "[1,-1,-2]", "FAILED",
 		    "States.ExceedToleratedFailureThreshold",
 		    "The specified tolerance threshold was exceeded");
-		snprintf(def, sizeof(def), tmpl,
+		snprintf(def, sizeof(def), MAP_TMPL,
 		    "\"ToleratedFailurePercentage\":50,");
 		check(def, "[1,-1,-2,3]", "SUCCEEDED",
 		    "[1,{\"Error\":\"Neg\"},{\"Error\":\"Neg\"},3]", NULL);
@@ -672,13 +672,18 @@ test_runtime_errors(void **state)
 	    "executing the state 'P' (entered at the event id #2). Unable to apply "
 	    "ResultPath '$.x' to input '\"foo\"'");
 	/* A result over 256 KiB. */
-	len = n + 200;
-	big = calloc(1, len);
-	assert_non_null(big);
-	memcpy(big, "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\","
-	    "\"Result\":\"", 48);
-	memset(big + 48, 'x', n);
-	memcpy(big + 48 + n, "\",\"End\":true}}}", 16);
+	{
+		const char *pre = "{\"StartAt\":\"P\",\"States\":{\"P\":{"
+		    "\"Type\":\"Pass\",\"Result\":\"";
+		const char *post = "\",\"End\":true}}}";
+
+		len = strlen(pre) + n + strlen(post) + 1;
+		big = calloc(1, len);
+		assert_non_null(big);
+		memcpy(big, pre, strlen(pre));
+		memset(big + strlen(pre), 'x', n);
+		memcpy(big + strlen(pre) + n, post, strlen(post) + 1);
+	}
 	check(big, "{}", "FAILED", "States.DataLimitExceeded",
 	    "An error occurred while executing the state 'P' (entered at the "
 	    "event id #2). The state/task 'P' returned a result with a size "

@@ -1,0 +1,541 @@
+#!/usr/bin/env bash
+# tests/cli/test_tasks.sh: Task states under `stepdeploy exec`: --mocks
+# (by state name, by Resource, lists, reused objects, errors with Retry and
+# Catch, used-up and missing mocks) and --handler commands (success, the
+# {"errorType","errorMessage"} failure, garbage and stderr, Retry, Catch,
+# Parameters, big payloads, the hello-world example).
+#
+#   STEPDEPLOY=build/asan/stepdeploy bash tests/cli/test_tasks.sh
+set -euo pipefail
+
+# ---------------------------------------------------------------- helpers
+# (the same block heads every tests/cli/test_*.sh)
+#
+# run ARGS...          run $STEPDEPLOY; sets OUT, ERR, RC and MS (wall ms)
+# t NAME               name the case the next checks belong to
+# expect_status S      exit code matches S (0 SUCCEEDED, else 1) and stdout
+#                      is one JSON object whose "status" is S
+# expect_json K V      top-level key K equals the JSON value V (written
+#                      compact, in the engine's key order, for the grep
+#                      fallback used when python3 is missing)
+# expect_absent K      top-level key K is left out
+# expect_has K SUB     string K contains SUB
+# expect_names STATE   the error or the cause names STATE
+# expect_types "T..."  history event types are exactly these
+# expect_types_has "T..."  these history event types occur, in this order
+# expect_usage [SUB]   exit 2, nothing on stdout, a message on stderr (with SUB)
+# expect_faster MS     the run took less than MS milliseconds
+# expect_py DESC EXPR  a python3 check (r = stdout's JSON); skipped without python3
+: "${STEPDEPLOY:?set STEPDEPLOY to the stepdeploy binary to test}"
+case $STEPDEPLOY in /*) ;; *) STEPDEPLOY=$PWD/$STEPDEPLOY ;; esac
+if [ ! -x "$STEPDEPLOY" ]; then
+	echo "$0: STEPDEPLOY=$STEPDEPLOY is not an executable" >&2
+	exit 1
+fi
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DEFS=$ROOT/tests/data/definitions
+T=$(mktemp -d "${TMPDIR:-/tmp}/stepdeploy-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+PY=python3
+if [ -n "${CLI_TEST_NO_PYTHON:-}" ] || ! command -v python3 >/dev/null 2>&1; then
+	PY=
+fi
+TIMEOUT=
+if command -v timeout >/dev/null 2>&1; then
+	TIMEOUT="timeout 120"
+fi
+PASSED=0 FAILED=0 SKIPPED=0 CASE=- CMD= OUT= ERR= RC=0 MS=0
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+t() { CASE=$1; }
+ok() { PASSED=$((PASSED + 1)); }
+bad() {
+	FAILED=$((FAILED + 1))
+	printf 'FAIL [%s] %s\n    $ %s\n    exit %s; stdout: %.800s\n    stderr: %.800s\n' \
+	    "$CASE" "$1" "$CMD" "$RC" "$OUT" "$ERR"
+}
+# mkjson FILE TEXT: write TEXT to $T/FILE.
+mkjson() { printf '%s\n' "$2" >"$T/$1"; }
+
+run() {
+	local start
+	CMD="stepdeploy $*"
+	RC=0
+	start=$(now_ms)
+	$TIMEOUT "$STEPDEPLOY" "$@" >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	MS=$(($(now_ms) - start))
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+	if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
+		bad "sanitizer report on stderr"
+	fi
+	if [ -n "$TIMEOUT" ] && [ "$RC" -eq 124 ]; then
+		bad "still running after 120 s (killed)"
+	fi
+	return 0
+}
+
+PYLIB='
+import json, sys
+def eq(a, b):
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(eq(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+def subseq(want, have):
+    it = iter(have)
+    return all(any(w == h for h in it) for w in want)
+try:
+    with open(sys.argv[1]) as f:
+        r = json.load(f)
+except ValueError:
+    sys.exit(3)
+args = sys.argv[3:]
+hist = r.get("history") if isinstance(r, dict) else None
+types = [e.get("type") if isinstance(e, dict) else None for e in hist] \
+    if isinstance(hist, list) else None
+sys.exit(0 if eval(sys.argv[2]) else 1)
+'
+pyq() { python3 -c "$PYLIB" "$T/out" "$@"; }
+# The history's event types, one line each, from the compact output.
+grep_types() { grep -o '"type":"[A-Za-z]*"' "$T/out" | sed 's/"type":"//; s/"$//'; }
+
+expect_status() {
+	local want=1 good=0
+	[ "$1" = SUCCEEDED ] && want=0
+	if [ "$RC" = "$want" ]; then ok; else bad "exit status $RC, want $want for $1"; fi
+	if [ -n "$PY" ]; then
+		pyq 'isinstance(r, dict) and r.get("status") == args[0]' "$1" && good=1
+	else
+		case $OUT in "{\"status\":\"$1\""*"}") good=1 ;; esac
+	fi
+	if [ "$good" = 1 ]; then ok; else bad "stdout is not one JSON object with status $1"; fi
+}
+expect_json() {
+	local good=0
+	if [ -n "$PY" ]; then
+		pyq 'isinstance(r, dict) and args[0] in r and eq(r[args[0]], json.loads(args[1]))' \
+		    "$1" "$2" && good=1
+	else
+		grep -qF -e "\"$1\":$2," -e "\"$1\":$2}" "$T/out" && good=1
+	fi
+	if [ "$good" = 1 ]; then ok; else bad "$1 is not $2"; fi
+}
+expect_absent() {
+	local good=0
+	if [ -n "$PY" ]; then
+		pyq 'isinstance(r, dict) and args[0] not in r' "$1" && good=1
+	else
+		grep -qF "\"$1\":" "$T/out" || good=1
+	fi
+	if [ "$good" = 1 ]; then ok; else bad "$1 should be left out"; fi
+}
+expect_has() {
+	local good=0
+	if [ -n "$PY" ]; then
+		pyq 'isinstance(r, dict) and isinstance(r.get(args[0]), str) and args[1] in r[args[0]]' \
+		    "$1" "$2" && good=1
+	else
+		grep -qF -- "$2" "$T/out" && good=1
+	fi
+	if [ "$good" = 1 ]; then ok; else bad "$1 does not contain \"$2\""; fi
+}
+expect_names() {
+	local good=0
+	if [ -n "$PY" ]; then
+		pyq 'isinstance(r, dict) and args[0] in "%s %s" % (r.get("error") or "", r.get("cause") or "")' \
+		    "$1" && good=1
+	else
+		grep -qF -- "$1" "$T/out" && good=1
+	fi
+	if [ "$good" = 1 ]; then ok; else bad "neither error nor cause names \"$1\""; fi
+}
+expect_types() {
+	local good=0
+	if [ -n "$PY" ]; then
+		pyq 'types == args[0].split()' "$1" && good=1
+	else
+		[ "$(grep_types | tr '\n' ' ')" = "$1 " ] && good=1
+	fi
+	if [ "$good" = 1 ]; then ok; else bad "history types are not: $1"; fi
+}
+expect_types_has() {
+	local good=0 want have
+	if [ -n "$PY" ]; then
+		pyq 'types is not None and subseq(args[0].split(), types)' "$1" && good=1
+	else
+		have=$(grep_types | tr '\n' ' ')
+		good=1
+		for want in $1; do
+			case " $have" in
+			*" $want "*) have=${have#*"$want "} ;;
+			*) good=0 ;;
+			esac
+		done
+	fi
+	if [ "$good" = 1 ]; then ok; else bad "history lacks, in order: $1"; fi
+}
+expect_usage() {
+	if [ "$RC" = 2 ]; then ok; else bad "exit status $RC, want 2"; fi
+	if [ -z "$OUT" ]; then ok; else bad "stdout should be empty"; fi
+	if [ -n "$ERR" ]; then ok; else bad "no message on stderr"; fi
+	if [ $# -gt 0 ]; then
+		if grep -qF -- "$1" "$T/err"; then ok; else bad "stderr does not mention \"$1\""; fi
+	fi
+}
+expect_faster() {
+	if [ "$MS" -lt "$1" ]; then ok; else bad "took $MS ms, want < $1 ms"; fi
+}
+expect_py() {
+	if [ -z "$PY" ]; then
+		SKIPPED=$((SKIPPED + 1))
+		return 0
+	fi
+	if pyq "$2" "${@:3}"; then ok; else bad "$1"; fi
+}
+finish() {
+	if [ "$SKIPPED" -gt 0 ]; then
+		echo "($SKIPPED checks skipped: they need python3)" >&2
+	fi
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+# ---------------------------------------------------------------- tests
+FN=arn:aws:lambda:us-east-1:000000000000:function
+INVOKE=arn:aws:states:::lambda:invoke
+
+mkjson one.json '{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"'$FN':worker","End":true}}}'
+# Two Tasks with the same Resource, results kept under $.a and $.b.
+mkjson two.json '{"StartAt":"First","States":{
+ "First":{"Type":"Task","Resource":"'$FN':shared","ResultPath":"$.a","Next":"Second"},
+ "Second":{"Type":"Task","Resource":"'$FN':shared","ResultPath":"$.b","End":true}}}'
+# Retry twice on Flaky (virtual intervals of 5 and 10 s), catch the rest.
+mkjson retry.json '{"StartAt":"Work","States":{
+ "Work":{"Type":"Task","Resource":"'$FN':worker",
+  "Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":5,"MaxAttempts":2,"BackoffRate":2}],
+  "Catch":[{"ErrorEquals":["Fatal"],"ResultPath":"$.err","Next":"Caught"}],"End":true},
+ "Caught":{"Type":"Pass","End":true}}}'
+
+# ---------------------------------------------------------------- mocks
+t "mock by state name"
+mkjson m.json '{"Work":[{"result":{"x":1}}]}'
+run exec "$T/one.json" --mocks "$T/m.json" --input '{"in":true}'
+expect_status SUCCEEDED
+expect_json output '{"x":1}'
+
+t "mock by Resource"
+mkjson m.json '{"'$FN':worker":[{"result":"by resource"}]}'
+run exec "$T/one.json" --mocks "$T/m.json"
+expect_status SUCCEEDED
+expect_json output '"by resource"'
+
+t "state name wins over Resource"
+mkjson m.json '{"'$FN':worker":[{"result":"resource"}],"Work":[{"result":"state"}]}'
+run exec "$T/one.json" --mocks "$T/m.json"
+expect_status SUCCEEDED
+expect_json output '"state"'
+
+t "mock results that are not objects"
+for v in '[1,2]' '7' 'null' 'false' '"s"'; do
+	mkjson m.json '{"Work":[{"result":'"$v"'}]}'
+	run exec "$T/one.json" --mocks "$T/m.json"
+	expect_status SUCCEEDED
+	expect_json output "$v"
+done
+
+t "a list is used in order across Tasks sharing a key"
+mkjson m.json '{"'$FN':shared":[{"result":1},{"result":2}]}'
+run exec "$T/two.json" --mocks "$T/m.json" --input '{}'
+expect_status SUCCEEDED
+expect_json output '{"a":1,"b":2}'
+
+t "a single object is reused for every call"
+mkjson m.json '{"'$FN':shared":{"result":"same"}}'
+run exec "$T/two.json" --mocks "$T/m.json" --input '{}'
+expect_status SUCCEEDED
+expect_json output '{"a":"same","b":"same"}'
+
+t "a used-up list fails naming the state"
+mkjson m.json '{"'$FN':shared":[{"result":1}]}'
+run exec "$T/two.json" --mocks "$T/m.json" --input '{}' --path
+expect_status FAILED
+expect_names Second
+expect_json path '["First","Second"]'
+expect_absent output
+
+t "an empty list fails naming the state"
+mkjson m.json '{"Work":[]}'
+run exec "$T/one.json" --mocks "$T/m.json"
+expect_status FAILED
+expect_names Work
+
+t "no mock for the Task fails naming the state"
+mkjson m.json '{"Other":[{"result":1}]}'
+run exec "$T/two.json" --mocks "$T/m.json" --input '{}'
+expect_status FAILED
+expect_names First
+
+t "no --mocks and no --handler fails naming the state"
+run exec "$T/one.json"
+expect_status FAILED
+expect_names Work
+
+t "an error mock fails the execution with its error and cause"
+mkjson m.json '{"Work":[{"error":"Boom","cause":"it broke"}]}'
+run exec "$T/one.json" --mocks "$T/m.json"
+expect_status FAILED
+expect_json error '"Boom"'
+expect_json cause '"it broke"'
+expect_absent output
+
+t "error mocks retried, then a result"
+mkjson m.json '{"Work":[{"error":"Flaky","cause":"1"},{"error":"Flaky","cause":"2"},{"result":{"ok":true}}]}'
+run exec "$T/retry.json" --mocks "$T/m.json" --path --history
+expect_status SUCCEEDED
+expect_json output '{"ok":true}'
+expect_json path '["Work"]'
+expect_faster 10000
+expect_py "not 2 TaskFailed and 1 TaskSucceeded" \
+    'types.count("TaskFailed") == 2 and types.count("TaskSucceeded") == 1'
+
+t "retries used up: the last error fails the execution"
+mkjson m.json '{"Work":[{"error":"Flaky","cause":"1"},{"error":"Flaky","cause":"2"},{"error":"Flaky","cause":"3"},{"result":"never"}]}'
+run exec "$T/retry.json" --mocks "$T/m.json"
+expect_status FAILED
+expect_json error '"Flaky"'
+expect_json cause '"3"'
+
+t "an error mock caught by name"
+mkjson m.json '{"Work":{"error":"Fatal","cause":"no way"}}'
+run exec "$T/retry.json" --mocks "$T/m.json" --input '{"k":1}' --path
+expect_status SUCCEEDED
+expect_json output '{"k":1,"err":{"Error":"Fatal","Cause":"no way"}}'
+expect_json path '["Work","Caught"]'
+
+t "an error that no Retry or Catch matches"
+mkjson m.json '{"Work":{"error":"Other","cause":"x"}}'
+run exec "$T/retry.json" --mocks "$T/m.json"
+expect_status FAILED
+expect_json error '"Other"'
+
+t "task.json: retried then succeeds (lambda:invoke Resource)"
+mkjson m.json '{"'$INVOKE'":[{"error":"Flaky","cause":"c1"},{"error":"Flaky","cause":"c2"},{"result":{"ok":true}}]}'
+run exec "$DEFS/task.json" --mocks "$T/m.json" --input '{"x":1}'
+expect_status SUCCEEDED
+expect_json output '{"x":1,"work":{"ok":true}}'
+
+t "task.json: retries used up, caught by States.ALL"
+mkjson m.json '{"'$INVOKE'":[{"error":"Flaky","cause":"c1"},{"error":"Flaky","cause":"c2"},{"error":"Flaky","cause":"c3"}]}'
+run exec "$DEFS/task.json" --mocks "$T/m.json" --input '{"x":1}'
+expect_status SUCCEEDED
+expect_json output '{"x":1,"error":{"Error":"Flaky","Cause":"c3"},"status":"recovered"}'
+
+t "task.json: a non-retried error caught by States.ALL"
+mkjson m.json '{"'$INVOKE'":{"error":"Boom","cause":"bad"}}'
+run exec "$DEFS/task.json" --mocks "$T/m.json" --input '{"x":1}'
+expect_status SUCCEEDED
+expect_json output '{"x":1,"error":{"Error":"Boom","Cause":"bad"},"status":"recovered"}'
+
+t "--history of a mocked Task (TaskScheduled, TaskSucceeded)"
+mkjson invoke.json '{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"'$INVOKE'","Parameters":{"FunctionName":"f","Payload.$":"$"},"End":true}}}'
+mkjson m.json '{"Call":[{"result":{"Payload":"done"}}]}'
+run exec "$T/invoke.json" --mocks "$T/m.json" --history
+expect_status SUCCEEDED
+expect_json output '{"Payload":"done"}'
+expect_types "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSucceeded TaskStateExited ExecutionSucceeded"
+expect_py "TaskScheduled lacks resource details" \
+    'any(e["type"] == "TaskScheduled" and e["taskScheduledEventDetails"]["resourceType"] == "lambda" and e["taskScheduledEventDetails"]["resource"] == "invoke" for e in hist)'
+
+t "--history of a failing mocked Task (TaskFailed, ExecutionFailed)"
+mkjson m.json '{"Call":[{"error":"Boom","cause":"bad"}]}'
+run exec "$T/invoke.json" --mocks "$T/m.json" --history
+expect_status FAILED
+expect_types_has "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskFailed ExecutionFailed"
+expect_py "TaskFailed lacks error/cause" \
+    'any(e["type"] == "TaskFailed" and e["taskFailedEventDetails"].get("error") == "Boom" and e["taskFailedEventDetails"].get("cause") == "bad" for e in hist)'
+
+t "ResultSelector and ResultPath applied to a mock result"
+mkjson sel.json '{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"'$INVOKE'","Parameters":{"FunctionName":"f"},"ResultSelector":{"v.$":"$.Payload.v"},"ResultPath":"$.r","End":true}}}'
+mkjson m.json '{"Call":{"result":{"Payload":{"v":42},"StatusCode":200}}}'
+run exec "$T/sel.json" --mocks "$T/m.json" --input '{"keep":1}'
+expect_status SUCCEEDED
+expect_json output '{"keep":1,"r":{"v":42}}'
+
+t "a mocked Task inside a Map, reused per item"
+mkjson map.json '{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"Inner","States":{"Inner":{"Type":"Task","Resource":"'$FN':inner","End":true}}},"End":true}}}'
+mkjson m.json '{"Inner":{"result":"x"}}'
+run exec "$T/map.json" --mocks "$T/m.json" --input '[1,2,3]'
+expect_status SUCCEEDED
+expect_json output '["x","x","x"]'
+
+t "a mocked Task inside a Map, a list used up by the items"
+mkjson m.json '{"Inner":[{"result":"x"}]}'
+run exec "$T/map.json" --mocks "$T/m.json" --input '[1,2,3]'
+expect_status FAILED
+expect_names Inner
+
+# ---------------------------------------------------------------- handlers
+t "--handler cat: the Task's input on stdin, stdout is the result"
+run exec "$T/one.json" --handler Work=cat --input '{"a":[1,{"b":null}]}'
+expect_status SUCCEEDED
+expect_json output '{"a":[1,{"b":null}]}'
+
+t "--handler: the input is the effective input, after Parameters"
+mkjson params.json '{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"'$FN':worker","InputPath":"$.in","Parameters":{"v.$":"$.v","const":"c"},"ResultPath":"$.out","End":true}}}'
+run exec "$T/params.json" --handler Work=cat --input '{"in":{"v":5,"drop":1}}'
+expect_status SUCCEEDED
+expect_json output '{"in":{"v":5,"drop":1},"out":{"v":5,"const":"c"}}'
+
+t "--handler: a shell command line (/bin/sh -c)"
+run exec "$T/one.json" --handler 'Work=cat >/dev/null; echo "{\"v\": 1}" | cat'
+expect_status SUCCEEDED
+expect_json output '{"v":1}'
+
+t "--handler: non-object input and result"
+run exec "$T/one.json" --handler Work=cat --input '[1,"two"]'
+expect_status SUCCEEDED
+expect_json output '[1,"two"]'
+
+t "--handler for two states"
+run exec "$T/two.json" --handler 'First=cat >/dev/null; echo 1' \
+    --handler 'Second=cat >/dev/null; echo "\"two\""' --input '{}'
+expect_status SUCCEEDED
+expect_json output '{"a":1,"b":"two"}'
+
+t "--handler for one state, a mock for the other"
+mkjson m.json '{"Second":[{"result":"mocked"}]}'
+run exec "$T/two.json" --handler 'First=cat >/dev/null; echo 1' --mocks "$T/m.json" --input '{}'
+expect_status SUCCEEDED
+expect_json output '{"a":1,"b":"mocked"}'
+
+t "--handler inside a Map: one call per item"
+run exec "$T/map.json" --handler 'Inner=read x || true; echo $((x * 10))' --input '[1,2,3]'
+expect_status SUCCEEDED
+expect_json output '[10,20,30]'
+
+t "--handler exits non-zero printing errorType/errorMessage"
+cat >"$T/err-handler.sh" <<'SH'
+cat >/dev/null
+echo '{"errorType":"Custom.Bad","errorMessage":"bad input here"}'
+exit 3
+SH
+run exec "$T/one.json" --handler "Work=sh $T/err-handler.sh"
+expect_status FAILED
+expect_json error '"Custom.Bad"'
+expect_json cause '"bad input here"'
+
+t "--handler error caught by Catch"
+sed 's/Custom.Bad/Fatal/' "$T/err-handler.sh" >"$T/fatal-handler.sh"
+run exec "$T/retry.json" --handler "Work=sh $T/fatal-handler.sh" --input '{}' --path
+expect_status SUCCEEDED
+expect_json output '{"err":{"Error":"Fatal","Cause":"bad input here"}}'
+expect_json path '["Work","Caught"]'
+
+t "--handler error retried: fails once, then succeeds"
+cat >"$T/flaky.sh" <<SH
+if [ -e "$T/flaky.flag" ]; then cat; exit 0; fi
+cat >/dev/null
+: >"$T/flaky.flag"
+echo '{"errorType":"Flaky","errorMessage":"try again"}'
+exit 1
+SH
+run exec "$T/retry.json" --handler "Work=sh $T/flaky.sh" --input '{"n":1}' --history
+expect_status SUCCEEDED
+expect_json output '{"n":1}'
+expect_types_has "TaskFailed TaskSucceeded"
+expect_faster 10000
+
+t "--handler exits non-zero printing garbage: States.TaskFailed with its stderr"
+cat >"$T/garbage.sh" <<'SH'
+cat >/dev/null
+echo 'this is not json'
+echo 'oops on stderr' >&2
+exit 2
+SH
+run exec "$T/one.json" --handler "Work=sh $T/garbage.sh"
+expect_status FAILED
+expect_json error '"States.TaskFailed"'
+expect_has cause 'oops on stderr'
+
+t "--handler exits non-zero printing nothing"
+run exec "$T/one.json" --handler 'Work=cat >/dev/null; echo "fell over" >&2; exit 1'
+expect_status FAILED
+expect_json error '"States.TaskFailed"'
+expect_has cause 'fell over'
+
+t "--handler garbage failure caught as States.TaskFailed"
+mkjson catch-tf.json '{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"'$FN':worker","Catch":[{"ErrorEquals":["States.TaskFailed"],"ResultPath":"$.e","Next":"Done"}],"End":true},"Done":{"Type":"Pass","OutputPath":"$.e.Error","End":true}}}'
+run exec "$T/catch-tf.json" --handler "Work=sh $T/garbage.sh"
+expect_status SUCCEEDED
+expect_json output '"States.TaskFailed"'
+
+t "--handler command not found"
+run exec "$T/one.json" --handler "Work=$T/no-such-program"
+expect_status FAILED
+expect_json error '"States.TaskFailed"'
+expect_has cause 'no-such-program'
+
+t "--handler exits 0 printing no JSON"
+run exec "$T/one.json" --handler 'Work=cat >/dev/null; echo not json'
+expect_status FAILED
+
+t "--handler that does not read a large input"
+head -c 200000 /dev/zero | tr '\0' 'a' >"$T/big.txt"
+{ printf '{"s":"'; cat "$T/big.txt"; printf '"}\n'; } >"$T/big.json"
+run exec "$T/one.json" --handler 'Work=echo "{\"a\": 1}"' --input "@$T/big.json"
+expect_status SUCCEEDED
+expect_json output '{"a":1}'
+
+t "--handler echoing a large input back (no pipe deadlock)"
+run exec "$T/one.json" --handler Work=cat --input "@$T/big.json"
+expect_status SUCCEEDED
+expect_py "output differs from the 200 kB input" 'r["output"] == {"s": "a" * 200000}'
+
+t "--handler name that matches no state: the Task still has no handler"
+run exec "$T/one.json" --handler Nope=cat
+expect_status FAILED
+expect_names Work
+
+# ---------------------------------------------------------------- hello-world
+HELLO=${HELLO_WORLD:-}
+for h in "$(dirname "$STEPDEPLOY")/hello-world" "$(dirname "$STEPDEPLOY")/../hello-world" \
+    "$ROOT/build/hello-world"; do
+	if [ -z "$HELLO" ] && [ -x "$h" ]; then
+		HELLO=$h
+	fi
+done
+if [ -n "$HELLO" ]; then
+	EX=$ROOT/examples/hello-world
+
+	t "hello-world example"
+	run exec "$EX/machine.json" --input "@$EX/input.json" --handler "Hello=$HELLO" --path --history
+	expect_status SUCCEEDED
+	expect_json output '{"Greeting":"Hello World"}'
+	expect_json path '["Hello"]'
+	expect_types_has "ExecutionStarted TaskStateEntered TaskStateExited ExecutionSucceeded"
+
+	t "hello-world keeps a greeting"
+	run exec "$EX/machine.json" --input '{"Greeting":"Hi","x":1}' --handler "Hello=$HELLO"
+	expect_status SUCCEEDED
+	expect_json output '{"Greeting":"Hi","x":1}'
+
+	t "hello-world on bad input: InvalidInput"
+	run exec "$EX/machine.json" --input '{"Greeting":5}' --handler "Hello=$HELLO"
+	expect_status FAILED
+	expect_json error '"InvalidInput"'
+	expect_has cause 'Greeting'
+
+	t "hello-world on an array: InvalidInput"
+	run exec "$EX/machine.json" --input '[1]' --handler "Hello=$HELLO"
+	expect_status FAILED
+	expect_json error '"InvalidInput"'
+else
+	echo "(hello-world checks skipped: no hello-world binary next to $STEPDEPLOY; set HELLO_WORLD)" >&2
+fi
+
+finish
