@@ -907,6 +907,26 @@ run_parallel(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	return r;
 }
 
+/* Replace the smallest element of a min-heap and restore the heap. */
+static void
+heap_replace_top(int64_t *h, size_t n, int64_t v)
+{
+	size_t i = 0, c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= v)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = v;
+}
+
 /* Read an integer (or number) setting from a path, with AWS's messages. */
 static int
 map_setting(struct frame *fr, struct fail *f, const struct sd_jsonpath *p,
@@ -1024,14 +1044,11 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	for (i = 0; i < nlanes; i++)
 		lanes[i] = t0;
 	for (i = 0; i < n; i++) {
-		size_t lane = 0, l;
 		json_t *item = json_array_get(items, i);
 
-		for (l = 1; l < nlanes; l++)
-			if (lanes[l] < lanes[lane])
-				lane = l;
+		/* lanes[0] is the lane that frees first (a min-heap). */
 		if (!x->real_time)
-			x->now_ns = lanes[lane];
+			x->now_ns = lanes[0];
 		if (x->history != NULL) {
 			if ((r = event(x, "MapIterationStarted",
 			    "mapIterationStartedEventDetails", json_pack("{s:s, s:I}",
@@ -1055,7 +1072,7 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		it_in = NULL;
 		if (r < 0 || r == R_TIMEOUT)
 			goto out;
-		lanes[lane] = x->now_ns;
+		heap_replace_top(lanes, nlanes, x->now_ns);
 		if (x->now_ns > tmax)
 			tmax = x->now_ns;
 		if (r == R_FAILED) {

@@ -53,6 +53,12 @@ int	 sd_jsonpath_is_root(const struct sd_jsonpath *);
  *    SD_ERR_NOTFOUND when it selects nothing.
  *  - indefinite path: *out is a new array of every match (possibly empty),
  *    as Jayway returns a list.
+ * As in Jayway, "definite" here also covers a union of names as the last
+ * segment ($['a','b']): it yields one object holding the names present.
+ * An indefinite path can still fail with SD_ERR_NOTFOUND where its
+ * definite prefix fails ("$.missing[*]": Missing property in path ...).
+ * Messages are Jayway's ("No results for path: $['a']['b']", "Missing
+ * property in path $['a']"); every root prints as "$".
  */
 int	 sd_jsonpath_eval(const struct sd_jsonpath *, json_t *doc, json_t **out,
 	    struct sd_error *err);

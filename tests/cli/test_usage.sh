@@ -41,7 +41,7 @@ if [ -n "${CLI_TEST_NO_PYTHON:-}" ] || ! command -v python3 >/dev/null 2>&1; the
 fi
 TIMEOUT=
 if command -v timeout >/dev/null 2>&1; then
-	TIMEOUT="timeout 120"
+	TIMEOUT="timeout ${CLI_TEST_TIMEOUT:-60}"
 fi
 PASSED=0 FAILED=0 SKIPPED=0 CASE=- CMD= OUT= ERR= RC=0 MS=0
 
@@ -69,7 +69,7 @@ run() {
 		bad "sanitizer report on stderr"
 	fi
 	if [ -n "$TIMEOUT" ] && [ "$RC" -eq 124 ]; then
-		bad "still running after 120 s (killed)"
+		bad "still running after ${CLI_TEST_TIMEOUT:-60} s (killed)"
 	fi
 	return 0
 }
@@ -98,9 +98,15 @@ args = sys.argv[3:]
 hist = r.get("history") if isinstance(r, dict) else None
 types = [e.get("type") if isinstance(e, dict) else None for e in hist] \
     if isinstance(hist, list) else None
-sys.exit(0 if eval(sys.argv[2]) else 1)
+try:
+    good = eval(sys.argv[2])
+except Exception:
+    good = False
+sys.exit(0 if good else 1)
 '
 pyq() { python3 -c "$PYLIB" "$T/out" "$@"; }
+# The compact output without its history (the grep fallbacks look there).
+top() { printf '%s\n' "${OUT%%,\"history\":*}"; }
 # The history's event types, one line each, from the compact output.
 grep_types() { grep -o '"type":"[A-Za-z]*"' "$T/out" | sed 's/"type":"//; s/"$//'; }
 
@@ -121,7 +127,7 @@ expect_json() {
 		pyq 'isinstance(r, dict) and args[0] in r and eq(r[args[0]], json.loads(args[1]))' \
 		    "$1" "$2" && good=1
 	else
-		grep -qF -e "\"$1\":$2," -e "\"$1\":$2}" "$T/out" && good=1
+		top | grep -qF -e "\"$1\":$2," -e "\"$1\":$2}" && good=1
 	fi
 	if [ "$good" = 1 ]; then ok; else bad "$1 is not $2"; fi
 }
@@ -130,7 +136,7 @@ expect_absent() {
 	if [ -n "$PY" ]; then
 		pyq 'isinstance(r, dict) and args[0] not in r' "$1" && good=1
 	else
-		grep -qF "\"$1\":" "$T/out" || good=1
+		top | grep -qF "\"$1\":" || good=1
 	fi
 	if [ "$good" = 1 ]; then ok; else bad "$1 should be left out"; fi
 }
@@ -140,7 +146,7 @@ expect_has() {
 		pyq 'isinstance(r, dict) and isinstance(r.get(args[0]), str) and args[1] in r[args[0]]' \
 		    "$1" "$2" && good=1
 	else
-		grep -qF -- "$2" "$T/out" && good=1
+		top | grep -qF -- "$2" && good=1
 	fi
 	if [ "$good" = 1 ]; then ok; else bad "$1 does not contain \"$2\""; fi
 }
@@ -150,7 +156,7 @@ expect_names() {
 		pyq 'isinstance(r, dict) and args[0] in "%s %s" % (r.get("error") or "", r.get("cause") or "")' \
 		    "$1" && good=1
 	else
-		grep -qF -- "$1" "$T/out" && good=1
+		top | grep -qF -- "$1" && good=1
 	fi
 	if [ "$good" = 1 ]; then ok; else bad "neither error nor cause names \"$1\""; fi
 }
