@@ -29,7 +29,17 @@ struct frame {
 	int64_t			 item_index;	/* -1 when not in ItemSelector */
 	const char		*token;		/* $$.Task.Token */
 	json_t			*ctx;		/* cached context object (owned) */
+	json_t			*tr;		/* trace record, or NULL */
 };
+
+/* Record a processing step of the current state (with record_trace). */
+static int
+trace_set(struct frame *fr, const char *key, json_t *v)
+{
+	if (fr->tr == NULL || v == NULL)
+		return 0;
+	return json_object_set(fr->tr, key, v) == 0 ? 0 : SD_ERR_NOMEM;
+}
 
 static int run_machine(struct exec *, const struct sd_machine *, json_t *input,
     json_t **output, struct fail *);
@@ -683,6 +693,12 @@ task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
 
 	*out = NULL;
 	*delay_s = 0;
+	if (x->ts != NULL && x->ts->mock_result != NULL) {
+		*out = json_incref(x->ts->mock_result);
+		return R_OK;
+	}
+	if (x->ts != NULL && x->ts->mock_error != NULL)
+		return fail_set(f, x->ts->mock_error, x->ts->mock_cause);
 	if ((h = find_handler(x->sm, st->name)) == NULL &&
 	    (h = find_handler(x->sm, st->resource)) == NULL &&
 	    x->sm->mocks != NULL) {
@@ -1246,6 +1262,13 @@ fail_field(struct frame *fr, const struct sd_tmpl *t, json_t *input,
 
 /* ------------------------------------------------------------ states */
 
+/* The name of state idx of the (sub-)machine st belongs to. */
+static const char *
+sibling_name(const struct sd_state *st, size_t idx)
+{
+	return (st - st->index)[idx].name;
+}
+
 static const char *
 entered_type(enum sd_state_type t)
 {
@@ -1291,10 +1314,12 @@ attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
 	int r;
 
 	*output = NULL;
-	if ((r = apply_path(fr, &st->input_path, raw, &in, f)) != R_OK)
+	if ((r = apply_path(fr, &st->input_path, raw, &in, f)) != R_OK ||
+	    (r = trace_set(fr, "afterInputPath", in)) != 0)
 		goto out;
 	if (st->type != SD_ST_MAP) {
-		if ((r = apply_tmpl(fr, st->parameters, in, &eff, f)) != R_OK)
+		if ((r = apply_tmpl(fr, st->parameters, in, &eff, f)) != R_OK ||
+		    (r = trace_set(fr, "afterParameters", eff)) != 0)
 			goto out;
 	} else
 		eff = json_incref(in);
@@ -1315,12 +1340,13 @@ attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
 		r = SD_ERR_INTERNAL;
 		break;
 	}
-	if (r != R_OK)
+	if (r != R_OK || (r = trace_set(fr, "result", res)) != 0)
 		goto out;
 	if ((r = apply_tmpl(fr, st->result_selector, res, &sel, f)) != R_OK ||
+	    (r = trace_set(fr, "afterResultSelector", sel)) != 0 ||
 	    (r = check_size(fr, sel, f)) != R_OK ||
 	    (r = apply_result_path(fr, &st->result_path, raw, sel, &comb,
-	    f)) != R_OK ||
+	    f)) != R_OK || (r = trace_set(fr, "afterResultPath", comb)) != 0 ||
 	    (r = apply_path(fr, &st->output_path, comb, output, f)) != R_OK)
 		goto out;
  out:
@@ -1353,6 +1379,15 @@ run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 			if (error_matches(st->retry[i].errors, st->retry[i].nerrors,
 			    f->error))
 				break;
+		}
+		if (x->ts != NULL) {
+			/* One attempt only: say whether a retrier would retry. */
+			if (i < st->nretry && x->ts->retry_count <
+			    st->retry[i].max_attempts) {
+				x->ts_outcome = TS_RETRIABLE;
+				return R_FAILED;
+			}
+			break;
 		}
 		if (i < st->nretry && i < 64 &&
 		    counts[i] < st->retry[i].max_attempts) {
@@ -1395,6 +1430,8 @@ run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 		fail_clear(f);
 		*next = c->next;
 		*end = 0;
+		if (x->ts != NULL)
+			x->ts_outcome = TS_CAUGHT;
 		return R_OK;
 	}
 	return R_FAILED;
@@ -1418,10 +1455,15 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 	fr.st = st;
 	fr.item_index = -1;
 	fr.entered_ns = x->now_ns;
+	if (x->ts != NULL)
+		fr.retry_count = x->ts->retry_count;
 	*output = NULL;
 	*end = st->end;
 	*next = st->next;
 	x->transitions++;
+	if (x->trace != NULL && (fr.tr = json_pack("{s:s, s:s, s:O}", "state",
+	    st->name, "type", sd_state_type_name(st->type), "input", raw)) == NULL)
+		return SD_ERR_NOMEM;
 	if (x->record_path) {
 		if (x->npath == x->path_cap) {
 			size_t ncap = x->path_cap < 64 ? 64 : x->path_cap * 2;
@@ -1459,7 +1501,8 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 		r = run_with_retry(&fr, raw, output, next, end, f);
 		break;
 	case SD_ST_CHOICE:
-		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK)
+		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK ||
+		    (r = trace_set(&fr, "afterInputPath", in)) != 0)
 			break;
 		fr.input = in;
 		for (i = 0; i < st->nchoices; i++) {
@@ -1487,12 +1530,14 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 		break;
 	case SD_ST_WAIT:
 		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK ||
+		    (r = trace_set(&fr, "afterInputPath", in)) != 0 ||
 		    (r = run_wait(&fr, in, f)) != R_OK)
 			break;
 		r = apply_path(&fr, &st->output_path, in, output, f);
 		break;
 	case SD_ST_SUCCEED:
-		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK)
+		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK ||
+		    (r = trace_set(&fr, "afterInputPath", in)) != 0)
 			break;
 		r = apply_path(&fr, &st->output_path, in, output, f);
 		break;
@@ -1524,6 +1569,28 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 		json_decref(*output);
 		*output = NULL;
 	}
+	if (fr.tr != NULL && r >= 0) {
+		int tr = 0;
+
+		if (r == R_OK) {
+			tr |= trace_set(&fr, "output", *output);
+			if (!*end)
+				tr |= json_object_set_new(fr.tr, "next",
+				    json_string(sibling_name(st, *next)));
+		} else if (r == R_FAILED) {
+			if (f->error != NULL)
+				tr |= json_object_set_new(fr.tr, "error",
+				    json_string(f->error));
+			if (f->cause != NULL)
+				tr |= json_object_set_new(fr.tr, "cause",
+				    json_string(f->cause));
+		}
+		tr |= json_object_set_new(fr.tr, "retryCount",
+		    json_integer(fr.retry_count));
+		if (tr != 0 || json_array_append(x->trace, fr.tr) != 0)
+			r = SD_ERR_NOMEM;
+	}
+	json_decref(fr.tr);
 	json_decref(in);
 	json_decref(fr.ctx);
 	return r;
@@ -1585,6 +1652,8 @@ exec_init(struct exec *x, struct step_machine *sm, json_t *input,
 		if ((x->history = json_array()) == NULL)
 			return SD_ERR_NOMEM;
 	x->record_path = o == NULL || o->record_path;
+	if (o != NULL && o->record_trace && (x->trace = json_array()) == NULL)
+		return SD_ERR_NOMEM;
 	if ((x->mock_pos = json_object()) == NULL)
 		return SD_ERR_NOMEM;
 	if (sd_time_format(x->start_ns, ts, sizeof(ts)) != 0)
@@ -1620,6 +1689,7 @@ static void
 exec_free(struct exec *x)
 {
 	json_decref(x->history);
+	json_decref(x->trace);
 	free(x->path);
 	json_decref(x->mock_pos);
 	json_decref(x->ctx_base);
@@ -1700,8 +1770,9 @@ step_execute(struct step_machine *sm, json_t *input,
 		}
 	}
 	res->history = x.history != NULL ? x.history : json_array();
-	x.history = NULL;
-	if (res->path == NULL || res->history == NULL) {
+	res->trace = x.trace != NULL ? x.trace : json_array();
+	x.history = x.trace = NULL;
+	if (res->path == NULL || res->history == NULL || res->trace == NULL) {
 		r = SD_ERR_NOMEM;
 		goto out;
 	}
@@ -1727,6 +1798,7 @@ step_result_free(struct step_result *r)
 	json_decref(r->output);
 	json_decref(r->path);
 	json_decref(r->history);
+	json_decref(r->trace);
 	free(r->error);
 	free(r->cause);
 	free(r);
@@ -1781,6 +1853,12 @@ step_result_history(const struct step_result *r)
 	return r->history;
 }
 
+json_t *
+step_result_trace(const struct step_result *r)
+{
+	return r->trace;
+}
+
 uint64_t
 step_result_transitions(const struct step_result *r)
 {
@@ -1807,4 +1885,112 @@ step_result_json(const struct step_result *r, int with_path, int with_history)
 		return NULL;
 	}
 	return o;
+}
+
+/* ------------------------------------------------------------ TestState */
+
+static json_t *
+inspection_data(json_t *tr)
+{
+	static const char *const keys[] = { "input", "afterInputPath",
+	    "afterParameters", "result", "afterResultSelector",
+	    "afterResultPath", NULL };
+	json_t *d = json_object(), *v;
+	size_t i;
+
+	if (d == NULL)
+		return NULL;
+	for (i = 0; keys[i] != NULL; i++) {
+		if ((v = json_object_get(tr, keys[i])) != NULL &&
+		    json_object_set(d, keys[i], v) != 0) {
+			json_decref(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+int
+step_test_state(struct step_machine *sm, const char *state, json_t *input,
+    const struct step_test_state_opts *ts, json_t **out, struct sd_error *err)
+{
+	struct step_test_state_opts defaults;
+	struct step_exec_opts eo;
+	const struct sd_state *st = NULL;
+	struct exec x;
+	struct fail f = { NULL, NULL };
+	json_t *output = NULL, *res = NULL, *tr, *d;
+	const char *status;
+	size_t i, next = 0;
+	int r, end = 0;
+
+	*out = NULL;
+	for (i = 0; i < sm->model->nstates; i++)
+		if (strcmp(sm->model->states[i].name, state) == 0)
+			st = &sm->model->states[i];
+	if (st == NULL)
+		return sd_error_set(err, SD_ERR_NOTFOUND, NULL, "no state named "
+		    "\"%s\" at the top level of the machine", state);
+	if (ts == NULL) {
+		memset(&defaults, 0, sizeof(defaults));
+		ts = &defaults;
+	}
+	memset(&eo, 0, sizeof(eo));
+	eo.record_trace = 1;
+	eo.max_transitions = 1000000;
+	if ((r = exec_init(&x, sm, input, &eo)) != 0)
+		goto out;
+	x.ts = ts;
+	if (ts->context != NULL && json_is_object(ts->context) &&
+	    json_object_update_recursive(x.ctx_base, ts->context) != 0) {
+		r = SD_ERR_NOMEM;
+		goto out;
+	}
+	x.event_id = 1;		/* as if ExecutionStarted came first */
+	r = run_state(&x, st, input, &output, &next, &end, &f);
+	if (r < 0)
+		goto out;
+	/* The record of the tested state is the last one (Map/Parallel
+	 * record their inner states first). */
+	tr = json_array_get(x.trace, json_array_size(x.trace) - 1);
+	if (r == R_OK)
+		status = x.ts_outcome == TS_CAUGHT ? "CAUGHT_ERROR" : "SUCCEEDED";
+	else if (r == R_FAILED)
+		status = x.ts_outcome == TS_RETRIABLE ? "RETRIABLE" : "FAILED";
+	else
+		status = "FAILED";
+	if ((res = json_pack("{s:s}", "status", status)) == NULL ||
+	    (d = inspection_data(tr)) == NULL ||
+	    json_object_set_new(res, "inspectionData", d) != 0) {
+		r = SD_ERR_NOMEM;
+		goto out;
+	}
+	if (r == R_OK) {
+		if (json_object_set(res, "output", output) != 0 || (!end &&
+		    json_object_set_new(res, "nextState",
+		    json_string(sibling_name(st, next))) != 0)) {
+			r = SD_ERR_NOMEM;
+			goto out;
+		}
+	} else if ((r == R_TIMEOUT && json_object_set_new(res, "error",
+	    json_string("States.Timeout")) != 0) ||
+	    (f.error != NULL && json_object_set_new(res, "error",
+	    json_string(f.error)) != 0) ||
+	    (f.cause != NULL && json_object_set_new(res, "cause",
+	    json_string(f.cause)) != 0)) {
+		r = SD_ERR_NOMEM;
+		goto out;
+	}
+	*out = res;
+	res = NULL;
+	r = 0;
+ out:
+	if (r != 0)
+		sd_error_set(err, r, NULL, "the state could not run: %s",
+		    sd_strerror(r));
+	fail_clear(&f);
+	json_decref(output);
+	json_decref(res);
+	exec_free(&x);
+	return r;
 }

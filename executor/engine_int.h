@@ -34,6 +34,7 @@ struct step_result {
 	char			*cause;
 	json_t			*path;
 	json_t			*history;
+	json_t			*trace;
 	uint64_t		 transitions;
 };
 
@@ -43,6 +44,10 @@ enum {
 	R_FAILED = 1,		/* struct fail filled */
 	R_TIMEOUT = 2,		/* the machine's TimeoutSeconds passed */
 };
+
+/* Outcomes of a single-state test besides success and failure. */
+#define TS_RETRIABLE	1
+#define TS_CAUGHT	2
 
 struct fail {
 	char	*error;		/* new, may be NULL */
@@ -71,6 +76,9 @@ struct exec {
 	char			*exec_arn;
 	char			*exec_name;
 	struct sd_buf		 scratch;
+	json_t			*trace;		/* NULL unless recorded */
+	const struct step_test_state_opts *ts;	/* single-state test mode */
+	int			 ts_outcome;	/* 0, TS_RETRIABLE, TS_CAUGHT */
 	uint64_t		 task_tokens;
 };
 

@@ -1329,11 +1329,12 @@ emit(struct ev *ev, json_t *node)
 static json_t *
 walk_simple(const struct seglist *sl, json_t *node)
 {
-	const struct seg *sg, *end = sl->v + sl->n;
-	size_t len;
+	const struct seg *sg;
+	size_t k, len;
 	long long i;
 
-	for (sg = sl->v; sg < end && node != NULL; sg++) {
+	for (k = 0; k < sl->n && node != NULL; k++) {
+		sg = &sl->v[k];
 		if (sg->kind == SEG_NAME) {
 			if (!json_is_object(node))
 				return NULL;

@@ -122,6 +122,7 @@ struct step_exec_opts {
 	uint64_t	 seed;			/* for jitter, MathRandom, UUID */
 	size_t		 max_payload;		/* 0: AWS's 256 KiB; SIZE_MAX: no limit */
 	uint64_t	 max_transitions;	/* 0: no limit; past it the run fails */
+	int		 record_trace;		/* keep per-state processing detail */
 };
 
 /*
@@ -146,6 +147,14 @@ const char	*step_result_cause(const struct step_result *);
 json_t		*step_result_path(const struct step_result *);
 /* Array of AWS-shaped history events (borrowed); empty unless recorded. */
 json_t		*step_result_history(const struct step_result *);
+/*
+ * With record_trace: one object per state run, in order, each
+ * {"state", "type", "input", "afterInputPath", "afterParameters", "result",
+ * "afterResultSelector", "afterResultPath", "output", "next", "error",
+ * "cause", "retryCount"} — a field is left out when the state did not reach
+ * that step (borrowed; empty unless recorded).
+ */
+json_t		*step_result_trace(const struct step_result *);
 /* Number of states entered (including inside Map and Parallel). */
 uint64_t	 step_result_transitions(const struct step_result *);
 /*
@@ -154,5 +163,32 @@ uint64_t	 step_result_transitions(const struct step_result *);
  */
 json_t		*step_result_json(const struct step_result *, int with_path,
 		    int with_history);
+
+/* ------------------------------------------------------------ one state */
+
+/*
+ * Single-state testing, like AWS's TestState API: run the state named
+ * state (at the top level of the machine) once on input, with its Task
+ * answered by mock_result or mock_error/mock_cause when given (else by the
+ * machine's handlers and mocks), as if it were retry number retry_count.
+ */
+struct step_test_state_opts {
+	json_t		*context;	/* merged over the default context object */
+	json_t		*mock_result;	/* Task result (borrowed) */
+	const char	*mock_error;	/* Task error name */
+	const char	*mock_cause;
+	int64_t		 retry_count;	/* $$.State.RetryCount for this attempt */
+};
+
+/*
+ * *out (new) is {"status": "SUCCEEDED" | "FAILED" | "RETRIABLE" |
+ * "CAUGHT_ERROR", "output", "nextState", "error", "cause",
+ * "inspectionData": {"input", "afterInputPath", "afterParameters",
+ * "result", "afterResultSelector", "afterResultPath"}} as AWS's TestState
+ * shapes it. Returns SD_ERR_NOTFOUND when there is no such state.
+ */
+int	 step_test_state(struct step_machine *, const char *state, json_t *input,
+	    const struct step_test_state_opts *, json_t **out,
+	    struct sd_error *err);
 
 #endif /* STEP_H */

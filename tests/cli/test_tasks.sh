@@ -11,7 +11,8 @@ set -euo pipefail
 # ---------------------------------------------------------------- helpers
 # (the same block heads every tests/cli/test_*.sh)
 #
-# run ARGS...          run $STEPDEPLOY; sets OUT, ERR, RC and MS (wall ms)
+# run ARGS...          run $STEPDEPLOY (stdin: $STDIN, default /dev/null);
+#                      sets OUT, ERR, RC and MS (wall ms)
 # t NAME               name the case the next checks belong to
 # expect_status S      exit code matches S (0 SUCCEEDED, else 1) and stdout
 #                      is one JSON object whose "status" is S
@@ -62,7 +63,7 @@ run() {
 	CMD="stepdeploy $*"
 	RC=0
 	start=$(now_ms)
-	$TIMEOUT "$STEPDEPLOY" "$@" >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	$TIMEOUT "$STEPDEPLOY" "$@" >"$T/out" 2>"$T/err" <"${STDIN:-/dev/null}" || RC=$?
 	MS=$(($(now_ms) - start))
 	OUT=$(cat "$T/out")
 	ERR=$(cat "$T/err")
@@ -107,7 +108,12 @@ sys.exit(0 if good else 1)
 '
 pyq() { python3 -c "$PYLIB" "$T/out" "$@"; }
 # The compact output without its history (the grep fallbacks look there).
-top() { printf '%s\n' "${OUT%%,\"history\":*}"; }
+top() {
+	case $OUT in
+	*',"history":'*) printf '%s}\n' "${OUT%%,\"history\":*}" ;;
+	*) printf '%s\n' "$OUT" ;;
+	esac
+}
 # The history's event types, one line each, from the compact output.
 grep_types() { grep -o '"type":"[A-Za-z]*"' "$T/out" | sed 's/"type":"//; s/"$//'; }
 
@@ -426,6 +432,22 @@ t "--handler inside a Map: one call per item"
 run exec "$T/map.json" --handler 'Inner=read x || true; echo $((x * 10))' --input '[1,2,3]'
 expect_status SUCCEEDED
 expect_json output '[10,20,30]'
+
+t "--handler keyed by Resource"
+run exec "$T/two.json" --handler "$FN:shared=cat >/dev/null; echo 5" --input '{}'
+expect_status SUCCEEDED
+expect_json output '{"a":5,"b":5}'
+
+t "--handler keyed by state name wins over one keyed by Resource"
+run exec "$T/two.json" --handler "$FN:shared=cat >/dev/null; echo 5" \
+    --handler 'Second=cat >/dev/null; echo 6' --input '{}'
+expect_status SUCCEEDED
+expect_json output '{"a":5,"b":6}'
+
+t "--handler '*' answers every Task"
+run exec "$T/two.json" --handler '*=cat >/dev/null; echo 7' --input '{}'
+expect_status SUCCEEDED
+expect_json output '{"a":7,"b":7}'
 
 t "--handler exits non-zero printing errorType/errorMessage"
 cat >"$T/err-handler.sh" <<'SH'

@@ -10,7 +10,8 @@ set -euo pipefail
 # ---------------------------------------------------------------- helpers
 # (the same block heads every tests/cli/test_*.sh)
 #
-# run ARGS...          run $STEPDEPLOY; sets OUT, ERR, RC and MS (wall ms)
+# run ARGS...          run $STEPDEPLOY (stdin: $STDIN, default /dev/null);
+#                      sets OUT, ERR, RC and MS (wall ms)
 # t NAME               name the case the next checks belong to
 # expect_status S      exit code matches S (0 SUCCEEDED, else 1) and stdout
 #                      is one JSON object whose "status" is S
@@ -61,7 +62,7 @@ run() {
 	CMD="stepdeploy $*"
 	RC=0
 	start=$(now_ms)
-	$TIMEOUT "$STEPDEPLOY" "$@" >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	$TIMEOUT "$STEPDEPLOY" "$@" >"$T/out" 2>"$T/err" <"${STDIN:-/dev/null}" || RC=$?
 	MS=$(($(now_ms) - start))
 	OUT=$(cat "$T/out")
 	ERR=$(cat "$T/err")
@@ -106,7 +107,12 @@ sys.exit(0 if good else 1)
 '
 pyq() { python3 -c "$PYLIB" "$T/out" "$@"; }
 # The compact output without its history (the grep fallbacks look there).
-top() { printf '%s\n' "${OUT%%,\"history\":*}"; }
+top() {
+	case $OUT in
+	*',"history":'*) printf '%s}\n' "${OUT%%,\"history\":*}" ;;
+	*) printf '%s\n' "$OUT" ;;
+	esac
+}
 # The history's event types, one line each, from the compact output.
 grep_types() { grep -o '"type":"[A-Za-z]*"' "$T/out" | sed 's/"type":"//; s/"$//'; }
 
@@ -305,6 +311,11 @@ expect_usage
 t "--handler with an empty state name"
 run exec "$P" --handler =cat
 expect_usage
+
+t "exec --help"
+run exec --help
+if [ "$RC" = 0 ]; then ok; else bad "exit status $RC, want 0"; fi
+if grep -q "usage" "$T/out" "$T/err"; then ok; else bad "no usage text"; fi
 
 # ---------------------------------------------------------------- definitions
 t "definition file that does not exist"

@@ -759,6 +759,81 @@ test_number_format(void **state)
 	    "{\"a\":0.1,\"b\":2.5}", NULL);
 }
 
+static void
+test_trace(void **state)
+{
+	struct sd_error err = SD_ERROR_INIT;
+	struct step_machine *m = build("{\"StartAt\":\"P\",\"States\":{\"P\":"
+	    "{\"Type\":\"Pass\",\"InputPath\":\"$.a\",\"Parameters\":{\"v.$\":"
+	    "\"$.b\"},\"ResultPath\":\"$.r\",\"OutputPath\":\"$.r\",\"Next\":"
+	    "\"S\"},\"S\":{\"Type\":\"Succeed\"}}}");
+	struct step_result *res = NULL;
+	struct step_exec_opts eo;
+	json_t *in = J("{\"a\":{\"b\":1}}");
+
+	(void)state;
+	memset(&eo, 0, sizeof(eo));
+	eo.record_trace = 1;
+	assert_int_equal(step_execute(m, in, &eo, &res, &err), 0);
+	assert_json(step_result_trace(res), "[{\"state\":\"P\",\"type\":"
+	    "\"Pass\",\"input\":{\"a\":{\"b\":1}},\"afterInputPath\":{\"b\":1},"
+	    "\"afterParameters\":{\"v\":1},\"result\":{\"v\":1},"
+	    "\"afterResultSelector\":{\"v\":1},\"afterResultPath\":{\"a\":{\"b\":1},"
+	    "\"r\":{\"v\":1}},\"output\":{\"v\":1},\"next\":\"S\","
+	    "\"retryCount\":0},{\"state\":\"S\",\"type\":\"Succeed\",\"input\":"
+	    "{\"v\":1},\"afterInputPath\":{\"v\":1},\"output\":{\"v\":1},"
+	    "\"retryCount\":0}]");
+	step_result_free(res);
+	json_decref(in);
+	step_machine_free(m);
+}
+
+static void
+test_test_state(void **state)
+{
+	struct sd_error err = SD_ERROR_INIT;
+	struct step_test_state_opts ts;
+	struct step_machine *m = build("{\"StartAt\":\"T\",\"States\":{\"T\":"
+	    "{\"Type\":\"Task\",\"Resource\":\"r\",\"ResultSelector\":{\"x.$\":"
+	    "\"$.v\"},\"ResultPath\":\"$.out\",\"Retry\":[{\"ErrorEquals\":"
+	    "[\"Flaky\"],\"MaxAttempts\":2}],\"Catch\":[{\"ErrorEquals\":"
+	    "[\"States.ALL\"],\"Next\":\"H\"}],\"Next\":\"D\"},\"D\":{\"Type\":"
+	    "\"Succeed\"},\"H\":{\"Type\":\"Fail\"}}}");
+	json_t *in = J("{\"k\":1}"), *res = J("{\"v\":5}"), *out = NULL;
+
+	(void)state;
+	memset(&ts, 0, sizeof(ts));
+	ts.mock_result = res;
+	assert_int_equal(step_test_state(m, "T", in, &ts, &out, &err), 0);
+	assert_json(out, "{\"status\":\"SUCCEEDED\",\"inspectionData\":{"
+	    "\"input\":{\"k\":1},\"afterInputPath\":{\"k\":1},"
+	    "\"afterParameters\":{\"k\":1},\"result\":{\"v\":5},"
+	    "\"afterResultSelector\":{\"x\":5},\"afterResultPath\":{\"k\":1,"
+	    "\"out\":{\"x\":5}}},\"output\":{\"k\":1,\"out\":{\"x\":5}},"
+	    "\"nextState\":\"D\"}");
+	json_decref(out);
+	memset(&ts, 0, sizeof(ts));
+	ts.mock_error = "Flaky";
+	ts.mock_cause = "try again";
+	assert_int_equal(step_test_state(m, "T", in, &ts, &out, &err), 0);
+	assert_json(json_object_get(out, "status"), "\"RETRIABLE\"");
+	assert_json(json_object_get(out, "error"), "\"Flaky\"");
+	json_decref(out);
+	ts.retry_count = 2;
+	assert_int_equal(step_test_state(m, "T", in, &ts, &out, &err), 0);
+	assert_json(json_object_get(out, "status"), "\"CAUGHT_ERROR\"");
+	assert_json(json_object_get(out, "nextState"), "\"H\"");
+	assert_json(json_object_get(out, "output"), "{\"Error\":\"Flaky\","
+	    "\"Cause\":\"try again\"}");
+	json_decref(out);
+	assert_int_equal(step_test_state(m, "Nope", in, &ts, &out, &err),
+	    SD_ERR_NOTFOUND);
+	sd_error_clear(&err);
+	json_decref(in);
+	json_decref(res);
+	step_machine_free(m);
+}
+
 int
 main(void)
 {
@@ -781,6 +856,8 @@ main(void)
 		cmocka_unit_test(test_runtime_errors),
 		cmocka_unit_test(test_definition_errors),
 		cmocka_unit_test(test_number_format),
+		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_test_state),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
