@@ -109,10 +109,10 @@ $(BUILD)/asan/conformance: $(LIB_ASAN_OBJ) $(BUILD)/asan/tests/conformance/run_c
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
 $(BUILD)/asan/hello-world-test: $(LIB_ASAN_OBJ) $(call objs,asan,$(HELLO_SRC:examples/hello-world/main.c=))
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -lm
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -lm
 
 $(BUILD)/asan/test_%: $(LIB_ASAN_OBJ) $(BUILD)/asan/tests/unit/test_%.o
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -lm
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -lm
 
 $(BUILD)/fuzz/fuzz_%: $(LIB_FUZZ_OBJ) $(BUILD)/fuzz/tests/fuzz/fuzz_%.o
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm

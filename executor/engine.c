@@ -699,6 +699,18 @@ task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
 	}
 	if (x->ts != NULL && x->ts->mock_error != NULL)
 		return fail_set(f, x->ts->mock_error, x->ts->mock_cause);
+	if (st->is_taskfn) {
+		json_t *ctx = frame_context(fr);
+
+		if (ctx == NULL)
+			return SD_ERR_NOMEM;
+		if (step_dispatch(x->sm, input, ctx, out, &tf) == 0)
+			return R_OK;
+		fail_clear(f);
+		f->error = tf.error != NULL ? tf.error : strdup("States.TaskFailed");
+		f->cause = tf.cause;
+		return f->error == NULL ? SD_ERR_NOMEM : R_FAILED;
+	}
 	if ((h = find_handler(x->sm, st->name)) == NULL &&
 	    (h = find_handler(x->sm, st->resource)) == NULL &&
 	    x->sm->mocks != NULL) {

@@ -22,6 +22,7 @@ struct step_machine {
 	struct sd_machine	*model;
 	char			*name;
 	char			*arn;
+	char			*lambda_arn;	/* for TaskFn states */
 	struct handler_entry	*handlers;
 	size_t			 nhandlers;
 	json_t			*mocks;		/* checked copy, or NULL */

@@ -25,6 +25,11 @@ step_machine_from_json(json_t *def, const struct step_machine_opts *o,
 		return r;
 	}
 	m->definition = json_incref(def);
+	if (o != NULL && o->lambda_arn != NULL &&
+	    (m->lambda_arn = strdup(o->lambda_arn)) == NULL) {
+		step_machine_free(m);
+		return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+	}
 	if ((m->name = strdup(name)) == NULL ||
 	    (m->arn = o != NULL && o->arn != NULL ? strdup(o->arn) :
 	    sd_asprintf("arn:aws:states:us-east-1:000000000000:stateMachine:%s",
@@ -63,6 +68,7 @@ step_machine_free(struct step_machine *m)
 	sd_model_free(m->model);
 	free(m->name);
 	free(m->arn);
+	free(m->lambda_arn);
 	for (i = 0; i < m->nhandlers; i++)
 		free(m->handlers[i].key);
 	free(m->handlers);
@@ -181,4 +187,54 @@ step_machine_set_mocks(struct step_machine *m, json_t *mocks,
 	json_decref(m->mocks);
 	m->mocks = json_incref(mocks);
 	return 0;
+}
+
+int
+step_dispatch(struct step_machine *m, json_t *payload, json_t *context,
+    json_t **output, struct step_task_failure *failure)
+{
+	struct step_task_call call;
+	const char *name = "";
+	json_t *input = payload, *t;
+	size_t i;
+
+	*output = NULL;
+	memset(&call, 0, sizeof(call));
+	if (json_is_object(payload) && (t = json_object_get(payload, "Task")) != NULL) {
+		if (!json_is_string(t)) {
+			failure->error = strdup("UnknownTask");
+			failure->cause = strdup("the payload's \"Task\" must be a "
+			    "string naming a handler");
+			return -1;
+		}
+		name = json_string_value(t);
+		input = json_object_get(payload, "Input");
+		if (input == NULL)
+			input = json_null();
+		else
+			json_incref(input);
+	} else
+		json_incref(input);
+	for (i = 0; i < m->nhandlers; i++) {
+		if (m->handlers[i].key != NULL &&
+		    strcmp(m->handlers[i].key, name) == 0)
+			break;
+	}
+	if (i == m->nhandlers) {
+		json_decref(input);
+		failure->error = strdup("UnknownTask");
+		failure->cause = sd_asprintf("no handler is registered for the "
+		    "task \"%s\"", name);
+		return -1;
+	}
+	call.state = name;
+	call.resource = m->lambda_arn != NULL ? m->lambda_arn : "";
+	call.input = input;
+	call.context = context;
+	i = (size_t)m->handlers[i].fn(m->handlers[i].user, &call, output,
+	    failure);
+	json_decref(input);
+	if (i == 0 && *output == NULL)
+		*output = json_null();
+	return (int)i;
 }

@@ -111,6 +111,18 @@ int	 step_machine_register(struct step_machine *, const char *key,
 int	 step_machine_set_mocks(struct step_machine *, json_t *mocks,
 	    struct sd_error *err);
 
+/*
+ * The Lambda side: one binary serves every Task state of a machine. A
+ * payload {"Task": NAME, "Input": ...} goes to the handler registered
+ * under NAME; a payload without "Task" goes to the handler registered
+ * under "" (the empty name) with the whole payload as input. An unknown
+ * name fails with the error "UnknownTask", which a state machine can
+ * Catch. Returns 0 with *output (new), or non-zero with failure filled.
+ * TaskFn states (run locally) go through the same dispatch.
+ */
+int	 step_dispatch(struct step_machine *, json_t *payload, json_t *context,
+	    json_t **output, struct step_task_failure *failure);
+
 /* ------------------------------------------------------------ running */
 
 struct step_exec_opts {
