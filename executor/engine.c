@@ -238,29 +238,38 @@ frame_reset_context(struct frame *fr)
 	fr->ctx = NULL;
 }
 
+/* The document a path's root refers to. */
+static int
+path_doc(struct frame *fr, const struct sd_jsonpath *p, json_t **doc,
+    struct sd_error *err)
+{
+	switch (sd_jsonpath_root(p)) {
+	case SD_JP_ROOT_CONTEXT:
+		if ((*doc = frame_context(fr)) == NULL)
+			return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+		return 0;
+	case SD_JP_ROOT_VARIABLE:
+		return sd_error_set(err, SD_ERR_RUNTIME, NULL,
+		    "The variable reference '%s' is not supported by this engine "
+		    "yet", sd_jsonpath_text(p));
+	default:
+		*doc = fr->input;
+		return 0;
+	}
+}
+
 /* Resolve a path for Choice rules and intrinsic arguments. */
 static int
 resolve_cb(void *ctx, const struct sd_jsonpath *p, json_t **out,
     struct sd_error *err)
 {
 	struct frame *fr = ctx;
-	json_t *doc;
+	json_t *doc = NULL;
 	int r;
 
 	*out = NULL;
-	switch (sd_jsonpath_root(p)) {
-	case SD_JP_ROOT_CONTEXT:
-		if ((doc = frame_context(fr)) == NULL)
-			return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
-		break;
-	case SD_JP_ROOT_VARIABLE:
-		return sd_error_set(err, SD_ERR_RUNTIME, NULL,
-		    "The variable reference '%s' is not supported by this engine "
-		    "yet", sd_jsonpath_text(p));
-	default:
-		doc = fr->input;
-		break;
-	}
+	if ((r = path_doc(fr, p, &doc, err)) != 0)
+		return r;
 	r = sd_jsonpath_eval(p, doc, out, err);
 	if (r == SD_ERR_NOTFOUND) {
 		sd_error_clear(err);
@@ -270,19 +279,65 @@ resolve_cb(void *ctx, const struct sd_jsonpath *p, json_t **out,
 	return r;
 }
 
-/* Evaluate a path against doc (or the context); NULL *out: no match. */
+/*
+ * Evaluate a path against doc (or the context); NULL *out: no match, and
+ * then *why (when asked) is Jayway's words for it, e.g. "No results for
+ * path: $['a']" (new).
+ */
 static int
-eval_path(struct frame *fr, const struct sd_jsonpath *p, json_t *doc,
-    json_t **out)
+eval_path_why(struct frame *fr, const struct sd_jsonpath *p, json_t *doc,
+    json_t **out, char **why)
 {
 	struct sd_error err = SD_ERROR_INIT;
 	json_t *saved = fr->input;
 	int r;
 
+	*out = NULL;
+	if (why != NULL)
+		*why = NULL;
 	fr->input = doc;
-	r = resolve_cb(fr, p, out, &err);
+	if ((r = path_doc(fr, p, &doc, &err)) == 0)
+		r = sd_jsonpath_eval(p, doc, out, &err);
 	fr->input = saved;
+	if (r == SD_ERR_NOTFOUND) {
+		r = 0;
+		*out = NULL;
+		if (why != NULL) {
+			*why = err.message != NULL ? strdup(err.message) :
+			    sd_jsonpath_normalized(p);
+			if (*why == NULL)
+				r = SD_ERR_NOMEM;
+		}
+	}
 	sd_error_clear(&err);
+	return r;
+}
+
+static int
+eval_path(struct frame *fr, const struct sd_jsonpath *p, json_t *doc,
+    json_t **out)
+{
+	return eval_path_why(fr, p, doc, out, NULL);
+}
+
+/*
+ * Evaluate a path that must select something; when it does not, fail the
+ * state with AWS's "Invalid path '...' : <Jayway's words>".
+ */
+static int
+eval_required(struct frame *fr, const struct sd_jsonpath *p, const char *text,
+    json_t *doc, json_t **out, struct fail *f)
+{
+	char *why = NULL;
+	int r;
+
+	if ((r = eval_path_why(fr, p, doc, out, &why)) != 0)
+		return r;
+	if (*out != NULL)
+		return R_OK;
+	r = fail_state(fr, f, "States.Runtime", "Invalid path '%s' : %s", text,
+	    why);
+	free(why);
 	return r;
 }
 
@@ -404,7 +459,7 @@ apply_path(struct frame *fr, const struct sd_pathfield *pf, json_t *doc,
     json_t **out, struct fail *f)
 {
 	json_t *v = NULL;
-	char *norm;
+	char *why = NULL;
 	int r;
 
 	if (!pf->present) {
@@ -415,15 +470,13 @@ apply_path(struct frame *fr, const struct sd_pathfield *pf, json_t *doc,
 		*out = json_object();
 		return *out == NULL ? SD_ERR_NOMEM : R_OK;
 	}
-	if ((r = eval_path(fr, pf->path, doc, &v)) != 0)
+	if ((r = eval_path_why(fr, pf->path, doc, &v, &why)) != 0)
 		return r == SD_ERR_NOMEM ? r : fail_state(fr, f, "States.Runtime",
 		    "Invalid path '%s': %s", pf->text, sd_strerror(r));
 	if (v == NULL) {
-		if ((norm = sd_jsonpath_normalized(pf->path)) == NULL)
-			return SD_ERR_NOMEM;
-		r = fail_state(fr, f, "States.Runtime", "Invalid path '%s' : No "
-		    "results for path: %s", pf->text, norm);
-		free(norm);
+		r = fail_state(fr, f, "States.Runtime", "Invalid path '%s' : %s",
+		    pf->text, why);
+		free(why);
 		return r;
 	}
 	*out = v;
@@ -965,16 +1018,8 @@ map_setting(struct frame *fr, struct fail *f, const struct sd_jsonpath *p,
 	long long ll;
 	int r;
 
-	if ((r = eval_path(fr, p, input, &v)) != 0)
+	if ((r = eval_required(fr, p, text, input, &v, f)) != R_OK)
 		return r;
-	if (v == NULL) {
-		char *norm = sd_jsonpath_normalized(p);
-
-		r = fail_state(fr, f, "States.Runtime", "Invalid path '%s' : No "
-		    "results for path: %s", text, norm != NULL ? norm : text);
-		free(norm);
-		return r;
-	}
 	if (integer ? sd_json_is_integral(v, &ll) && json_is_integer(v) :
 	    json_is_number(v)) {
 		*out = sd_json_number(v);
@@ -1186,17 +1231,9 @@ run_wait(struct frame *fr, json_t *input, struct fail *f)
 		break;
 	case 2:
 	case 4:
-		if ((r = eval_path(fr, st->wait_path, input, &v)) != 0)
+		if ((r = eval_required(fr, st->wait_path, st->wait_path_text,
+		    input, &v, f)) != R_OK)
 			return r;
-		if (v == NULL) {
-			char *norm = sd_jsonpath_normalized(st->wait_path);
-
-			r = fail_state(fr, f, "States.Runtime", "Invalid path '%s' : "
-			    "No results for path: %s", st->wait_path_text,
-			    norm != NULL ? norm : st->wait_path_text);
-			free(norm);
-			return r;
-		}
 		if (st->wait_kind == 2) {
 			if (!json_is_integer(v) && !(json_is_real(v) &&
 			    sd_json_is_integral(v, &ll))) {
@@ -1251,17 +1288,9 @@ fail_field(struct frame *fr, const struct sd_tmpl *t, json_t *input,
 		return R_OK;
 	}
 	if (t->kind == SD_T_PATH) {
-		if ((r = eval_path(fr, t->path, input, &v)) != 0)
+		if ((r = eval_required(fr, t->path, t->expr, input, &v,
+		    f)) != R_OK)
 			return r;
-		if (v == NULL) {
-			char *norm = sd_jsonpath_normalized(t->path);
-
-			r = fail_state(fr, f, "States.Runtime", "Invalid path '%s' : "
-			    "No results for path: %s", t->expr,
-			    norm != NULL ? norm : t->expr);
-			free(norm);
-			return r;
-		}
 	} else if ((r = apply_tmpl(fr, t, input, &v, f)) != R_OK)
 		return r;
 	if (json_is_string(v))

@@ -480,16 +480,15 @@ read_hex4(struct parser *p, uint32_t *out)
 }
 
 /*
- * A quoted string at p->pos (' or "), with Java-style escapes as Jayway's
- * Utils.unescape takes them. Leaves p->pos after the closing quote and the
- * unescaped bytes in b.
+ * A quoted string at p->pos (' or "): a backslash escapes the enclosing
+ * quote and is otherwise kept, as AWS reads names. Leaves p->pos after the
+ * closing quote and the name's bytes in b.
  */
 static int
 parse_quoted(struct parser *p, struct sd_buf *b)
 {
 	size_t open = p->pos;
-	int q = peek(p), c, r;
-	uint32_t cp, lo;
+	int q = peek(p), c;
 
 	p->pos++;
 	for (;;) {
@@ -503,37 +502,13 @@ parse_quoted(struct parser *p, struct sd_buf *b)
 				return SD_ERR_NOMEM;
 			continue;
 		}
-		if ((c = peek(p)) < 0)
-			return perr(p, open, "unterminated string");
-		p->pos++;
-		switch (c) {
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'u':
-			if ((r = read_hex4(p, &cp)) != 0)
-				return r;
-			if (cp >= 0xdc00 && cp <= 0xdfff)
-				return perr(p, p->pos - 6, "lone surrogate");
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (peek(p) != '\\' || peek_at(p, 1) != 'u')
-					return perr(p, p->pos, "lone surrogate");
-				p->pos += 2;
-				if ((r = read_hex4(p, &lo)) != 0)
-					return r;
-				if (lo < 0xdc00 || lo > 0xdfff)
-					return perr(p, p->pos - 6,
-					    "lone surrogate");
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-			}
-			if (put_utf8(b, cp) != 0)
-				return SD_ERR_NOMEM;
-			continue;
-		default:
-			break;	/* \\ \' \" \/ and any other: the character */
+		/*
+		 * AWS keeps a backslash as it is unless it escapes the quote
+		 * that encloses the name: $['a\\"b'] names the key a\\"b.
+		 */
+		if (peek(p) == q) {
+			p->pos++;
+			c = q;
 		}
 		if (sd_buf_putc(b, (char)c) != 0)
 			return SD_ERR_NOMEM;
@@ -1999,8 +1974,16 @@ sd_jsonpath_eval(const struct sd_jsonpath *jp, json_t *doc, json_t **out,
 	if ((ev.res = json_array()) == NULL)
 		return sd_error_set(err, SD_ERR_NOMEM, NULL,
 		    "out of memory evaluating JSONPath");
-	if ((r = eval_at(&ev, 0, doc, NULL)) != 0)
-		goto out;
+	if ((r = eval_at(&ev, 0, doc, NULL)) != 0) {
+		/*
+		 * AWS answers an indefinite path whose definite head finds
+		 * nothing ($.missing[*]) with an empty list, not an error.
+		 */
+		if (r != SD_ERR_NOTFOUND || jp->path.definite)
+			goto out;
+		sd_error_clear(err);
+		json_array_clear(ev.res);
+	}
 	n = json_array_size(ev.res);
 	if (!jp->path.definite) {
 		*out = ev.res;
