@@ -1,6 +1,8 @@
 /*
- * stepdeploy exec DEFINITION [--input JSON|@FILE] [--mocks FILE]
- *     [--handler STATE=COMMAND]... [--history] [--path] [--real-time]
+ * stepdeploy exec DEFINITION [--input JSON|@FILE] [--mocks FILE |
+ *     --mock-config FILE --test-case NAME [--state-machine NAME]]
+ *     [--handler STATE=COMMAND]... [--history] [--path] [--trace]
+ *     [--real-time]
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,16 +18,22 @@ static void
 exec_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: stepdeploy exec DEFINITION [--input JSON|@FILE] [--mocks FILE]\n"
+	    "usage: stepdeploy exec DEFINITION [--input JSON|@FILE]\n"
+	    "                       [--mocks FILE | --mock-config FILE --test-case NAME\n"
+	    "                        [--state-machine NAME]]\n"
 	    "                       [--handler STATE=COMMAND]... [--history] [--path]\n"
-	    "                       [--real-time] [--name NAME] [--pretty]\n"
+	    "                       [--trace] [--real-time] [--name NAME] [--pretty]\n"
 	    "\n"
 	    "Runs the state machine in DEFINITION (a file, - for stdin) on the input\n"
 	    "(default {}) and prints {\"status\", \"output\"} or {\"status\", \"error\",\n"
 	    "\"cause\"} as JSON. Task states are answered by --handler commands (the\n"
 	    "input JSON on stdin, the result JSON on stdout; STATE may also be a\n"
-	    "Resource ARN, or '*' for every Task) or by --mocks. Time is virtual\n"
-	    "unless --real-time. Exit 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad usage.\n");
+	    "Resource ARN, or '*' for every Task) or by --mocks, or by the test case\n"
+	    "NAME of a Step Functions Local mock file (--mock-config; --state-machine\n"
+	    "picks its state machine when it has several). --path adds the states\n"
+	    "entered, --history the event history, --trace each state's input and\n"
+	    "output processing. Time is virtual unless --real-time.\n"
+	    "Exit 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad usage.\n");
 }
 
 int
@@ -37,6 +45,10 @@ cmd_exec(int argc, char **argv)
 		{ "handler", required_argument, NULL, 'H' },
 		{ "history", no_argument, NULL, 'y' },
 		{ "path", no_argument, NULL, 'p' },
+		{ "trace", no_argument, NULL, 't' },
+		{ "mock-config", required_argument, NULL, 'M' },
+		{ "test-case", required_argument, NULL, 'T' },
+		{ "state-machine", required_argument, NULL, 'S' },
 		{ "real-time", no_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "pretty", no_argument, NULL, 'P' },
@@ -49,9 +61,12 @@ cmd_exec(int argc, char **argv)
 	struct step_exec_opts eo;
 	json_t *def = NULL, *input = NULL, *mocks = NULL, *out = NULL;
 	char **handlers = NULL;
-	const char *mocks_path = NULL;
+	json_t *mock_config = NULL;
+	const char *mocks_path = NULL, *mock_config_path = NULL;
+	const char *test_case = NULL, *state_machine = NULL;
 	size_t nhandlers = 0, i;
-	int c, with_path = 0, with_history = 0, pretty = 0, rc = EXIT_USAGE;
+	int c, with_path = 0, with_history = 0, with_trace = 0, pretty = 0;
+	int rc = EXIT_USAGE;
 
 	memset(&eo, 0, sizeof(eo));
 	eo.record_path = 1;
@@ -87,6 +102,18 @@ cmd_exec(int argc, char **argv)
 		case 'p':
 			with_path = 1;
 			break;
+		case 't':
+			with_trace = 1;
+			break;
+		case 'M':
+			mock_config_path = optarg;
+			break;
+		case 'T':
+			test_case = optarg;
+			break;
+		case 'S':
+			state_machine = optarg;
+			break;
 		case 'r':
 			eo.real_time = 1;
 			break;
@@ -112,7 +139,23 @@ cmd_exec(int argc, char **argv)
 		    "unexpected argument \"%s\"", argv[optind + (optind < argc)]);
 		goto out;
 	}
+	if (mocks_path != NULL && mock_config_path != NULL) {
+		rc = cli_usage_error("exec", "--mocks and --mock-config cannot be "
+		    "used together");
+		goto out;
+	}
+	if (mock_config_path != NULL && test_case == NULL) {
+		rc = cli_usage_error("exec", "--mock-config needs --test-case NAME");
+		goto out;
+	}
+	if (mock_config_path == NULL && (test_case != NULL ||
+	    state_machine != NULL)) {
+		rc = cli_usage_error("exec", "%s needs --mock-config FILE",
+		    test_case != NULL ? "--test-case" : "--state-machine");
+		goto out;
+	}
 	eo.record_history = with_history;
+	eo.record_trace = with_trace;
 	if ((def = sd_json_load_file(argv[optind], JSON_REJECT_DUPLICATES,
 	    &err)) == NULL) {
 		rc = cli_usage_error("exec", "%s", sd_error_text(&err));
@@ -132,6 +175,31 @@ cmd_exec(int argc, char **argv)
 		if (step_machine_set_mocks(m, mocks, &err) != 0) {
 			rc = cli_usage_error("exec", "--mocks %s: %s", mocks_path,
 			    sd_error_text(&err));
+			goto out;
+		}
+	}
+	if (mock_config_path != NULL) {
+		if ((mock_config = sd_json_load_file(mock_config_path,
+		    JSON_REJECT_DUPLICATES, &err)) == NULL) {
+			rc = cli_usage_error("exec", "--mock-config: %s",
+			    sd_error_text(&err));
+			goto out;
+		}
+		if (step_mockconfig_to_mocks(mock_config, state_machine,
+		    test_case, &mocks, &err) != 0) {
+			/* Several state machines and none named. */
+			int pick = state_machine == NULL &&
+			    err.code == SD_ERR_NOTFOUND && err.location != NULL &&
+			    strcmp(err.location, "/StateMachines") == 0;
+
+			rc = cli_usage_error("exec", "--mock-config %s: %s%s",
+			    mock_config_path, sd_error_text(&err),
+			    pick ? " with --state-machine" : "");
+			goto out;
+		}
+		if (step_machine_set_mocks(m, mocks, &err) != 0) {
+			rc = cli_usage_error("exec", "--mock-config %s: %s",
+			    mock_config_path, sd_error_text(&err));
 			goto out;
 		}
 	}
@@ -155,6 +223,8 @@ cmd_exec(int argc, char **argv)
 		goto out;
 	}
 	if ((out = step_result_json(res, with_path, with_history)) == NULL ||
+	    (with_trace && json_object_set(out, "trace",
+	    step_result_trace(res)) != 0) ||
 	    cli_print_json(out, pretty) != 0) {
 		fprintf(stderr, "stepdeploy exec: cannot print the result\n");
 		rc = 3;
@@ -167,6 +237,7 @@ cmd_exec(int argc, char **argv)
 	json_decref(def);
 	json_decref(input);
 	json_decref(mocks);
+	json_decref(mock_config);
 	step_result_free(res);
 	step_machine_free(m);
 	free(handlers);

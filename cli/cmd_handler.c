@@ -151,6 +151,11 @@ cmd_handler(void *user, const struct step_task_call *call, json_t **output,
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* Never block on the child's stdin while its stdout fills up. */
+	if (fcntl(inp[1], F_SETFL, O_NONBLOCK) == -1) {
+		set_fail(failure, "States.TaskFailed", strerror(errno));
+		goto out;
+	}
 	if (call->timeout_ms > 0)
 		deadline = sd_time_now() + call->timeout_ms * 1000000LL;
 	timed_out = pump(inp[1], outp[0], errp[0], in, strlen(in), &out, &errb,

@@ -16,6 +16,8 @@ static const struct {
 	const char	*help;
 } commands[] = {
 	{ "exec", cmd_exec, "run a state machine definition locally" },
+	{ "test-state", cmd_test_state, "run one state, with per-step data" },
+	{ "test", cmd_test, "run a release's tests file" },
 };
 
 static void

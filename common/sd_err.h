@@ -46,7 +46,7 @@ void		 sd_error_clear(struct sd_error *);
 int		 sd_error_set(struct sd_error *, int code, const char *location,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int		 sd_error_setv(struct sd_error *, int code, const char *location,
-		    const char *fmt, va_list);
+		    const char *fmt, va_list) __attribute__((format(printf, 4, 0)));
 /* Prefix the message with "prefix" (e.g. the field being evaluated). */
 int		 sd_error_prefix(struct sd_error *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));

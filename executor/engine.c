@@ -731,6 +731,25 @@ task_from_mock(struct frame *fr, const char *key, json_t *list, json_t **out,
 	    json_string_value(json_object_get(resp, "cause")));
 }
 
+/* Wrap a Lambda result as arn:aws:states:::lambda:invoke does. */
+static int
+wrap_lambda_invoke(json_t **result)
+{
+	json_t *w;
+
+	w = json_pack("{s:s, s:O, s:{s:{s:s, s:s, s:s}, s:i}, s:{s:s}, s:i}",
+	    "ExecutedVersion", "$LATEST", "Payload", *result,
+	    "SdkHttpMetadata", "HttpHeaders", "Connection", "keep-alive",
+	    "Content-Type", "application/json", "X-Amz-Executed-Version",
+	    "$LATEST", "HttpStatusCode", 200, "SdkResponseMetadata", "RequestId",
+	    "00000000-0000-0000-0000-000000000000", "StatusCode", 200);
+	if (w == NULL)
+		return SD_ERR_NOMEM;
+	json_decref(*result);
+	*result = w;
+	return 0;
+}
+
 static int
 task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
     double *delay_s)
@@ -797,6 +816,14 @@ task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
 	fr->token = NULL;
 	if (r == 0 && *out == NULL)
 		*out = json_null();
+	/*
+	 * A handler is the Lambda function itself: through lambda:invoke its
+	 * result comes back wrapped as the Invoke API answers. (A mock is
+	 * the Task's whole result, as Step Functions Local's mocks are.)
+	 */
+	if (r == 0 && strncmp(st->resource, "arn:aws:states:::lambda:invoke",
+	    30) == 0 && wrap_lambda_invoke(out) != 0)
+		return SD_ERR_NOMEM;
 	if (r == 0)
 		return R_OK;
 	json_decref(*out);
@@ -807,23 +834,39 @@ task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
 	return f->error == NULL ? SD_ERR_NOMEM : R_FAILED;
 }
 
-/* Wrap a Lambda result as arn:aws:states:::lambda:invoke does. */
-static int
-wrap_lambda_invoke(json_t **result)
+/*
+ * Details of the Scheduled event as AWS shapes them: a Lambda function ARN
+ * gets {resource, input}; a service integration arn:aws:states:::SVC:ACTION
+ * gets {resourceType, resource, region, parameters}.
+ */
+static json_t *
+task_scheduled_details(const struct sd_state *st, json_t *input,
+    int64_t timeout_ns)
 {
-	json_t *w;
+	const char *svc = NULL, *act;
+	char *in = sd_json_dumps(input, 0);
+	json_t *d = NULL;
 
-	w = json_pack("{s:s, s:O, s:{s:{s:s, s:s, s:s}, s:i}, s:{s:s}, s:i}",
-	    "ExecutedVersion", "$LATEST", "Payload", *result,
-	    "SdkHttpMetadata", "HttpHeaders", "Connection", "keep-alive",
-	    "Content-Type", "application/json", "X-Amz-Executed-Version",
-	    "$LATEST", "HttpStatusCode", 200, "SdkResponseMetadata", "RequestId",
-	    "00000000-0000-0000-0000-000000000000", "StatusCode", 200);
-	if (w == NULL)
-		return SD_ERR_NOMEM;
-	json_decref(*result);
-	*result = w;
-	return 0;
+	if (in == NULL)
+		return NULL;
+	if (strncmp(st->resource, "arn:aws:states:::", 17) == 0) {
+		svc = st->resource + 17;
+		if ((act = strchr(svc, ':')) == NULL)
+			act = "";
+		else
+			act++;
+		d = json_pack("{s:s%, s:s, s:s, s:s}", "resourceType", svc,
+		    (size_t)(*act != '\0' ? (size_t)(act - 1 - svc) : strlen(svc)),
+		    "resource", act, "region", "us-east-1", "parameters", in);
+	} else
+		d = json_pack("{s:s, s:s}", "resource", st->resource, "input", in);
+	if (d != NULL && timeout_ns > 0 && json_object_set_new(d,
+	    "timeoutInSeconds", json_integer(timeout_ns / NS)) != 0) {
+		json_decref(d);
+		d = NULL;
+	}
+	free(in);
+	return d;
 }
 
 static int
@@ -857,16 +900,10 @@ run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	    snprintf(key, sizeof(key), "%sScheduledEventDetails", dpfx) < 0)
 		return SD_ERR_INTERNAL;
 	if (x->history != NULL) {
-		json_t *d = json_pack("{s:s}", "resource", st->resource);
-		char *in = sd_json_dumps(input, 0);
+		json_t *d = task_scheduled_details(st, input, timeout_ns);
 
-		if (d == NULL || in == NULL ||
-		    json_object_set_new(d, "input", json_string(in)) != 0) {
-			json_decref(d);
-			free(in);
+		if (d == NULL)
 			return SD_ERR_NOMEM;
-		}
-		free(in);
 		if ((r = event(x, type, key, d)) != 0)
 			return r;
 	} else
@@ -900,9 +937,6 @@ run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		    snprintf(key, sizeof(key), "%sSucceededEventDetails", dpfx) < 0)
 			return SD_ERR_INTERNAL;
 		if ((r = event_data(x, type, key, NULL, "output", *result)) != 0)
-			return r;
-		if (strncmp(st->resource, "arn:aws:states:::lambda:invoke", 30) == 0 &&
-		    (r = wrap_lambda_invoke(result)) != 0)
 			return r;
 		return R_OK;
 	}

@@ -429,56 +429,6 @@ utf8_valid(const unsigned char *s, size_t len)
 	return 1;
 }
 
-static int
-put_utf8(struct sd_buf *b, uint32_t cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return sd_buf_append(b, u, n);
-}
-
-static int
-read_hex4(struct parser *p, uint32_t *out)
-{
-	uint32_t v = 0;
-	int i, c;
-
-	for (i = 0; i < 4; i++) {
-		c = peek(p);
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v = v * 16 + (uint32_t)(c - 'A' + 10);
-		else
-			return perr(p, p->pos, "expected 4 hex digits after \\u");
-		p->pos++;
-	}
-	*out = v;
-	return 0;
-}
-
 /*
  * A quoted string at p->pos (' or "): a backslash escapes the enclosing
  * quote and is otherwise kept, as AWS reads names. Leaves p->pos after the

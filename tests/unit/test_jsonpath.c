@@ -330,10 +330,11 @@ test_definite(void **state)
 	check_eval(MISC, "$['x.y']", "3");
 	check_eval(MISC, "$.a-b", "4");
 	check_eval(MISC, "$.\xc3\xbc" "ber", "5");
-	check_eval(MISC, "$['\\u00fcber']", "5");
+	/* AWS keeps backslashes that do not escape the enclosing quote. */
+	check_eval_err(MISC, "$['\\u00fcber']", SD_ERR_NOTFOUND, NULL);
 	check_eval(MISC, "$['q\"uote']", "6");
 	check_eval(MISC, "$[\"q\\\"uote\"]", "6");
-	check_eval(MISC, "$['back\\\\slash']", "7");
+	check_eval(MISC, "$['back\\slash']", "7");
 	check_eval("[[1, [2, 3]]]", "$[0][1][-1]", "3");
 	check_eval("\"scalar\"", "$", "\"scalar\"");
 	check_eval("{\"\": 1}", "$['']", "1");
@@ -440,13 +441,10 @@ test_wildcard(void **state)
 	/* Jayway: a non-leaf wildcard on a scalar fails, but a wildcard over
 	 * an array swallows that failure for the element. */
 	check_eval("[1, {\"a\": {\"x\": 7}}]", "$[*].*.x", "[7]");
-	check_eval_err("{\"a\": 1, \"b\": {\"c\": {\"x\": 7}}}", "$.*.*.x",
-	    SD_ERR_NOTFOUND,
-	    "Expected to find an object or array in path $['a'] but found "
-	    "'number'");
-	/* A definite prefix that fails is still an error. */
-	check_eval_err(STORE, "$.store.cars[*]", SD_ERR_NOTFOUND,
-	    "Missing property in path $['store']['cars']");
+	/* AWS answers an indefinite path that fails with an empty list. */
+	check_eval("{\"a\": 1, \"b\": {\"c\": {\"x\": 7}}}", "$.*.*.x", "[]");
+	/* So does one whose definite prefix finds nothing (AWS). */
+	check_eval(STORE, "$.store.cars[*]", "[]");
 }
 
 static void
@@ -476,9 +474,8 @@ test_slices(void **state)
 	check_eval(A, "$.arr[100:0:-1]", "[5, 4, 3, 2, 1]");
 	check_eval("[]", "$[0:2]", "[]");
 	check_eval("{\"a\": [[1, 2], [3, 4]]}", "$.a[0:2][1]", "[2, 4]");
-	check_eval_err("{\"a\": {}}", "$.a[0:2]", SD_ERR_NOTFOUND,
-	    "Filter: [0:2] can only be applied to arrays. Current context "
-	    "is: {}");
+	check_eval("{\"a\": {}}", "$.a[0:2]", "[]");
+	check_eval("{}", "$.missing[0:2]", "[]");
 }
 
 static void
@@ -629,9 +626,7 @@ test_filters(void **state)
 	check_eval(STORE, "$.store.book[ ? ( @.price<9 ) ].price",
 	    "[8.95, 8.99]");
 	/* A filter on a scalar reached through a definite path fails. */
-	check_eval_err("{\"a\": 5}", "$.a[?(@.b)]", SD_ERR_NOTFOUND,
-	    "Filter: [?] can not be applied to primitives. Current context "
-	    "is: 5");
+	check_eval("{\"a\": 5}", "$.a[?(@.b)]", "[]");
 }
 
 static void
@@ -647,7 +642,7 @@ test_normalized(void **state)
 	check_norm("$['a']", "$['a']");
 	check_norm("$[\"a\"]", "$[\"a\"]");
 	check_norm("$['it\\'s']", "$['it\\'s']");
-	check_norm("$['back\\\\slash']", "$['back\\\\slash']");
+	check_norm("$['back\\\\slash']", "$['back\\\\\\\\slash']");
 	check_norm("$[-1]", "$[-1]");
 	check_norm("$.a[*]", "$['a'][*]");
 	check_norm("$.a.*", "$['a'][*]");
@@ -712,9 +707,6 @@ test_parse_errors(void **state)
 	check_parse_err("$[*", SD_ERR_PARSE, NULL);
 	check_parse_err("$.*a", SD_ERR_PARSE, NULL);
 	check_parse_err("$['a']b", SD_ERR_PARSE, NULL);
-	check_parse_err("$['\\u12']", SD_ERR_PARSE, NULL);
-	check_parse_err("$['\\ud800']", SD_ERR_PARSE, NULL);
-	check_parse_err("$['\\udc00']", SD_ERR_PARSE, NULL);
 	check_parse_err("$.\xff", SD_ERR_PARSE,
 	    "invalid JSONPath \"$.\xff\": invalid UTF-8 at position 0");
 	check_parse_err("$.\xc0\x80", SD_ERR_PARSE, NULL);
