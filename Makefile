@@ -27,7 +27,7 @@ DEB_PKGS	:= build-essential pkg-config libjansson-dev libssl-dev \
 		   libcmocka-dev libzip-dev clang libclang-rt-14-dev python3
 
 WARN		:= -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wvla
-BASE_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Iexecutor -Ivalidator -Icli
+BASE_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Iexecutor -Ivalidator -Icli -Iexamples/hello-world
 HARDEN		:= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CFLAGS		?= -O2 -g
 LDFLAGS_HARDEN	:= -pie -Wl,-z,relro,-z,now
@@ -53,7 +53,8 @@ objs		= $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 LIB_OBJ		:= $(call objs,obj,$(LIB_SRC))
 LIB_ASAN_OBJ	:= $(call objs,asan,$(LIB_SRC))
 LIB_FUZZ_OBJ	:= $(call objs,fuzz,$(LIB_SRC))
-UNIT_BIN	:= $(patsubst tests/unit/%.c,$(BUILD)/asan/%,$(UNIT_SRC))
+UNIT_BIN	:= $(patsubst tests/unit/%.c,$(BUILD)/asan/%,$(UNIT_SRC)) \
+		   $(BUILD)/asan/hello-world-test
 FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 PROGRAMS	:= $(BUILD)/stepdeploy $(BUILD)/hello-world $(BUILD)/step-bench

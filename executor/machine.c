@@ -238,3 +238,52 @@ step_dispatch(struct step_machine *m, json_t *payload, json_t *context,
 		*output = json_null();
 	return (int)i;
 }
+
+/* Rewrite the TaskFn states of one States object (and below) in place. */
+static int
+rewrite_taskfn(json_t *states, const char *arn, int depth)
+{
+	const char *name;
+	json_t *st, *v, *b;
+	size_t i;
+
+	if (depth > 64 || !json_is_object(states))
+		return 0;
+	json_object_foreach(states, name, st) {
+		if (!json_is_object(st))
+			continue;
+		v = json_object_get(st, "Type");
+		if (json_is_string(v) && strcmp(json_string_value(v), "TaskFn") == 0) {
+			if (json_object_set_new(st, "Type", json_string("Task")) != 0 ||
+			    json_object_set_new(st, "Resource", json_string(arn)) != 0 ||
+			    json_object_set_new(st, "Parameters", json_pack("{s:s, s:s}",
+			    "Task", name, "Input.$", "$")) != 0)
+				return SD_ERR_NOMEM;
+		}
+		json_array_foreach(json_object_get(st, "Branches"), i, b)
+			if (rewrite_taskfn(json_object_get(b, "States"), arn,
+			    depth + 1) != 0)
+				return SD_ERR_NOMEM;
+		if ((b = json_object_get(st, "ItemProcessor")) != NULL ||
+		    (b = json_object_get(st, "Iterator")) != NULL)
+			if (rewrite_taskfn(json_object_get(b, "States"), arn,
+			    depth + 1) != 0)
+				return SD_ERR_NOMEM;
+	}
+	return 0;
+}
+
+json_t *
+step_machine_aws_json(const struct step_machine *m)
+{
+	json_t *d = json_deep_copy(m->definition);
+
+	if (d == NULL)
+		return NULL;
+	if (m->lambda_arn != NULL && rewrite_taskfn(json_object_get(d, "States"),
+	    m->lambda_arn, 0) != 0) {
+		json_decref(d);
+		return NULL;
+	}
+	return d;
+}

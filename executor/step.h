@@ -66,6 +66,12 @@ int	 step_machine_from_json(json_t *def, const struct step_machine_opts *,
 void	 step_machine_free(struct step_machine *);
 /* The definition the machine was built from (borrowed). */
 json_t	*step_machine_definition(const struct step_machine *);
+/*
+ * The definition as AWS must receive it (new): every "TaskFn" state, at any
+ * depth, becomes a plain Task whose Resource is the machine's Lambda ARN
+ * and whose Parameters are {"Task": <state name>, "Input.$": "$"}.
+ */
+json_t	*step_machine_aws_json(const struct step_machine *);
 
 /* ------------------------------------------------------------ Task handlers */
 
@@ -202,5 +208,121 @@ struct step_test_state_opts {
 int	 step_test_state(struct step_machine *, const char *state, json_t *input,
 	    const struct step_test_state_opts *, json_t **out,
 	    struct sd_error *err);
+
+/* ---- Step Functions Local mock files ---- */
+
+/* At most this many responses in the mocks object made from a mock file. */
+#define STEP_MOCKCONFIG_MAX_RESPONSES	100000
+
+/*
+ * Turn AWS Step Functions Local's MockConfigFile (config, borrowed, read
+ * unchanged: {"StateMachines": {SM: {"TestCases": {CASE: {STATE:
+ * RESPONSE}}}}, "MockedResponses": {RESPONSE: {"0": {"Return": V},
+ * "1-2": {"Throw": {"Error": E, "Cause": C}}, ...}}}) into the mocks
+ * object of step_machine_set_mocks() for the test case test_case of the
+ * state machine state_machine (NULL: the file's only state machine).
+ * Each mocked state gets the list of its responses by invocation, 0 first
+ * ("1-2" is invocations 1 and 2); "Return" V becomes {"result": V} as it
+ * is (for a Lambda Task, Step Functions Local's V is the whole Invoke
+ * response), "Throw" becomes {"error": E, "cause": C}.
+ *
+ * The whole file is checked (every MockedResponses entry: its invocation
+ * numbers contiguous from 0, each response exactly one of Return and
+ * Throw); the responses the test case names must exist. On failure
+ * returns SD_ERR_INVALID (SD_ERR_NOTFOUND for an unknown state machine or
+ * test case, SD_ERR_LIMIT past STEP_MOCKCONFIG_MAX_RESPONSES) with
+ * err->location naming the place in the file ("/MockedResponses/Foo/1-2").
+ * *mocks is new.
+ */
+int	 step_mockconfig_to_mocks(json_t *config, const char *state_machine,
+	    const char *test_case, json_t **mocks, struct sd_error *err);
+
+/* ---- release tests ---- */
+
+/*
+ * Run a release's tests (tests.json, borrowed): a list of {"name",
+ * "input", "mocks", "expected": {"status", "output", "error", "cause",
+ * "path"}}. "name" is required and unique; "input" defaults to {};
+ * "mocks" is set on the machine for that test alone (no "mocks": none);
+ * an expected field left out is not checked, "error": null or
+ * "cause": null expects none. Each test runs on the virtual clock with its
+ * path recorded. The machine's handlers stay in force; its mocks are
+ * replaced per test and cleared at the end.
+ *
+ * The whole file is checked before any test runs: a malformed one is
+ * SD_ERR_INVALID with err->location naming the place ("/2/expected/
+ * outptu": unknown field). A test that fails is not an error: *report
+ * (new) says what happened:
+ *
+ *	{"passed": N, "failed": N, "tests": [{"name", "passed": true|false,
+ *	  "result": {"status", "output", "error", "cause", "path"},
+ *	  "diffs": [{"field", "expected", "got", "paths"}]}]}
+ *
+ * with one diff per expected field that did not match: "got" is left out
+ * when the run has no such field, and "paths" (JSON paths like "$.a[2].b",
+ * at most STEP_TESTS_MAX_PATHS, then "morePaths": the count left out)
+ * names the differing, missing or extra members when expected and got are
+ * both objects or both arrays.
+ */
+#define STEP_TESTS_MAX_PATHS	50
+
+int	 step_run_tests(struct step_machine *, json_t *tests, json_t **report,
+	    struct sd_error *err);
+
+/* ---- Lambda runtime ---- */
+
+/*
+ * The Lambda side as a process: one binary is the Lambda function behind
+ * every Task state of its machine (a custom runtime, "provided.al2023").
+ * step_lambda_run long-polls the Runtime API (2018-06-01) at
+ * http://HOST/2018-06-01/runtime/invocation/next, hands each event to
+ * step_dispatch with the context {"AwsRequestId", "DeadlineMs",
+ * "InvokedFunctionArn"} and posts the output to .../ID/response, or the
+ * failure {"errorType": error, "errorMessage": cause} to .../ID/error with
+ * the header Lambda-Runtime-Function-Error-Type. An event that is not JSON
+ * is reported as "InvalidEventPayload" and the loop goes on. It sets
+ * _X_AMZN_TRACE_ID to each invocation's Lambda-Runtime-Trace-Id.
+ *
+ *	if (step_machine_new(def, len, &mo, &m, &err) != 0) {
+ *		step_lambda_init_error(NULL, "Runtime.InitError",
+ *		    sd_error_text(&err), NULL);
+ *		return 1;
+ *	}
+ *	step_machine_register(m, "Hello", hello_fn, NULL);
+ *	if (step_lambda_run(m, NULL, &err) != 0)
+ *		errx(1, "%s", sd_error_text(&err));
+ */
+struct step_lambda_opts {
+	const char	*runtime_api;	/* "host:port"; NULL: the env var */
+	uint64_t	 max_invocations; /* 0: serve until an error */
+	unsigned int	 max_retries;	/* /next: network error or 5xx */
+	long		 connect_timeout_ms; /* 0: 5 s */
+	long		 post_timeout_ms; /* a POST; 0: 60 s (/next: none) */
+};
+
+/*
+ * Serve invocations of m (borrowed) until o->max_invocations are done
+ * (returns 0) or the Runtime API fails: a network error or status >= 500
+ * on /next after o->max_retries retries, any error on a POST, a response
+ * over the caps (SD_ERR_LIMIT), or a request id that is not a safe token
+ * ([A-Za-z0-9._-], at most 128 bytes), which is refused (SD_ERR_INVALID)
+ * rather than put in a URL. Handler failures are not errors here: they go
+ * to the invocation's /error. When the runtime cannot start (no machine,
+ * no libcurl handle) it also reports to /runtime/init/error. o may be NULL
+ * (serve forever, no retries). err is filled on failure; Lambda expects
+ * the process to exit then.
+ */
+int	 step_lambda_run(struct step_machine *m, const struct step_lambda_opts *o,
+	    struct sd_error *err);
+
+/*
+ * Report a failed initialisation (before the first /next) to
+ * POST /2018-06-01/runtime/init/error as {"errorType": type,
+ * "errorMessage": msg}; type NULL is "Runtime.InitError". runtime_api NULL
+ * means $AWS_LAMBDA_RUNTIME_API. Returns 0 once Lambda accepted it; the
+ * process should then exit.
+ */
+int	 step_lambda_init_error(const char *runtime_api, const char *type,
+	    const char *msg, struct sd_error *err);
 
 #endif /* STEP_H */

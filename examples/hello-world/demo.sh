@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The hello-world example: a one-state machine whose Task is answered by a
-# small C program (build/hello-world), run locally by `stepdeploy exec`.
+# The hello-world example: a state machine and its Lambda built together
+# with libstep into one program (build/hello-world), run locally by
+# `stepdeploy exec` with that program answering the Task.
 #
 #   bash examples/hello-world/demo.sh [BUILD_DIR]     (make demo does this)
 #
@@ -30,28 +31,35 @@ for f in "$STEPDEPLOY" "$HANDLER"; do
 	[ -x "$f" ] || fail "$f is missing: build it first with 'make all'"
 done
 
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+MACHINE=$TMP/machine.json
+
 section "What this is"
 cat <<EOF
-A state machine (Amazon States Language) with one Task state, "Hello".
-On AWS its Resource would be a Lambda function; here stepdeploy runs it
-locally and answers the Task with a program instead: $HANDLER reads the
-Task's input JSON on stdin and prints its result JSON on stdout.
+examples/hello-world is one C program built with libstep: it holds a state
+machine whose one state, "Hello", is a TaskFn (a Task run by the program's
+own Lambda), and the C function that answers it. Run with no arguments it
+is the Lambda; 'json' prints the machine as AWS must receive it; 'exec'
+runs it locally; 'handle' answers one Task payload on stdin.
 EOF
 
-section "The state machine ($EX/machine.json)"
-pretty <"$EX/machine.json"
+section "The state machine, as AWS will get it"
+printf '$ %s json\n' "$HANDLER"
+"$HANDLER" json >"$MACHINE"
+cat "$MACHINE"
 
 section "The input ($EX/input.json)"
 pretty <"$EX/input.json"
 
-section "The handler on its own"
-printf '$ echo %s | %s\n' "'$(tr -d '\n' <"$EX/input.json")'" "$HANDLER"
-"$HANDLER" <"$EX/input.json"
+section "The program runs its own machine"
+printf '$ %s exec %s\n' "$HANDLER" "'$(tr -d '\n' <"$EX/input.json")'"
+"$HANDLER" exec "$(cat "$EX/input.json")"
 
-cmd=("$STEPDEPLOY" exec "$EX/machine.json" --input "@$EX/input.json"
-	--handler "Hello=$HANDLER" --path --history)
-section "Running the machine"
-printf '$ %s\n' "${cmd[*]}"
+cmd=("$STEPDEPLOY" exec "$MACHINE" --input "@$EX/input.json"
+	--handler "Hello=$HANDLER handle" --path --history)
+section "stepdeploy runs the machine, the program answers the Task"
+printf '$'; printf ' %q' "${cmd[@]}"; echo
 rc=0
 result=$("${cmd[@]}") || rc=$?
 echo "(exit status $rc: 0 succeeded, 1 failed or timed out, 2 bad usage)"

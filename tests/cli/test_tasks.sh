@@ -542,9 +542,11 @@ for h in "$(dirname "$STEPDEPLOY")/hello-world" "$(dirname "$STEPDEPLOY")/../hel
 done
 if [ -n "$HELLO" ]; then
 	EX=$ROOT/examples/hello-world
+	"$HELLO" json >"$T/hello.json"
+	HM=$T/hello.json
 
 	t "hello-world example"
-	run exec "$EX/machine.json" --input "@$EX/input.json" --handler "Hello=$HELLO" --path --history
+	run exec "$HM" --input "@$EX/input.json" --handler "Hello=$HELLO handle" --path --history
 	expect_status SUCCEEDED
 	expect_json output '{"Greeting":"Hello World"}'
 	expect_json path '["Hello"]'
@@ -552,18 +554,18 @@ if [ -n "$HELLO" ]; then
 	expect_types "ExecutionStarted TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionSucceeded TaskStateExited ExecutionSucceeded"
 
 	t "hello-world keeps a greeting"
-	run exec "$EX/machine.json" --input '{"Greeting":"Hi","x":1}' --handler "Hello=$HELLO"
+	run exec "$HM" --input '{"Greeting":"Hi","x":1}' --handler "Hello=$HELLO handle"
 	expect_status SUCCEEDED
 	expect_json output '{"Greeting":"Hi","x":1}'
 
 	t "hello-world on bad input: InvalidInput"
-	run exec "$EX/machine.json" --input '{"Greeting":5}' --handler "Hello=$HELLO"
+	run exec "$HM" --input '{"Greeting":5}' --handler "Hello=$HELLO handle"
 	expect_status FAILED
 	expect_json error '"InvalidInput"'
 	expect_has cause 'Greeting'
 
 	t "hello-world on an array: InvalidInput"
-	run exec "$EX/machine.json" --input '[1]' --handler "Hello=$HELLO"
+	run exec "$HM" --input '[1]' --handler "Hello=$HELLO handle"
 	expect_status FAILED
 	expect_json error '"InvalidInput"'
 else
