@@ -1385,19 +1385,32 @@ static int
 attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
 {
 	const struct sd_state *st = fr->st;
-	json_t *in = NULL, *eff = NULL, *res = NULL, *sel = NULL, *comb = NULL;
+	/*
+	 * Each step's value is owned only when the step made a new one;
+	 * an absent step passes its input through borrowed, which saves the
+	 * (atomic) reference counting on the common path.
+	 */
+	json_t *in = raw, *eff, *res = NULL, *sel, *comb;
+	json_t *own_in = NULL, *own_eff = NULL, *own_sel = NULL, *own_comb = NULL;
 	int r;
 
 	*output = NULL;
-	if ((r = apply_path(fr, &st->input_path, raw, &in, f)) != R_OK ||
-	    (r = trace_set(fr, "afterInputPath", in)) != 0)
-		goto out;
-	if (st->type != SD_ST_MAP) {
-		if ((r = apply_tmpl(fr, st->parameters, in, &eff, f)) != R_OK ||
-		    (r = trace_set(fr, "afterParameters", eff)) != 0)
+	if (st->input_path.present) {
+		if ((r = apply_path(fr, &st->input_path, raw, &own_in, f)) != R_OK)
 			goto out;
-	} else
-		eff = json_incref(in);
+		in = own_in;
+	}
+	if ((r = trace_set(fr, "afterInputPath", in)) != 0)
+		goto out;
+	eff = in;
+	if (st->type != SD_ST_MAP && st->parameters != NULL) {
+		if ((r = apply_tmpl(fr, st->parameters, in, &own_eff, f)) != R_OK)
+			goto out;
+		eff = own_eff;
+	}
+	if (st->type != SD_ST_MAP &&
+	    (r = trace_set(fr, "afterParameters", eff)) != 0)
+		goto out;
 	switch (st->type) {
 	case SD_ST_PASS:
 		res = json_incref(st->result != NULL ? st->result : eff);
@@ -1417,19 +1430,35 @@ attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
 	}
 	if (r != R_OK || (r = trace_set(fr, "result", res)) != 0)
 		goto out;
-	if ((r = apply_tmpl(fr, st->result_selector, res, &sel, f)) != R_OK ||
-	    (r = trace_set(fr, "afterResultSelector", sel)) != 0 ||
-	    (r = check_size(fr, sel, f)) != R_OK ||
-	    (r = apply_result_path(fr, &st->result_path, raw, sel, &comb,
-	    f)) != R_OK || (r = trace_set(fr, "afterResultPath", comb)) != 0 ||
+	sel = res;
+	if (st->result_selector != NULL) {
+		if ((r = apply_tmpl(fr, st->result_selector, res, &own_sel,
+		    f)) != R_OK)
+			goto out;
+		sel = own_sel;
+	}
+	if ((r = trace_set(fr, "afterResultSelector", sel)) != 0 ||
+	    (r = check_size(fr, sel, f)) != R_OK)
+		goto out;
+	if (!st->result_path.present)
+		comb = sel;
+	else if (st->result_path.is_null)
+		comb = raw;
+	else {
+		if ((r = apply_result_path(fr, &st->result_path, raw, sel,
+		    &own_comb, f)) != R_OK)
+			goto out;
+		comb = own_comb;
+	}
+	if ((r = trace_set(fr, "afterResultPath", comb)) != 0 ||
 	    (r = apply_path(fr, &st->output_path, comb, output, f)) != R_OK)
 		goto out;
  out:
-	json_decref(in);
-	json_decref(eff);
+	json_decref(own_in);
+	json_decref(own_eff);
 	json_decref(res);
-	json_decref(sel);
-	json_decref(comb);
+	json_decref(own_sel);
+	json_decref(own_comb);
 	return r;
 }
 
