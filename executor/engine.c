@@ -750,6 +750,28 @@ wrap_lambda_invoke(json_t **result)
 	return 0;
 }
 
+/*
+ * A function error through lambda:invoke, as AWS reports it: the error is
+ * the function's errorType ("Lambda.Unknown" when it named none) and the
+ * cause the function's error payload as JSON text. Takes tf's strings.
+ */
+static int
+lambda_invoke_error(struct step_task_failure *tf, struct fail *f)
+{
+	json_t *payload;
+	const char *type = tf->error != NULL ? tf->error : "Lambda.Unknown";
+
+	payload = json_pack("{s:s, s:s, s:[]}", "errorMessage",
+	    tf->cause != NULL ? tf->cause : "", "errorType", type, "trace");
+	f->error = strdup(type);
+	f->cause = payload != NULL ? sd_json_dumps(payload, 0) : NULL;
+	json_decref(payload);
+	free(tf->error);
+	free(tf->cause);
+	tf->error = tf->cause = NULL;
+	return f->error == NULL || f->cause == NULL ? SD_ERR_NOMEM : R_FAILED;
+}
+
 static int
 task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
     double *delay_s)
@@ -829,6 +851,8 @@ task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
 	json_decref(*out);
 	*out = NULL;
 	fail_clear(f);
+	if (strncmp(st->resource, "arn:aws:states:::lambda:invoke", 30) == 0)
+		return lambda_invoke_error(&tf, f);
 	f->error = tf.error != NULL ? tf.error : strdup("States.TaskFailed");
 	f->cause = tf.cause;
 	return f->error == NULL ? SD_ERR_NOMEM : R_FAILED;

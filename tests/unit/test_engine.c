@@ -834,6 +834,36 @@ test_test_state(void **state)
 	step_machine_free(m);
 }
 
+static void
+test_lambda_invoke(void **state)
+{
+	struct counter c = { 0, 0, "E", NULL };
+	struct step_machine *m;
+	struct step_result *res;
+	const char *def = "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":"
+	    "\"Task\",\"Resource\":\"arn:aws:states:::lambda:invoke\","
+	    "\"Parameters\":{\"Payload.$\":\"$\"},\"ResultSelector\":{"
+	    "\"p.$\":\"$.Payload\",\"s.$\":\"$.StatusCode\"},\"End\":true}}}";
+
+	(void)state;
+	m = build(def);
+	assert_int_equal(step_machine_register(m, "T", flaky, &c), 0);
+	res = run_m(m, "{\"k\":1}", 0);
+	assert_json(step_result_output(res), "{\"p\":{\"calls\":1,\"in\":"
+	    "{\"Payload\":{\"k\":1}}},\"s\":200}");
+	step_result_free(res);
+	c.calls = 0;
+	c.fail_first = 1;
+	c.error = "Custom";
+	res = run_m(m, "{}", 0);
+	assert_int_equal(step_result_status(res), STEP_FAILED);
+	assert_string_equal(step_result_error(res), "Custom");
+	assert_string_equal(step_result_cause(res), "{\"errorMessage\":"
+	    "\"flaky failure\",\"errorType\":\"Custom\",\"trace\":[]}");
+	step_result_free(res);
+	step_machine_free(m);
+}
+
 int
 main(void)
 {
@@ -858,6 +888,7 @@ main(void)
 		cmocka_unit_test(test_number_format),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_test_state),
+		cmocka_unit_test(test_lambda_invoke),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
