@@ -55,7 +55,8 @@ state_names(struct step_machine *m)
 			(void)sd_buf_puts(&b, ", ...");
 			break;
 		}
-		(void)sd_buf_printf(&b, "%s\"%s\"", n++ > 0 ? ", " : "", k);
+		(void)sd_buf_printf(&b, "%s\"%.64s%s\"", n++ > 0 ? ", " : "",
+		    k, strlen(k) > 64 ? "..." : "");
 	}
 	return sd_buf_steal(&b);
 }

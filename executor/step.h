@@ -230,9 +230,10 @@ int	 step_test_state(struct step_machine *, const char *state, json_t *input,
  * numbers contiguous from 0, each response exactly one of Return and
  * Throw); the responses the test case names must exist. On failure
  * returns SD_ERR_INVALID (SD_ERR_NOTFOUND for an unknown state machine or
- * test case, SD_ERR_LIMIT past STEP_MOCKCONFIG_MAX_RESPONSES) with
- * err->location naming the place in the file ("/MockedResponses/Foo/1-2").
- * *mocks is new.
+ * test case, or several state machines and state_machine NULL;
+ * SD_ERR_LIMIT past STEP_MOCKCONFIG_MAX_RESPONSES) with err->location
+ * naming the place in the file ("/MockedResponses/Foo/1-2") and the
+ * message listing the names there are. *mocks is new.
  */
 int	 step_mockconfig_to_mocks(json_t *config, const char *state_machine,
 	    const char *test_case, json_t **mocks, struct sd_error *err);
@@ -250,9 +251,10 @@ int	 step_mockconfig_to_mocks(json_t *config, const char *state_machine,
  * replaced per test and cleared at the end.
  *
  * The whole file is checked before any test runs: a malformed one is
- * SD_ERR_INVALID with err->location naming the place ("/2/expected/
- * outptu": unknown field). A test that fails is not an error: *report
- * (new) says what happened:
+ * SD_ERR_INVALID with err->location naming the place
+ * ("/2/expected/outptu: unknown field"; a bad mock "/1/mocks/Work[0]: ...").
+ * Each test is bounded to 1000000 state transitions. A test that fails is
+ * not an error: *report (new) says what happened:
  *
  *	{"passed": N, "failed": N, "tests": [{"name", "passed": true|false,
  *	  "result": {"status", "output", "error", "cause", "path"},

@@ -266,7 +266,8 @@ mkjson retry.json '{"StartAt":"Call","States":{
  "Recover":{"Type":"Pass","End":true}}}'
 mkjson mixed.json '{"StartAt":"P","States":{
  "P":{"Type":"Pass","Parameters":{"x.$":"$.a","ctx.$":"$$.Execution.Name"},"Next":"C"},
- "C":{"Type":"Choice","Choices":[{"Variable":"$.a","NumericGreaterThan":10,"Next":"Big"}],"Default":"Small"},
+ "C":{"Type":"Choice","Choices":[{"Variable":"$.a","NumericGreaterThan":10,"Next":"Big"},
+  {"Variable":"$.a","NumericLessThan":0,"Next":"W"}],"Default":"Small"},
  "Big":{"Type":"Succeed"},
  "Small":{"Type":"Fail","Error":"TooSmall","Cause":"a is small"},
  "W":{"Type":"Wait","Seconds":3600,"Next":"Big"}}}'
@@ -285,7 +286,8 @@ expect_insp afterInputPath '{"m":"hi"}'
 expect_insp afterParameters '{"msg":"hi","fixed":1}'
 expect_insp result '{"MessageId":"m-1","MD5OfMessageBody":"x"}'
 expect_insp afterResultSelector '{"id":"m-1"}'
-expect_insp afterResultPath '{"m":"hi","sent":{"id":"m-1"}}'
+# ResultPath places the result into the state's raw input.
+expect_insp afterResultPath '{"in":{"m":"hi"},"other":1,"sent":{"id":"m-1"}}'
 
 t "--mock-result @FILE"
 mkjson result.json '{"MessageId":"from-file"}'
@@ -301,7 +303,8 @@ expect_insp afterParameters '{"msg":"file","fixed":1}'
 
 t "--pretty still prints one JSON object"
 run test-state "$T/task.json" Work --input '{"in":{"m":"x"}}' --mock-result '{"MessageId":"m"}' --pretty
-expect_ts SUCCEEDED
+expect_rc 0
+expect_py "status or output differ" 'r["status"] == "SUCCEEDED" and r["output"] == {"id": "m"}'
 if [ "$(wc -l <"$T/out")" -gt 1 ]; then ok; else bad "--pretty printed a single line"; fi
 
 t "Task with --mock-error and no Retry or Catch: FAILED"
@@ -369,8 +372,10 @@ t "Pass: Parameters and the context object"
 run test-state "$T/mixed.json" P --input '{"a":3}'
 expect_ts SUCCEEDED
 expect_json nextState '"C"'
-expect_insp afterParameters '{"x":3,"ctx":'"$(printf '%s' "$OUT" | sed -n 's/.*"ctx":\("[^"]*"\).*/\1/p')"'}'
-expect_py "output.x is not 3" 'r["output"]["x"] == 3'
+expect_insp input '{"a":3}'
+expect_py "afterParameters is not {x: 3, ctx: a string}" \
+    'r["inspectionData"]["afterParameters"]["x"] == 3 and isinstance(r["inspectionData"]["afterParameters"]["ctx"], str)'
+expect_py "output is not afterParameters" 'eq(r["output"], r["inspectionData"]["afterParameters"])'
 
 t "--context is merged over the context object"
 run test-state "$T/mixed.json" P --input '{"a":3}' --context '{"Execution":{"Name":"my-run"}}'
@@ -412,7 +417,7 @@ expect_ts SUCCEEDED
 expect_json nextState '"Big"'
 expect_faster 10000
 
-t "a state that StartAt does not reach can be tested"
+t "a state other than StartAt, with a non-object input"
 run test-state "$T/mixed.json" W --input '[]'
 expect_ts SUCCEEDED
 expect_json output '[]'
