@@ -18,7 +18,7 @@ SHARED		?= ../shared
 FUZZ_SECONDS	?= 60
 BUILD		:= build
 
-PKGS		:= jansson openssl libcurl libzip
+PKGS		:= jansson openssl libcurl libzip libsodium libseccomp
 TEST_PKGS	:= $(PKGS) cmocka
 
 # Debian packages behind the pkg-config names above, plus the fuzz toolchain.

@@ -175,6 +175,9 @@ int	 sd_policy_project_has_account(const struct sd_policy_project *,
 	    const char *account);
 int	 sd_policy_project_has_region(const struct sd_policy_project *,
 	    const char *region);
+/* 1 when uid is one of the project's submitters (resolved names only). */
+int	 sd_policy_project_has_submitter(const struct sd_policy_project *,
+	    uid_t uid);
 /*
  * The tags the project's resources must carry for config, placeholders
  * expanded: *out is a new object {"ProjectName": "acme/hello", ...}.
