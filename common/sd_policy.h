@@ -146,7 +146,8 @@ int	 sd_policy_endpoint(const struct sd_policy *, enum sd_policy_service,
 /*
  * Which service a request's Host ("host" or "host:port", case-insensitive,
  * a default port may be written or left out) is addressed to, given its
- * region: 0 and *svc set, or SD_ERR_NOTFOUND. Configured endpoints are
+ * region: 0 and *svc set, or SD_ERR_NOTFOUND. S3 is addressed path-style
+ * (the bucket is not part of the host). Configured endpoints are
  * distinct by construction (the loader refuses two services on one
  * host:port), so the answer is unique.
  */
