@@ -58,9 +58,10 @@ UNIT_BIN	:= $(patsubst tests/unit/%.c,$(BUILD)/asan/%,$(UNIT_SRC)) \
 		   $(BUILD)/asan/hello-world-test
 FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-PROGRAMS	:= $(BUILD)/stepdeploy $(BUILD)/hello-world $(BUILD)/step-bench
+PROGRAMS	:= $(BUILD)/stepdeploy $(BUILD)/hello-world $(BUILD)/step-bench \
+		   $(BUILD)/sign-bench
 
-.PHONY: all deps test unit conformance cli-test demo bench fuzz fuzz-build \
+.PHONY: all deps test unit conformance cli-test demo bench fuzz fuzz-build sigv4-cross-check \
 	install clean lint asan
 .DEFAULT_GOAL := all
 
@@ -105,6 +106,9 @@ $(BUILD)/hello-world: $(LIB_OBJ) $(call objs,obj,$(filter-out %_test.c,$(HELLO_S
 $(BUILD)/step-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/step_bench.o
 	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
+$(BUILD)/sign-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/sign_bench.o
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
 $(BUILD)/asan/stepdeploy: $(LIB_ASAN_OBJ) $(call objs,asan,$(CLI_SRC))
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
@@ -128,7 +132,10 @@ test: deps
 	@$(MAKE) --no-print-directory unit conformance cli-test
 
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; SHARED=$(SHARED) $$t; done
+
+sigv4-cross-check: $(BUILD)/stepdeploy
+	SHARED=$(SHARED) BUILD=$(BUILD) bash tests/sigv4/cross_check.sh $(BUILD)/stepdeploy
 
 conformance: $(BUILD)/asan/conformance
 	$(BUILD)/asan/conformance --known-failures tests/conformance/known-failures \
@@ -147,6 +154,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh $(BUILD) $(SHARED)
+	@bash tests/bench/sign_run.sh $(BUILD) $(SHARED)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SigV4 signatures per second: ours (BUILD/sign-bench, in-process) beside
+# the peers on the same Lambda UpdateFunctionCode request:
+# @smithy/signature-v4 (SHARED/peers/sign-bench.js) and aws-c-auth through
+# aws-crt (SHARED/peers/sign-bench-crt.js).
+#
+#   bash tests/bench/sign_run.sh [BUILD_DIR] [SHARED_DIR]   (default: build ../shared)
+#
+# The peers' npm packages are used from BUILD/peers/node_modules (installed
+# by tests/bench/run.sh or tests/sigv4/cross_check.sh); without them, or
+# without node, only our figure is printed. Also checks that our signature
+# is the one smithy computes for that request.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+BUILD=${1:-build}
+SHARED=${2:-../shared}
+N=${SIGN_BENCH_N:-1000000}
+PEER_N=${SIGN_BENCH_PEER_N:-20000}
+
+[ -x "$BUILD/sign-bench" ] || { echo "sign bench: $BUILD/sign-bench is missing" >&2; exit 1; }
+jnum() { grep -o "\"$1\":[0-9.eE+-]*" | head -n 1 | cut -d: -f2; }
+
+ours=$("$BUILD/sign-bench" -n "$N")
+o=$(jnum signatures_per_sec <<<"$ours")
+echo "ours:   $ours"
+
+p= c=
+if command -v node >/dev/null 2>&1 && [ -d "$BUILD/peers/node_modules/@smithy/signature-v4" ]; then
+	NODE_PATH=$(cd "$BUILD/peers/node_modules" && pwd)
+	export NODE_PATH
+	peer=$(node "$SHARED/peers/sign-bench.js" "$PEER_N")
+	p=$(jnum signatures_per_sec <<<"$peer")
+	echo "smithy: $peer"
+	if crt=$(node "$SHARED/peers/sign-bench-crt.js" "$PEER_N" 2>/dev/null); then
+		c=$(jnum signatures_per_sec <<<"$crt")
+		echo "crt:    $crt"
+	fi
+	# The same request through sign.js: the signatures must agree.
+	want=$(printf '%s' '{"method":"PUT","host":"lambda.us-east-1.amazonaws.com","path":"/2015-03-31/functions/acme-hello/code","headers":{"host":"lambda.us-east-1.amazonaws.com","content-type":"application/json"},"body":"{\"S3Bucket\":\"deploy-bucket\",\"S3Key\":\"acme/hello/production/r-1/lambda.zip\",\"RevisionId\":\"abc\"}","region":"us-east-1","service":"lambda","accessKeyId":"AKIDEXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY","date":"2026-11-25T12:00:00Z","applyChecksum":true}' |
+	    node "$SHARED/peers/sign.js" | grep -o '"signature": "[0-9a-f]*"' | cut -d'"' -f4)
+	case $ours in
+	*"\"signature\":\"$want\""*) echo "signature: same as smithy's ($want)" ;;
+	*) echo "sign bench: our signature differs from smithy's ($want)" >&2; exit 1 ;;
+	esac
+else
+	echo "(no peer figures: node or $BUILD/peers/node_modules is missing)"
+fi
+echo
+printf '%-28s %14s %8s\n' signer "signatures/s" "ours/this"
+printf '%-28s %14s %8s\n' "stepdeploy (C, in-process)" "$o" "1.0x"
+ratio() { awk -v o="$o" -v x="$1" 'BEGIN { if (x == "" || x == 0) print "-"; else printf "%.1fx\n", o / x }'; }
+[ -n "$p" ] && printf '%-28s %14s %8s\n' "@smithy/signature-v4 (node)" "$p" "$(ratio "$p")"
+[ -n "$c" ] && printf '%-28s %14s %8s\n' "aws-c-auth via aws-crt" "$c" "$(ratio "$c")"
+exit 0
