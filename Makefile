@@ -24,7 +24,8 @@ TEST_PKGS	:= $(PKGS) cmocka
 # Debian packages behind the pkg-config names above, plus the fuzz toolchain.
 DEB_PKGS	:= build-essential pkg-config libjansson-dev libssl-dev \
 		   libcurl4-openssl-dev libsodium-dev libseccomp-dev \
-		   libcmocka-dev libzip-dev clang libclang-rt-14-dev python3
+		   libcmocka-dev libzip-dev clang libclang-rt-14-dev python3 \
+		   python3-botocore awscli curl
 
 WARN		:= -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wvla
 BASE_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Iexecutor -Ivalidator -Isigner -Icli -Iexamples/hello-world
@@ -61,7 +62,7 @@ FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 PROGRAMS	:= $(BUILD)/stepdeploy $(BUILD)/hello-world $(BUILD)/step-bench \
 		   $(BUILD)/sign-bench
 
-.PHONY: all deps test unit conformance cli-test demo bench fuzz fuzz-build sigv4-cross-check \
+.PHONY: all deps test unit conformance cli-test standin-test demo bench fuzz fuzz-build sigv4-cross-check \
 	install clean lint asan
 .DEFAULT_GOAL := all
 
@@ -129,10 +130,13 @@ asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(UNIT_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory asan all
-	@$(MAKE) --no-print-directory unit conformance cli-test
+	@$(MAKE) --no-print-directory unit conformance cli-test standin-test
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; SHARED=$(SHARED) $$t; done
+
+standin-test: $(BUILD)/stepdeploy
+	bash tests/standin/test_standin.sh
 
 sigv4-cross-check: $(BUILD)/stepdeploy
 	SHARED=$(SHARED) BUILD=$(BUILD) bash tests/sigv4/cross_check.sh $(BUILD)/stepdeploy
