@@ -28,7 +28,7 @@ DEB_PKGS	:= build-essential pkg-config libjansson-dev libssl-dev \
 		   python3-botocore awscli curl
 
 WARN		:= -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wvla
-BASE_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Iexecutor -Ivalidator -Isigner -Icli -Iexamples/hello-world
+BASE_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Iexecutor -Ivalidator -Isigner -Iuploader -Icli -Iexamples/hello-world
 HARDEN		:= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CFLAGS		?= -O2 -g
 LDFLAGS_HARDEN	:= -pie -Wl,-z,relro,-z,now
@@ -43,8 +43,10 @@ COMMON_SRC	:= $(sort $(wildcard common/*.c))
 STEP_SRC	:= $(sort $(filter-out executor/main.c,$(wildcard executor/*.c)))
 VALIDATOR_SRC	:= $(sort $(filter-out validator/main.c,$(wildcard validator/*.c)))
 SIGNER_SRC	:= $(sort $(filter-out signer/main.c,$(wildcard signer/*.c)))
+UPLOADER_SRC	:= $(sort $(filter-out uploader/main.c,$(wildcard uploader/*.c)))
 CLI_SRC		:= $(sort $(wildcard cli/*.c))
-LIB_SRC		:= $(COMMON_SRC) $(STEP_SRC) $(VALIDATOR_SRC) $(SIGNER_SRC)
+LIB_SRC		:= $(COMMON_SRC) $(STEP_SRC) $(VALIDATOR_SRC) $(SIGNER_SRC) \
+		   $(UPLOADER_SRC)
 UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HELLO_SRC	:= $(sort $(wildcard examples/hello-world/*.c))
