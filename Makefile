@@ -62,7 +62,7 @@ UNIT_BIN	:= $(patsubst tests/unit/%.c,$(BUILD)/asan/%,$(UNIT_SRC)) \
 FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 PROGRAMS	:= $(BUILD)/stepdeploy $(BUILD)/hello-world $(BUILD)/step-bench \
-		   $(BUILD)/sign-bench
+		   $(BUILD)/sign-bench $(BUILD)/lint-bench
 
 .PHONY: all deps test unit conformance cli-test standin-test demo bench fuzz fuzz-build sigv4-cross-check \
 	install clean lint asan
@@ -107,6 +107,9 @@ $(BUILD)/hello-world: $(LIB_OBJ) $(call objs,obj,$(filter-out %_test.c,$(HELLO_S
 	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
 $(BUILD)/step-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/step_bench.o
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
+$(BUILD)/lint-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/lint_bench.o
 	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
 $(BUILD)/sign-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/sign_bench.o
@@ -160,6 +163,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh $(BUILD) $(SHARED)
+	@bash tests/bench/lint_run.sh $(BUILD) $(SHARED)
 	@bash tests/bench/sign_run.sh $(BUILD) $(SHARED)
 
 fuzz-build: $(FUZZ_BIN)

@@ -15,6 +15,8 @@
 int	cmd_exec(int argc, char **argv);
 int	cmd_test(int argc, char **argv);
 int	cmd_test_state(int argc, char **argv);
+int	cmd_sign(int argc, char **argv);
+int	cmd_validate(int argc, char **argv);
 
 /* Print "stepdeploy CMD: message" on stderr; returns EXIT_USAGE. */
 int	cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -18,6 +18,8 @@ static const struct {
 	{ "exec", cmd_exec, "run a state machine definition locally" },
 	{ "test-state", cmd_test_state, "run one state, with per-step data" },
 	{ "test", cmd_test, "run a release's tests file" },
+	{ "sign", cmd_sign, "show how a request is signed (AWS SigV4)" },
+	{ "validate", cmd_validate, "lint a definition (and a zip, a release)" },
 };
 
 static void
