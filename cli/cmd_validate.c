@@ -119,15 +119,25 @@ lint_file(const char *path, const struct sd_lint_opts *o, json_t *diags)
 
 /* The zip's findings (locations "ZIPNAME:ENTRY" already); 2 unreadable. */
 static int
-zip_file(const char *path, json_t *diags)
+zip_file(const char *path, json_t *diags, json_t *release)
 {
 	struct sd_error err = SD_ERROR_INIT;
 	struct sd_zip_report *rep = NULL;
+	struct sd_zip_limits lim;
+	const char *runtime, *want;
 	json_t *j = NULL, *d;
+	char *msg = NULL;
 	size_t i;
 	int rc = EXIT_USAGE;
 
-	if (sd_zip_inspect_file(path, NULL, &rep, &err) != 0) {
+	/* What the release says of its zip: a provided.* runtime needs an
+	 * executable bootstrap, and lambda_sha256 must be this zip's. */
+	sd_zip_limits_default(&lim);
+	runtime = json_string_value(json_object_get(release, "runtime"));
+	want = json_string_value(json_object_get(release, "lambda_sha256"));
+	if (runtime != NULL && strncmp(runtime, "provided", 8) == 0)
+		lim.require_bootstrap = 1;
+	if (sd_zip_inspect_file(path, &lim, &rep, &err) != 0) {
 		fprintf(stderr, "stepdeploy validate: %s\n", sd_error_text(&err));
 		goto out;
 	}
@@ -141,8 +151,19 @@ zip_file(const char *path, json_t *diags)
 			goto out;
 		}
 	}
+	if (want != NULL && strcmp(want, rep->sha256_hex) != 0) {
+		msg = sd_asprintf("the release's lambda_sha256 %s is not the "
+		    "zip's SHA-256 %s", want, rep->sha256_hex);
+		if (msg == NULL || add_diag(diags, "ERROR",
+		    "RELEASE_ZIP_SHA256_MISMATCH", msg, "release.json:"
+		    "/lambda_sha256") != 0) {
+			fprintf(stderr, "stepdeploy validate: out of memory\n");
+			goto out;
+		}
+	}
 	rc = 0;
  out:
+	free(msg);
 	json_decref(j);
 	sd_zip_report_free(rep);
 	sd_error_clear(&err);
@@ -151,7 +172,7 @@ zip_file(const char *path, json_t *diags)
 
 /* release.json's findings, located "NAME:/field"; 2 unreadable. */
 static int
-release_file(const char *path, json_t *diags)
+release_file(const char *path, json_t *diags, json_t **parsed)
 {
 	struct sd_error err = SD_ERROR_INIT;
 	struct sd_release_report *rep = NULL;
@@ -168,6 +189,9 @@ release_file(const char *path, json_t *diags)
 	    sd_release_check_buf(buf, len, NULL, sd_time_now(), NULL, rep,
 	    NULL) != 0)
 		goto nomem;
+	/* Kept for the zip's checks; a release that does not parse has a
+	 * finding already. */
+	*parsed = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
 	for (i = 0; i < sd_release_report_count(rep); i++) {
 		f = sd_release_report_get(rep, i);
 		loc = sd_asprintf("%s:%s", base_name(path), f->location != NULL &&
@@ -227,7 +251,7 @@ cmd_validate(int argc, char **argv)
 	};
 	struct sd_lint_opts o;
 	const char *zip = NULL, *release = NULL, *sev;
-	json_t *out = NULL, *diags = NULL, *d;
+	json_t *out = NULL, *diags = NULL, *rel = NULL, *d;
 	size_t i;
 	int c, as_json = 0, pretty = 0, failed = 0, rc = EXIT_USAGE;
 
@@ -275,8 +299,8 @@ cmd_validate(int argc, char **argv)
 		goto out;
 	}
 	if (lint_file(argv[optind], &o, diags) != 0 ||
-	    (zip != NULL && zip_file(zip, diags) != 0) ||
-	    (release != NULL && release_file(release, diags) != 0))
+	    (release != NULL && release_file(release, diags, &rel) != 0) ||
+	    (zip != NULL && zip_file(zip, diags, rel) != 0))
 		goto out;
 	json_array_foreach(diags, i, d) {
 		sev = json_string_value(json_object_get(d, "severity"));
@@ -297,6 +321,7 @@ cmd_validate(int argc, char **argv)
 	}
 	rc = failed ? 1 : 0;
  out:
+	json_decref(rel);
 	json_decref(out);
 	json_decref(diags);
 	return rc;

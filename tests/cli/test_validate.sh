@@ -414,4 +414,42 @@ else
 	SKIPPED=$((SKIPPED + 1))
 fi
 
+# ---------------------------------------------------------------- release + zip
+# A release and its zip agree: provided.* needs an executable bootstrap, and
+# lambda_sha256 must be the zip's hash.
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$T" <<'PY'
+import datetime, hashlib, json, sys, zipfile
+t = sys.argv[1]
+for name, mode in (("good.zip", 0o100755), ("noexec.zip", 0o100644)):
+    z = zipfile.ZipFile(f"{t}/{name}", "w")
+    i = zipfile.ZipInfo("bootstrap")
+    i.external_attr = mode << 16
+    z.writestr(i, "#!/bin/sh\n")
+    z.close()
+good = hashlib.sha256(open(f"{t}/good.zip", "rb").read()).hexdigest()
+now = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+base = {"release_id": "r1", "project_name": "acme/hello",
+        "config_name": "production", "aws_account_id": "000000000000",
+        "aws_region": "us-east-1", "lambda_name": "acme-hello",
+        "step_fn_name": "acme-hello", "created_at": now,
+        "runtime": "provided.al2023",
+        "state_machine": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}}
+json.dump(dict(base, lambda_sha256=good), open(f"{t}/rel-good.json", "w"))
+json.dump(dict(base, lambda_sha256="0" * 64), open(f"{t}/rel-bad.json", "w"))
+json.dump(base["state_machine"], open(f"{t}/sm.json", "w"))
+PY
+	t "release and zip that agree"
+	run validate "$T/sm.json" --release "$T/rel-good.json" --zip "$T/good.zip"
+	expect_rc 0
+	t "zip hash differs from lambda_sha256"
+	run validate "$T/sm.json" --release "$T/rel-bad.json" --zip "$T/good.zip"
+	expect_rc 1
+	expect_out_has "error release.json:/lambda_sha256: the release's lambda_sha256"
+	t "provided runtime without an executable bootstrap"
+	run validate "$T/sm.json" --release "$T/rel-good.json" --zip "$T/noexec.zip"
+	expect_rc 1
+	expect_out_has "noexec.zip:bootstrap"
+fi
+
 finish
