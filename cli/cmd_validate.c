@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "sd_json.h"
 #include "sd_lint.h"
+#include "sd_policy.h"
 #include "sd_release.h"
 #include "sd_time.h"
 #include "sd_zip.h"
@@ -32,14 +33,15 @@ validate_usage(FILE *fp)
 	fprintf(fp,
 	    "usage: stepdeploy validate DEFINITION [--zip FILE] [--release FILE]\n"
 	    "                           [--json] [--pretty] [--no-arn-check]\n"
-	    "                           [--no-path-check]\n"
+	    "                           [--no-path-check] [--policy FILE]\n"
 	    "\n"
 	    "Checks the state machine definition in DEFINITION (a file, - for\n"
 	    "stdin) against the Amazon States Language and what AWS Step\n"
 	    "Functions accepts, and reports every finding, one a line:\n"
 	    "  error /States/A/Next: Missing 'Next' target: B\n"
 	    "--zip also inspects a Lambda deployment zip, --release checks a\n"
-	    "release.json. --json prints {\"result\": \"OK\"|\"FAIL\",\n"
+	    "release.json (and that the zip is the one it names); --policy\n"
+	    "applies the policy's project rules and limits.\n--json prints {\"result\": \"OK\"|\"FAIL\",\n"
 	    "\"diagnostics\": [{\"severity\", \"code\", \"message\", \"location\"}]}\n"
 	    "as AWS's ValidateStateMachineDefinition does. --no-arn-check skips\n"
 	    "the Resource ARN checks, --no-path-check the JSONPath and intrinsic\n"
@@ -119,7 +121,8 @@ lint_file(const char *path, const struct sd_lint_opts *o, json_t *diags)
 
 /* The zip's findings (locations "ZIPNAME:ENTRY" already); 2 unreadable. */
 static int
-zip_file(const char *path, json_t *diags, json_t *release)
+zip_file(const char *path, json_t *diags, json_t *release,
+    const struct sd_policy *pol)
 {
 	struct sd_error err = SD_ERROR_INIT;
 	struct sd_zip_report *rep = NULL;
@@ -133,6 +136,16 @@ zip_file(const char *path, json_t *diags, json_t *release)
 	/* What the release says of its zip: a provided.* runtime needs an
 	 * executable bootstrap, and lambda_sha256 must be this zip's. */
 	sd_zip_limits_default(&lim);
+	if (pol != NULL) {
+		const struct sd_policy_limits *pl = sd_policy_limits(pol,
+		    sd_policy_project(pol, json_string_value(json_object_get(
+		    release, "project_name"))));
+
+		lim.max_zipped = pl->zip_max_bytes;
+		lim.max_unzipped = pl->zip_unzipped_max_bytes;
+		lim.max_entries = pl->zip_max_entries;
+		lim.max_ratio = pl->zip_max_ratio;
+	}
 	runtime = json_string_value(json_object_get(release, "runtime"));
 	want = json_string_value(json_object_get(release, "lambda_sha256"));
 	if (runtime != NULL && strncmp(runtime, "provided", 8) == 0)
@@ -172,7 +185,8 @@ zip_file(const char *path, json_t *diags, json_t *release)
 
 /* release.json's findings, located "NAME:/field"; 2 unreadable. */
 static int
-release_file(const char *path, json_t *diags, json_t **parsed)
+release_file(const char *path, json_t *diags, json_t **parsed,
+    const struct sd_policy *pol)
 {
 	struct sd_error err = SD_ERROR_INIT;
 	struct sd_release_report *rep = NULL;
@@ -186,7 +200,7 @@ release_file(const char *path, json_t *diags, json_t **parsed)
 		goto out;
 	}
 	if ((rep = sd_release_report_new()) == NULL ||
-	    sd_release_check_buf(buf, len, NULL, sd_time_now(), NULL, rep,
+	    sd_release_check_buf(buf, len, pol, sd_time_now(), NULL, rep,
 	    NULL) != 0)
 		goto nomem;
 	/* Kept for the zip's checks; a release that does not parse has a
@@ -242,6 +256,7 @@ cmd_validate(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "zip", required_argument, NULL, 'z' },
 		{ "release", required_argument, NULL, 'r' },
+		{ "policy", required_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "no-arn-check", no_argument, NULL, 'A' },
@@ -252,6 +267,9 @@ cmd_validate(int argc, char **argv)
 	struct sd_lint_opts o;
 	const char *zip = NULL, *release = NULL, *sev;
 	json_t *out = NULL, *diags = NULL, *rel = NULL, *d;
+	struct sd_policy *pol = NULL;
+	struct sd_policy_opts popts = { SD_POLICY_KEEP_UNKNOWN_USERS, NULL, NULL };
+	struct sd_error perr = SD_ERROR_INIT;
 	size_t i;
 	int c, as_json = 0, pretty = 0, failed = 0, rc = EXIT_USAGE;
 
@@ -265,6 +283,17 @@ cmd_validate(int argc, char **argv)
 			break;
 		case 'r':
 			release = optarg;
+			break;
+		case 'L':
+			/* A lint tool may run off the service host: user
+			 * names it cannot resolve match nobody. */
+			if (pol != NULL || sd_policy_load_opts(optarg, &popts,
+			    &pol, &perr) != 0) {
+				rc = cli_usage_error("validate", "--policy %s: %s",
+				    optarg, pol != NULL ? "given twice" :
+				    sd_error_text(&perr));
+				goto out;
+			}
 			break;
 		case 'j':
 			as_json = 1;
@@ -280,27 +309,32 @@ cmd_validate(int argc, char **argv)
 			break;
 		case 'h':
 			validate_usage(stdout);
-			return 0;
+			rc = 0;
+			goto out;
 		default:
 			if (optopt != 0)
-				return cli_usage_error("validate", "option -%c "
+				rc = cli_usage_error("validate", "option -%c "
 				    "needs an argument or is unknown (see --help)",
 				    optopt);
-			return cli_usage_error("validate", "unknown option %s "
-			    "(see --help)", argv[optind - 1]);
+			else
+				rc = cli_usage_error("validate", "unknown option "
+				    "%s (see --help)", argv[optind - 1]);
+			goto out;
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_error("validate", argc - optind == 0 ?
+	if (argc - optind != 1) {
+		rc = cli_usage_error("validate", argc - optind == 0 ?
 		    "missing DEFINITION (see --help)" :
 		    "one DEFINITION only (see --help)");
+		goto out;
+	}
 	if ((diags = json_array()) == NULL) {
 		fprintf(stderr, "stepdeploy validate: out of memory\n");
 		goto out;
 	}
 	if (lint_file(argv[optind], &o, diags) != 0 ||
-	    (release != NULL && release_file(release, diags, &rel) != 0) ||
-	    (zip != NULL && zip_file(zip, diags, rel) != 0))
+	    (release != NULL && release_file(release, diags, &rel, pol) != 0) ||
+	    (zip != NULL && zip_file(zip, diags, rel, pol) != 0))
 		goto out;
 	json_array_foreach(diags, i, d) {
 		sev = json_string_value(json_object_get(d, "severity"));
@@ -321,6 +355,8 @@ cmd_validate(int argc, char **argv)
 	}
 	rc = failed ? 1 : 0;
  out:
+	sd_policy_free(pol);
+	sd_error_clear(&perr);
 	json_decref(rel);
 	json_decref(out);
 	json_decref(diags);

@@ -450,6 +450,17 @@ PY
 	run validate "$T/sm.json" --release "$T/rel-good.json" --zip "$T/noexec.zip"
 	expect_rc 1
 	expect_out_has "noexec.zip:bootstrap"
+	t "--policy: a project the policy does not name"
+	sed 's/acme\/hello/acme\/other/' "$T/rel-good.json" >"$T/rel-other.json"
+	run validate "$T/sm.json" --release "$T/rel-other.json" --policy "$ROOT/policy/policy.example.json"
+	expect_rc 1
+	expect_out_has "error rel-other.json:/project_name: no project acme/other in the policy"
+	t "--policy: the example project passes"
+	run validate "$T/sm.json" --release "$T/rel-good.json" --zip "$T/good.zip" --policy "$ROOT/policy/policy.example.json"
+	expect_rc 0
+	t "--policy: a policy that does not load is bad usage"
+	run validate "$T/sm.json" --policy "$T/nonexistent.json"
+	expect_rc 2
 fi
 
 finish
