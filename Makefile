@@ -184,3 +184,47 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# uploader
+# The AWS clients and the S3 lock (uploader/, in LIB_SRC), driven against
+# the local stand-in by tests/uploader/test_aws.sh through a small driver.
+$(BUILD)/asan/aws-driver: $(LIB_ASAN_OBJ) $(BUILD)/asan/tests/uploader/aws_driver.o
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
+.PHONY: uploader-test
+uploader-test: $(BUILD)/asan/aws-driver $(BUILD)/stepdeploy
+	AWS_DRIVER=$(BUILD)/asan/aws-driver bash tests/uploader/test_aws.sh
+
+
+# signer
+# stepdeploy-signer links only common/ and signer/ (no libcurl, no engine):
+# the one process that holds the AWS credentials carries as little as it can.
+SIGNER_PKGS	:= jansson openssl libsodium libseccomp
+SIGNER_LIB_SRC	:= $(COMMON_SRC) $(SIGNER_SRC)
+
+$(BUILD)/stepdeploy-signer: $(call objs,obj,$(SIGNER_LIB_SRC) signer/main.c)
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(SIGNER_PKGS)) -lm
+
+$(BUILD)/asan/stepdeploy-signer: $(call objs,asan,$(SIGNER_LIB_SRC) signer/main.c)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(SIGNER_PKGS)) -lm
+
+# The test client of tests/cli/test_signer.sh, and its sandbox probe (a
+# preloaded library: the shipped binary carries no test hook).
+$(BUILD)/asan/signer-client-test: $(call objs,asan,$(SIGNER_LIB_SRC) tests/cli/signer_client_test.c)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(SIGNER_PKGS)) -lm
+
+$(BUILD)/signer-sandbox-probe.so: tests/cli/signer_sandbox_probe.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -fPIC -shared -o $@ $< -ldl
+
+all: $(BUILD)/stepdeploy-signer
+asan: $(BUILD)/asan/stepdeploy-signer $(BUILD)/asan/signer-client-test
+cli-test: $(BUILD)/stepdeploy-signer $(BUILD)/asan/stepdeploy-signer \
+	$(BUILD)/asan/signer-client-test $(BUILD)/signer-sandbox-probe.so
+
+.PHONY: install-signer
+install-signer: $(BUILD)/stepdeploy-signer
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/stepdeploy-signer \
+		$(DESTDIR)$(PREFIX)/bin/stepdeploy-signer
+install: install-signer
