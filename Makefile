@@ -228,3 +228,8 @@ install-signer: $(BUILD)/stepdeploy-signer
 	install -m 0755 $(BUILD)/stepdeploy-signer \
 		$(DESTDIR)$(PREFIX)/bin/stepdeploy-signer
 install: install-signer
+
+# The signature's round trip over sign.sock (make bench).
+$(BUILD)/signer-latency: $(call objs,obj,$(SIGNER_LIB_SRC) tests/bench/signer_latency.c)
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(SIGNER_PKGS)) -lm
+all: $(BUILD)/signer-latency

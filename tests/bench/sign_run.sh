@@ -52,4 +52,36 @@ printf '%-28s %14s %8s\n' "stepdeploy (C, in-process)" "$o" "1.0x"
 ratio() { awk -v o="$o" -v x="$1" 'BEGIN { if (x == "" || x == 0) print "-"; else printf "%.1fx\n", o / x }'; }
 [ -n "$p" ] && printf '%-28s %14s %8s\n' "@smithy/signature-v4 (node)" "$p" "$(ratio "$p")"
 [ -n "$c" ] && printf '%-28s %14s %8s\n' "aws-c-auth via aws-crt" "$c" "$(ratio "$c")"
+
+# ---------------------------------------------------------------- over sign.sock
+# The daemon in a short temporary runtime directory, with a policy naming
+# the current user and test credentials (mode 0600); stopped from a trap.
+if [ -x "$BUILD/stepdeploy-signer" ] && [ -x "$BUILD/signer-latency" ]; then
+	RT=$(mktemp -d /tmp/sdb.XXXXXX)
+	SPID=
+	trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$RT"' EXIT
+	SM=arn:aws:states:us-east-1:000000000000:stateMachine:acme-hello
+	cat >"$RT/policy.json" <<EOF
+{ "version": 1, "sockets": { "sign": [$(id -u)] },
+  "projects": { "acme/hello": { "submitters": [], "configs": ["production"],
+    "accounts": ["000000000000"], "regions": ["us-east-1"],
+    "bucket": "acme-stepdeploy",
+    "lambda_arns": ["arn:aws:lambda:us-east-1:000000000000:function:acme-hello"],
+    "state_machine_arns": ["$SM"] } } }
+EOF
+	printf '[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = %s\n' \
+	    wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY >"$RT/creds"
+	chmod 600 "$RT/creds"
+	body=$(printf '{"stateMachineArn":"%s"}' "$SM" | base64 -w0)
+	printf '{"method":"POST","host":"states.us-east-1.amazonaws.com","path":"/",%s,"body":"%s","region":"us-east-1"}\n' \
+	    '"headers":[["Content-Type","application/x-amz-json-1.0"],["X-Amz-Target","AWSStepFunctions.DescribeStateMachine"]]' \
+	    "$body" >"$RT/req.json"
+	"$BUILD/stepdeploy-signer" --policy "$RT/policy.json" --socket "$RT/s.sock" \
+	    --credentials "$RT/creds" --foreground --log-level error 2>"$RT/log" &
+	SPID=$!
+	for _ in $(seq 1 100); do [ -S "$RT/s.sock" ] && break; sleep 0.05; done
+	echo
+	echo "== A signature over sign.sock (Step Functions DescribeStateMachine)"
+	"$BUILD/signer-latency" -n "${SIGN_SOCKET_N:-20000}" "$RT/s.sock" "$RT/req.json"
+fi
 exit 0
