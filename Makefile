@@ -135,7 +135,7 @@ asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(UNIT_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory asan all
-	@$(MAKE) --no-print-directory unit conformance cli-test standin-test
+	@$(MAKE) --no-print-directory unit conformance cli-test standin-test uploader-test
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; SHARED=$(SHARED) $$t; done
