@@ -135,7 +135,8 @@ asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(UNIT_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory asan all
-	@$(MAKE) --no-print-directory unit conformance cli-test standin-test uploader-test
+	@$(MAKE) --no-print-directory unit conformance cli-test standin-test uploader-test \
+		sigv4-cross-check
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; SHARED=$(SHARED) $$t; done
