@@ -20,6 +20,8 @@ static const struct {
 	{ "test", cmd_test, "run a release's tests file" },
 	{ "sign", cmd_sign, "show how a request is signed (AWS SigV4)" },
 	{ "validate", cmd_validate, "lint a definition (and a zip, a release)" },
+	{ "deployer-json", cmd_deployer_json,
+	    "print the deployer's own state machine" },
 };
 
 static void

@@ -142,8 +142,11 @@ sd_buf_steal(struct sd_buf *b)
 		sd_buf_release(b);
 		return NULL;
 	}
-	if (b->data == NULL && sd_buf_reserve(b, 0) != 0)
-		return NULL;
+	if (b->data == NULL) {
+		if (sd_buf_reserve(b, 0) != 0)
+			return NULL;
+		b->data[0] = '\0';
+	}
 	p = b->data;
 	b->data = NULL;
 	b->len = b->cap = 0;
