@@ -136,7 +136,7 @@ asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(UNIT_BIN)
 test: deps
 	@$(MAKE) --no-print-directory asan all
 	@$(MAKE) --no-print-directory unit conformance cli-test standin-test uploader-test \
-		sigv4-cross-check
+		deploy-test sigv4-cross-check
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; SHARED=$(SHARED) $$t; done
@@ -234,3 +234,8 @@ install: install-signer
 $(BUILD)/signer-latency: $(call objs,obj,$(SIGNER_LIB_SRC) tests/bench/signer_latency.c)
 	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(SIGNER_PKGS)) -lm
 all: $(BUILD)/signer-latency
+
+# deploy
+.PHONY: deploy-test
+deploy-test: $(BUILD)/asan/stepdeploy $(BUILD)/stepdeploy-signer
+	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_deploy.sh

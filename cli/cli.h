@@ -18,6 +18,7 @@ int	cmd_test_state(int argc, char **argv);
 int	cmd_sign(int argc, char **argv);
 int	cmd_validate(int argc, char **argv);
 int	cmd_deployer_json(int argc, char **argv);
+int	cmd_deploy(int argc, char **argv);
 
 /* Print "stepdeploy CMD: message" on stderr; returns EXIT_USAGE. */
 int	cli_usage_error(const char *cmd, const char *fmt, ...)

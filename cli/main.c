@@ -22,6 +22,7 @@ static const struct {
 	{ "validate", cmd_validate, "lint a definition (and a zip, a release)" },
 	{ "deployer-json", cmd_deployer_json,
 	    "print the deployer's own state machine" },
+	{ "deploy", cmd_deploy, "deploy a release (Lambda + state machine)" },
 };
 
 static void

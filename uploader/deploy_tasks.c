@@ -1,0 +1,749 @@
+/*
+ * deploy_tasks.c: the Task handlers of the deploy flow (sd_deploy.h).
+ * Each handler journals an "intent" entry before its AWS calls and a
+ * "done" (or "failed") entry after them, and fails its Task with the
+ * error "Deploy.STATE" and the one-line reason as the cause.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "sd_aws.h"
+#include "sd_deploy.h"
+#include "sd_err.h"
+#include "sd_journal.h"
+#include "sd_json.h"
+#include "sd_lock.h"
+#include "sd_policy.h"
+#include "sd_release.h"
+#include "sd_time.h"
+#include "step.h"
+
+static void
+note(struct sd_deploy_ctx *c, const char *state, const char *phase,
+    const char *detail)
+{
+	if (c->on_step != NULL)
+		c->on_step(c->on_step_arg, state, phase, detail);
+}
+
+/* Journal one entry (steals data). A journal failure fails the step. */
+static int
+jr(struct sd_deploy_ctx *c, const char *state, enum sd_journal_phase ph,
+    json_t *data, struct sd_error *err)
+{
+	int r = 0;
+
+	if (c->journal != NULL)
+		r = sd_journal_append(c->journal, state, ph, data, 0, err);
+	json_decref(data);
+	return r;
+}
+
+/* Fail the Task: journal "failed", report, fill failure. */
+static int
+fail(struct sd_deploy_ctx *c, const char *state,
+    struct step_task_failure *failure, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int
+fail(struct sd_deploy_ctx *c, const char *state,
+    struct step_task_failure *failure, const char *fmt, ...)
+{
+	char cause[2048], name[128];
+	struct sd_error jerr = SD_ERROR_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(cause, sizeof(cause), fmt, ap);
+	va_end(ap);
+	(void)jr(c, state, SD_JOURNAL_FAILED, json_pack("{s:s}", "error",
+	    cause), &jerr);
+	sd_error_clear(&jerr);
+	note(c, state, "failed", cause);
+	(void)snprintf(name, sizeof(name), "Deploy.%s", state);
+	failure->error = strdup(name);
+	failure->cause = strdup(cause);
+	return -1;
+}
+
+static int
+intent(struct sd_deploy_ctx *c, const char *state, json_t *data,
+    struct step_task_failure *failure)
+{
+	struct sd_error err = SD_ERROR_INIT;
+
+	note(c, state, "intent", NULL);
+	if (jr(c, state, SD_JOURNAL_INTENT, data, &err) != 0) {
+		fail(c, state, failure, "journal: %s", sd_error_text(&err));
+		sd_error_clear(&err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Journal "done" with data (a copy goes to *output). */
+static int
+done(struct sd_deploy_ctx *c, const char *state, json_t *data,
+    json_t **output, struct step_task_failure *failure)
+{
+	struct sd_error err = SD_ERROR_INIT;
+
+	if (data == NULL)
+		data = json_object();
+	*output = json_deep_copy(data);
+	if (jr(c, state, SD_JOURNAL_DONE, data, &err) != 0) {
+		json_decref(*output);
+		*output = NULL;
+		fail(c, state, failure, "journal: %s", sd_error_text(&err));
+		sd_error_clear(&err);
+		return -1;
+	}
+	note(c, state, "done", NULL);
+	return 0;
+}
+
+static const char *
+rstr(const json_t *release, const char *key)
+{
+	const char *s = json_string_value(json_object_get(release, key));
+
+	return s != NULL ? s : "";
+}
+
+/* 1 when the definition text def is the same JSON as want. */
+static int
+same_definition(const char *def, const json_t *want)
+{
+	struct sd_error err = SD_ERROR_INIT;
+	json_t *got;
+	int eq;
+
+	if (def == NULL)
+		return 0;
+	got = sd_json_loadb(def, strlen(def), 0, "definition", &err);
+	sd_error_clear(&err);
+	if (got == NULL)
+		return 0;
+	eq = sd_json_equal(got, want);
+	json_decref(got);
+	return eq;
+}
+
+/* ------------------------------------------------------------ Validate */
+
+static int
+t_validate(void *user, const struct step_task_call *call, json_t **output,
+    struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_release_report *rep;
+	const struct sd_policy_project *proj;
+	const struct sd_finding *f = NULL;
+	struct sd_error err = SD_ERROR_INIT;
+	const char *want;
+	size_t i;
+	int r;
+
+	if (intent(c, S, NULL, failure) != 0)
+		return -1;
+	if ((rep = sd_release_report_new()) == NULL)
+		return fail(c, S, failure, "out of memory");
+	if (sd_release_check(c->release, c->policy, sd_time_now(), NULL,
+	    rep) != 0) {
+		sd_release_report_free(rep);
+		return fail(c, S, failure, "the release check did not run");
+	}
+	if (sd_release_report_errors(rep) > 0) {
+		for (i = 0; i < sd_release_report_count(rep); i++) {
+			f = sd_release_report_get(rep, i);
+			if (f->severity == SD_SEVERITY_ERROR)
+				break;
+		}
+		if (f == NULL)
+			r = fail(c, S, failure, "release refused");
+		else
+			r = fail(c, S, failure, "release refused: %s at %s: "
+			    "%s", f->code, f->location[0] != '\0' ?
+			    f->location : "/", f->message);
+		sd_release_report_free(rep);
+		return r;
+	}
+	sd_release_report_free(rep);
+
+	if (sd_aws_sha256_file(c->zip_path, c->zip_sha256_hex,
+	    c->zip_sha256_b64, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		sd_error_clear(&err);
+		return r;
+	}
+	want = json_string_value(json_object_get(c->release, "lambda_sha256"));
+	if (want != NULL && strcmp(want, c->zip_sha256_hex) != 0)
+		return fail(c, S, failure, "the zip's SHA-256 %s is not the "
+		    "release's lambda_sha256 %s", c->zip_sha256_hex, want);
+
+	c->project = rstr(c->release, "project_name");
+	c->config = rstr(c->release, "config_name");
+	c->release_id = rstr(c->release, "release_id");
+	if ((proj = sd_policy_project(c->policy, c->project)) == NULL)
+		return fail(c, S, failure, "project %s is not in the policy",
+		    c->project);
+	c->bucket = sd_policy_project_bucket(proj);
+	if (sd_policy_build_arn(SD_POLICY_ARN_LAMBDA,
+	    rstr(c->release, "aws_region"), rstr(c->release, "aws_account_id"),
+	    rstr(c->release, "lambda_name"), c->lambda_arn,
+	    sizeof(c->lambda_arn)) != 0 ||
+	    sd_policy_build_arn(SD_POLICY_ARN_STATE_MACHINE,
+	    rstr(c->release, "aws_region"), rstr(c->release, "aws_account_id"),
+	    rstr(c->release, "step_fn_name"), c->sm_arn,
+	    sizeof(c->sm_arn)) != 0)
+		return fail(c, S, failure, "cannot build the resource ARNs");
+	free(c->definition);
+	c->definition = sd_json_dumps(json_object_get(c->release,
+	    "state_machine"), SD_JSON_SORT_KEYS);
+	if (c->definition == NULL)
+		return fail(c, S, failure, "out of memory");
+	if ((size_t)snprintf(c->zip_key, sizeof(c->zip_key),
+	    "%s/%s/%s/lambda.zip", c->project, c->config, c->release_id) >=
+	    sizeof(c->zip_key) ||
+	    (size_t)snprintf(c->prev_zip_key, sizeof(c->prev_zip_key),
+	    "%s/%s/%s/previous.zip", c->project, c->config, c->release_id) >=
+	    sizeof(c->prev_zip_key))
+		return fail(c, S, failure, "S3 key too long");
+	return done(c, S, json_pack("{s:s,s:s,s:s,s:s}", "releaseId",
+	    c->release_id, "lambdaArn", c->lambda_arn, "stateMachineArn",
+	    c->sm_arn, "zipSha256", c->zip_sha256_hex), output, failure);
+}
+
+/* ------------------------------------------------------------ Lock */
+
+static int
+t_lock(void *user, const struct step_task_call *call, json_t **output,
+    struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_lock_opts o;
+	struct sd_error err = SD_ERROR_INIT, e2 = SD_ERROR_INIT;
+	int r;
+
+	if (intent(c, S, json_pack("{s:s}", "releaseId", c->release_id),
+	    failure) != 0)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.bucket = c->bucket;
+	o.project = c->project;
+	o.config = c->config;
+	o.release_id = c->release_id;
+	o.lease_seconds = sd_policy_lock_lease_seconds(c->policy);
+	if (sd_lock_acquire(c->aws, &o, &c->lock, NULL, &err) != 0) {
+		c->lock = NULL;
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		sd_error_clear(&err);
+		return r;
+	}
+	if (sd_lock_claim_release(c->aws, c->bucket, c->project, c->config,
+	    c->release_id, c->release_buf, c->release_len, NULL, &err) != 0) {
+		/* A failure here holds no lock. */
+		(void)sd_lock_release(c->aws, c->lock, &e2);
+		sd_error_clear(&e2);
+		sd_lock_free(c->lock);
+		c->lock = NULL;
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		sd_error_clear(&err);
+		return r;
+	}
+	return done(c, S, json_pack("{s:s,s:s}", "key", sd_lock_key(c->lock),
+	    "etag", sd_lock_etag(c->lock)), output, failure);
+}
+
+/* ------------------------------------------------------------ ValidateResources */
+
+static int
+check_tags(struct sd_deploy_ctx *c, const char *what, const char *arn,
+    json_t *want, json_t *have, char *why, size_t len)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(want, k, v) {
+		if (!json_equal(json_object_get(have, k), v)) {
+			(void)snprintf(why, len, "%s %s: tag %s must be \"%s\"",
+			    what, arn, k, json_string_value(v) != NULL ?
+			    json_string_value(v) : "?");
+			return -1;
+		}
+	}
+	(void)c;
+	return 0;
+}
+
+static int
+t_validate_resources(void *user, const struct step_task_call *call,
+    json_t **output, struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_error err = SD_ERROR_INIT;
+	json_t *want = NULL, *lt = NULL, *st = NULL;
+	char why[1024];
+	int r = 0;
+
+	if (intent(c, S, json_pack("{s:s,s:s}", "lambdaArn", c->lambda_arn,
+	    "stateMachineArn", c->sm_arn), failure) != 0)
+		return -1;
+	if (sd_policy_arn_allowed(c->policy, c->project, SD_POLICY_ARN_LAMBDA,
+	    c->lambda_arn, &err) != 0 ||
+	    sd_policy_arn_allowed(c->policy, c->project,
+	    SD_POLICY_ARN_STATE_MACHINE, c->sm_arn, &err) != 0 ||
+	    sd_policy_project_tags(sd_policy_project(c->policy, c->project),
+	    c->config, &want) != 0 ||
+	    sd_aws_lambda_list_tags(c->aws, c->lambda_arn, &lt, NULL,
+	    &err) != 0 ||
+	    sd_aws_sfn_list_tags(c->aws, c->sm_arn, &st, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", err.code != 0 ?
+		    sd_error_text(&err) : "cannot read the project's tags");
+		goto out;
+	}
+	if (check_tags(c, "Lambda function", c->lambda_arn, want, lt, why,
+	    sizeof(why)) != 0 ||
+	    check_tags(c, "state machine", c->sm_arn, want, st, why,
+	    sizeof(why)) != 0) {
+		r = fail(c, S, failure, "%s", why);
+		goto out;
+	}
+	r = done(c, S, json_pack("{s:O}", "tags", want), output, failure);
+out:
+	sd_error_clear(&err);
+	json_decref(want);
+	json_decref(lt);
+	json_decref(st);
+	return r;
+}
+
+/* ------------------------------------------------------------ Upload */
+
+static int
+t_upload(void *user, const struct step_task_call *call, json_t **output,
+    struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_aws_s3_put put;
+	struct sd_error err = SD_ERROR_INIT;
+	char etag[SD_AWS_ETAG_MAX];
+	int r;
+
+	if (intent(c, S, json_pack("{s:s,s:s}", "bucket", c->bucket, "key",
+	    c->zip_key), failure) != 0)
+		return -1;
+	/* release.json was put (If-None-Match) by the Lock step's claim. */
+	memset(&put, 0, sizeof(put));
+	put.bucket = c->bucket;
+	put.key = c->zip_key;
+	put.file = c->zip_path;
+	put.sha256_hex = c->zip_sha256_hex;
+	put.content_type = "application/zip";
+	put.if_none_match = 1;
+	if (sd_aws_s3_put_object(c->aws, &put, etag, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		sd_error_clear(&err);
+		return r;
+	}
+	return done(c, S, json_pack("{s:s,s:s}", "key", c->zip_key, "etag",
+	    etag), output, failure);
+}
+
+/* ------------------------------------------------------------ Snapshot */
+
+static int
+t_snapshot(void *user, const struct step_task_call *call, json_t **output,
+    struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_aws_lambda_function fn;
+	struct sd_aws_state_machine sm;
+	struct sd_aws_s3_put put;
+	struct sd_error err = SD_ERROR_INIT;
+	char path[4096], hex[65];
+	int r;
+
+	memset(&fn, 0, sizeof(fn));
+	memset(&sm, 0, sizeof(sm));
+	if (intent(c, S, NULL, failure) != 0)
+		return -1;
+	if (sd_aws_lambda_get_function(c->aws, c->lambda_arn, NULL, &fn, NULL,
+	    &err) != 0 ||
+	    sd_aws_sfn_describe(c->aws, c->sm_arn, &sm, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	if (fn.code_location == NULL || sm.definition == NULL) {
+		r = fail(c, S, failure, "GetFunction gave no code location or "
+		    "DescribeStateMachine no definition");
+		goto out;
+	}
+	/* Keep the code now deployed, for a rollback: download it (checked
+	 * against its CodeSha256) and put it under the release's prefix. */
+	(void)snprintf(path, sizeof(path), "%s/%s.previous.zip",
+	    c->work_dir != NULL ? c->work_dir : ".", c->release_id);
+	(void)unlink(path);
+	if (sd_aws_download(c->aws, fn.code_location, path,
+	    (uint64_t)256 << 20, fn.code_sha256, NULL, NULL, NULL,
+	    &err) != 0 ||
+	    sd_aws_sha256_file(path, hex, NULL, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	memset(&put, 0, sizeof(put));
+	put.bucket = c->bucket;
+	put.key = c->prev_zip_key;
+	put.file = path;
+	put.sha256_hex = hex;
+	put.content_type = "application/zip";
+	put.if_none_match = 1;
+	if (sd_aws_s3_put_object(c->aws, &put, NULL, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	(void)snprintf(c->prev_sha256, sizeof(c->prev_sha256), "%s",
+	    fn.code_sha256);
+	(void)snprintf(c->prev_revision, sizeof(c->prev_revision), "%s",
+	    fn.revision_id);
+	free(c->prev_definition);
+	c->prev_definition = strdup(sm.definition);
+	if (c->prev_definition == NULL) {
+		r = fail(c, S, failure, "out of memory");
+		goto out;
+	}
+	c->have_snapshot = 1;
+	r = done(c, S, json_pack("{s:s,s:s,s:s,s:s}", "CodeSha256",
+	    fn.code_sha256, "RevisionId", fn.revision_id, "definition",
+	    sm.definition, "zipKey", c->prev_zip_key), output, failure);
+out:
+	sd_error_clear(&err);
+	sd_aws_lambda_function_clear(&fn);
+	sd_aws_state_machine_clear(&sm);
+	return r;
+}
+
+/* ------------------------------------------------------------ UpdateLambda */
+
+static int
+t_update_lambda(void *user, const struct step_task_call *call,
+    json_t **output, struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_aws_lambda_code code;
+	struct sd_aws_lambda_function fn;
+	struct sd_error err = SD_ERROR_INIT;
+	int r;
+
+	memset(&fn, 0, sizeof(fn));
+	if (intent(c, S, json_pack("{s:s,s:s}", "zipKey", c->zip_key,
+	    "RevisionId", c->prev_revision), failure) != 0)
+		return -1;
+	memset(&code, 0, sizeof(code));
+	code.s3_bucket = c->bucket;
+	code.s3_key = c->zip_key;
+	code.revision_id = c->prev_revision;
+	if (sd_aws_lambda_update_code(c->aws, c->lambda_arn, &code, NULL,
+	    NULL, &err) != 0 ||
+	    sd_aws_lambda_wait_updated(c->aws, c->lambda_arn, &fn, NULL,
+	    &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	r = done(c, S, json_pack("{s:s,s:s}", "CodeSha256", fn.code_sha256,
+	    "RevisionId", fn.revision_id), output, failure);
+out:
+	sd_error_clear(&err);
+	sd_aws_lambda_function_clear(&fn);
+	return r;
+}
+
+/* ------------------------------------------------------------ PublishVersion */
+
+static int
+t_publish_version(void *user, const struct step_task_call *call,
+    json_t **output, struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_aws_lambda_function fn;
+	struct sd_error err = SD_ERROR_INIT;
+	char desc[128];
+	int r;
+
+	memset(&fn, 0, sizeof(fn));
+	if (intent(c, S, json_pack("{s:s}", "CodeSha256", c->zip_sha256_b64),
+	    failure) != 0)
+		return -1;
+	(void)snprintf(desc, sizeof(desc), "release %s", c->release_id);
+	if (sd_aws_lambda_publish_version(c->aws, c->lambda_arn, NULL,
+	    c->zip_sha256_b64, desc, &fn, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	(void)snprintf(c->version, sizeof(c->version), "%s", fn.version);
+	r = done(c, S, json_pack("{s:s}", "Version", fn.version), output,
+	    failure);
+out:
+	sd_error_clear(&err);
+	sd_aws_lambda_function_clear(&fn);
+	return r;
+}
+
+/* ------------------------------------------------------------ UpdateStateMachine */
+
+static int
+t_update_state_machine(void *user, const struct step_task_call *call,
+    json_t **output, struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_aws_sfn_update up;
+	struct sd_aws_state_machine sm;
+	struct sd_error err = SD_ERROR_INIT;
+	char desc[128];
+	int r;
+
+	memset(&sm, 0, sizeof(sm));
+	if (intent(c, S, json_pack("{s:s}", "stateMachineArn", c->sm_arn),
+	    failure) != 0)
+		return -1;
+	(void)snprintf(desc, sizeof(desc), "release %s", c->release_id);
+	memset(&up, 0, sizeof(up));
+	up.definition = c->definition;
+	up.publish = 1;
+	up.version_description = desc;
+	if (sd_aws_sfn_update(c->aws, c->sm_arn, &up, &sm, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	r = done(c, S, json_pack("{s:s,s:s}", "revisionId", sm.revision_id,
+	    "versionArn", sm.version_arn), output, failure);
+out:
+	sd_error_clear(&err);
+	sd_aws_state_machine_clear(&sm);
+	return r;
+}
+
+/* ------------------------------------------------------------ Verify */
+
+static int
+t_verify(void *user, const struct step_task_call *call, json_t **output,
+    struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_aws_lambda_function fn;
+	struct sd_aws_state_machine sm;
+	struct sd_error err = SD_ERROR_INIT;
+	int r;
+
+	memset(&fn, 0, sizeof(fn));
+	memset(&sm, 0, sizeof(sm));
+	if (intent(c, S, NULL, failure) != 0)
+		return -1;
+	if (sd_aws_lambda_get_configuration(c->aws, c->lambda_arn, NULL, &fn,
+	    NULL, &err) != 0 ||
+	    sd_aws_sfn_describe(c->aws, c->sm_arn, &sm, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	if (strcmp(fn.code_sha256, c->zip_sha256_b64) != 0) {
+		r = fail(c, S, failure, "the function's CodeSha256 is %s, not "
+		    "the release's %s", fn.code_sha256, c->zip_sha256_b64);
+		goto out;
+	}
+	if (!same_definition(sm.definition, json_object_get(c->release,
+	    "state_machine"))) {
+		r = fail(c, S, failure, "the state machine's definition read "
+		    "back is not the release's");
+		goto out;
+	}
+	r = done(c, S, json_pack("{s:s,s:b}", "CodeSha256", fn.code_sha256,
+	    "definition", 1), output, failure);
+out:
+	sd_error_clear(&err);
+	sd_aws_lambda_function_clear(&fn);
+	sd_aws_state_machine_clear(&sm);
+	return r;
+}
+
+/* ------------------------------------------------------------ ReleaseLock */
+
+static int
+t_release_lock(void *user, const struct step_task_call *call,
+    json_t **output, struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_error err = SD_ERROR_INIT;
+	int r;
+
+	if (intent(c, S, NULL, failure) != 0)
+		return -1;
+	if (c->lock != NULL) {
+		r = sd_lock_release(c->aws, c->lock, &err);
+		sd_lock_free(c->lock);
+		c->lock = NULL;
+		if (r != 0) {
+			r = fail(c, S, failure, "%s", sd_error_text(&err));
+			sd_error_clear(&err);
+			return r;
+		}
+	}
+	return done(c, S, json_pack("{s:b}", "released", 1), output, failure);
+}
+
+/* ------------------------------------------------------------ Rollback */
+
+static int
+t_rollback(void *user, const struct step_task_call *call, json_t **output,
+    struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_aws_lambda_function fn;
+	struct sd_aws_state_machine sm;
+	struct sd_aws_lambda_code code;
+	struct sd_aws_sfn_update up;
+	struct sd_error err = SD_ERROR_INIT;
+	json_t *prev = NULL;
+	int r, code_restored = 0, def_restored = 0;
+
+	memset(&fn, 0, sizeof(fn));
+	memset(&sm, 0, sizeof(sm));
+	if (intent(c, S, json_pack("{s:O*}", "error",
+	    json_object_get(call->input, "Error")), failure) != 0)
+		return -1;
+	if (!c->have_snapshot)
+		return fail(c, S, failure, "no snapshot to restore");
+	prev = sd_json_loadb(c->prev_definition, strlen(c->prev_definition),
+	    0, "snapshot definition", &err);
+	if (prev == NULL) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	/* The code: let an update in flight end, then restore it unless it
+	 * is unchanged. */
+	if (sd_aws_lambda_wait_updated(c->aws, c->lambda_arn, &fn, NULL,
+	    &err) != 0 && err.code != SD_ERR_INVALID) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	sd_error_clear(&err);
+	sd_aws_lambda_function_clear(&fn);
+	if (sd_aws_lambda_get_configuration(c->aws, c->lambda_arn, NULL, &fn,
+	    NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	if (strcmp(fn.code_sha256, c->prev_sha256) != 0) {
+		memset(&code, 0, sizeof(code));
+		code.s3_bucket = c->bucket;
+		code.s3_key = c->prev_zip_key;
+		sd_aws_lambda_function_clear(&fn);
+		if (sd_aws_lambda_update_code(c->aws, c->lambda_arn, &code,
+		    NULL, NULL, &err) != 0 ||
+		    sd_aws_lambda_wait_updated(c->aws, c->lambda_arn, &fn,
+		    NULL, &err) != 0) {
+			r = fail(c, S, failure, "%s", sd_error_text(&err));
+			goto out;
+		}
+		code_restored = 1;
+	}
+	/* The definition. */
+	if (sd_aws_sfn_describe(c->aws, c->sm_arn, &sm, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	if (!same_definition(sm.definition, prev)) {
+		memset(&up, 0, sizeof(up));
+		up.definition = c->prev_definition;
+		sd_aws_state_machine_clear(&sm);
+		if (sd_aws_sfn_update(c->aws, c->sm_arn, &up, NULL, NULL,
+		    &err) != 0) {
+			r = fail(c, S, failure, "%s", sd_error_text(&err));
+			goto out;
+		}
+		def_restored = 1;
+	}
+	/* Verify. */
+	sd_aws_lambda_function_clear(&fn);
+	sd_aws_state_machine_clear(&sm);
+	if (sd_aws_lambda_get_configuration(c->aws, c->lambda_arn, NULL, &fn,
+	    NULL, &err) != 0 ||
+	    sd_aws_sfn_describe(c->aws, c->sm_arn, &sm, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	if (strcmp(fn.code_sha256, c->prev_sha256) != 0 ||
+	    !same_definition(sm.definition, prev)) {
+		r = fail(c, S, failure, "after the rollback the function or "
+		    "state machine is still not the snapshot's");
+		goto out;
+	}
+	r = done(c, S, json_pack("{s:b,s:b,s:s}", "codeRestored",
+	    code_restored, "definitionRestored", def_restored, "CodeSha256",
+	    fn.code_sha256), output, failure);
+out:
+	sd_error_clear(&err);
+	json_decref(prev);
+	sd_aws_lambda_function_clear(&fn);
+	sd_aws_state_machine_clear(&sm);
+	return r;
+}
+
+/* ------------------------------------------------------------ registration */
+
+int
+sd_deploy_register(struct step_machine *m, struct sd_deploy_ctx *ctx)
+{
+	static const struct {
+		const char	*state;
+		step_handler_fn	 fn;
+	} h[] = {
+		{ "Validate", t_validate },
+		{ "Lock", t_lock },
+		{ "ValidateResources", t_validate_resources },
+		{ "Upload", t_upload },
+		{ "Snapshot", t_snapshot },
+		{ "UpdateLambda", t_update_lambda },
+		{ "PublishVersion", t_publish_version },
+		{ "UpdateStateMachine", t_update_state_machine },
+		{ "Verify", t_verify },
+		{ "ReleaseLock", t_release_lock },
+		{ "ReleaseLockOnError", t_release_lock },
+		{ "ReleaseLockAfterRollback", t_release_lock },
+		{ "Rollback", t_rollback },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		if (step_machine_register(m, h[i].state, h[i].fn, ctx) != 0)
+			return SD_ERR_NOMEM;
+	return 0;
+}
+
+void
+sd_deploy_ctx_clear(struct sd_deploy_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	free(ctx->definition);
+	ctx->definition = NULL;
+	free(ctx->prev_definition);
+	ctx->prev_definition = NULL;
+	sd_lock_free(ctx->lock);
+	ctx->lock = NULL;
+}
