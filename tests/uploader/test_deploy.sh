@@ -7,7 +7,9 @@
 #
 # Checked: a clean deploy leaves the new code (CodeSha256) and definition
 # in place and no lock; a fault at UpdateStateMachine rolls back to the
-# previous code and definition and releases the lock. Everything started
+# previous code and definition and releases the lock; so does a fault
+# the client does not retry at each AWS call after Lock (ValidateResources
+# to Verify); faults retried once still deploy. Everything started
 # is killed from the EXIT trap. The last line is "N passed, M failed".
 set -euo pipefail
 
@@ -218,6 +220,130 @@ expect_err_has "injected by test_deploy"
 control DELETE faults >/dev/null
 expect_eq CodeSha256 "$(state 'fn("acme-hello")["CodeSha256"]')" "$(b64sha256 "$T/b.zip")"
 expect_eq definition "$(state 'canon(sm("acme-hello")["definition"])')" "$(canon_file "$T/r-1-def.json")"
+expect_eq lock-held "$(state 'has_lock()')" false
+
+# ---------------------------------------------------------------- a failure at every call after Lock
+# Each case: read back what is deployed, install one fault that the client
+# does not retry (a 4xx it never retries, or a 500 on more attempts than
+# its 5), deploy c.zip + the r-2 definition under a fresh release id, and
+# check the failure is reported at the right step and that the code,
+# the definition read back from the stand-in are what they were, with no
+# lock left. Failures before UpdateLambda change nothing (ReleaseLockOnError);
+# from UpdateLambda on the flow rolls back (Rollback, ReleaseLockAfterRollback).
+mkrel() { "$PY" -c 'import json,sys; r = json.load(open(sys.argv[1])); r["release_id"] = sys.argv[2]; json.dump(r, open(sys.argv[3], "w"))' \
+	"$T/r-2.json" "$1" "$T/$1.json"; }
+fault_fired() { control GET faults | "$PY" -c 'import json,sys
+r = json.load(sys.stdin)["faults"]
+print("yes" if r and all(x.get("fired", 0) >= 1 for x in r) else "no: %s" % json.dumps(r))'; }
+NEW_SHA=$(b64sha256 "$T/c.zip")
+NEW_DEF=$(canon_file "$T/r-2-def.json")
+N=0
+# fault_case NAME STEP rollback|release FAULTS-JSON [stderr text]
+fault_case() {
+	local name=$1 step=$2 how=$3 faults=$4 msg=${5-injected by test_deploy}
+	local prev_sha prev_def rid
+	N=$((N + 1)); rid=f-$N
+	t "fault-$name"
+	mkrel "$rid"
+	prev_sha=$(state 'fn("acme-hello")["CodeSha256"]')
+	prev_def=$(state 'canon(sm("acme-hello")["definition"])')
+	expect_eq prev-lock-held "$(state 'has_lock()')" false
+	if [ "$prev_sha" = "$NEW_SHA" ] || [ "$prev_def" = "$NEW_DEF" ]; then
+		bad "the deployed state is already the release's"
+	fi
+	if [ -n "$faults" ]; then
+		control POST faults "$faults" >/dev/null
+	fi
+	deploy "$rid" c
+	expect_rc 1
+	expect_err_has "Deploy.$step"
+	[ -z "$msg" ] || expect_err_has "$msg"
+	if [ "$how" = rollback ]; then
+		expect_has "==> Rollback"
+		expect_has "==> ReleaseLockAfterRollback"
+	else
+		expect_has "==> ReleaseLockOnError"
+		case $OUT in *"==> UpdateLambda"*) bad "UpdateLambda ran" ;; *) ok ;; esac
+	fi
+	if [ -n "$faults" ]; then
+		expect_eq fault-fired "$(fault_fired)" yes
+		control DELETE faults >/dev/null
+	fi
+	expect_eq CodeSha256 "$(state 'fn("acme-hello")["CodeSha256"]')" "$prev_sha"
+	expect_eq definition "$(state 'canon(sm("acme-hello")["definition"])')" "$prev_def"
+	expect_eq lock-held "$(state 'has_lock()')" false
+}
+err() {	# err OP STATUS CODE [extra JSON members]
+	printf '{"faults":[{"op":"%s","fault":"error","status":%s,"code":"%s","message":"injected by test_deploy"%s}]}' \
+	    "$1" "$2" "$3" "${4:+,$4}"
+}
+
+# ValidateResources: the tag reads.
+fault_case lambda-list-tags ValidateResources release \
+	"$(err lambda:ListTags 403 AccessDeniedException)"
+fault_case sfn-list-tags ValidateResources release \
+	"$(err states:ListTagsForResource 400 ValidationException)"
+# Upload: PutObject of lambda.zip.
+fault_case put-lambda-zip Upload release \
+	"$(err s3:PutObject 403 AccessDenied '"path":"/lambda.zip"')"
+# Snapshot: GetFunction (a 500 on every one of the client's 5 attempts),
+# DescribeStateMachine, the Code.Location download, PutObject of previous.zip.
+fault_case get-function-500x5 Snapshot release \
+	'{"faults":[{"op":"lambda:GetFunction","fault":"500","times":5}]}' "after 5 tries"
+fault_case describe-state-machine Snapshot release \
+	"$(err states:DescribeStateMachine 400 ValidationException '"nth":1')"
+# The Code.Location download is a control-endpoint GET of the stand-in
+# (no fault rules apply there): take the code file away, so it is a 404.
+CUR_HEX=$(state 'fn("acme-hello")["CodeSha256"]' | "$PY" -c 'import base64,sys; print(base64.b64decode(sys.stdin.read().strip()).hex())')
+CODE_FILE=$T/state/lambda/code/$CUR_HEX.zip
+if [ -f "$CODE_FILE" ]; then
+	mv "$CODE_FILE" "$CODE_FILE.aside"
+	fault_case code-location-download Snapshot release "" "404"
+	mv "$CODE_FILE.aside" "$CODE_FILE"
+else
+	t fault-code-location-download; bad "no $CODE_FILE"
+fi
+fault_case put-previous-zip Snapshot release \
+	"$(err s3:PutObject 403 AccessDenied '"path":"/previous.zip"')"
+# UpdateLambda: UpdateFunctionCode, and the first GetFunctionConfiguration
+# (the poll: the update stays InProgress for --update-delay).
+fault_case update-function-code UpdateLambda rollback \
+	"$(err lambda:UpdateFunctionCode 400 InvalidParameterValueException '"times":1')"
+fault_case poll-get-function-configuration UpdateLambda rollback \
+	"$(err lambda:GetFunctionConfiguration 403 AccessDeniedException '"nth":1')"
+# PublishVersion, UpdateStateMachine (a 403 this time).
+fault_case publish-version PublishVersion rollback \
+	"$(err lambda:PublishVersion 400 InvalidParameterValueException '"times":1')"
+fault_case update-state-machine-403 UpdateStateMachine rollback \
+	"$(err states:UpdateStateMachine 403 AccessDeniedException '"times":1')"
+# Verify: its GetFunctionConfiguration (with no update delay, the poll in
+# UpdateLambda makes exactly one call before it) and DescribeStateMachine
+# (the second: the first is the Snapshot's).
+control POST config '{"lambda_update_delay": 0}' >/dev/null
+fault_case verify-get-function-configuration Verify rollback \
+	"$(err lambda:GetFunctionConfiguration 403 AccessDeniedException '"nth":2')"
+control POST config '{"lambda_update_delay": 0.3}' >/dev/null
+fault_case verify-describe-state-machine Verify rollback \
+	"$(err states:DescribeStateMachine 400 ValidationException '"nth":2')"
+
+# ---------------------------------------------------------------- retried faults: still deployed
+t deploy-retried-faults
+mkrel ok-1
+control POST faults '{"faults":[
+ {"op":"s3:PutObject","path":"/lambda.zip","fault":"throttle","nth":1},
+ {"op":"lambda:GetFunction","fault":"500","nth":1},
+ {"op":"lambda:UpdateFunctionCode","fault":"throttle","nth":1},
+ {"op":"lambda:PublishVersion","fault":"500","nth":1},
+ {"op":"states:UpdateStateMachine","fault":"throttle","nth":1}]}' >/dev/null
+deploy ok-1 c
+expect_rc 0
+expect_has "deploy ok-1: Deployed"
+case $OUT in *"==> Rollback"*) bad "rolled back" ;; *) ok ;; esac
+expect_err_has "try 2 of 5"
+expect_eq fault-fired "$(fault_fired)" yes
+control DELETE faults >/dev/null
+expect_eq CodeSha256 "$(state 'fn("acme-hello")["CodeSha256"]')" "$NEW_SHA"
+expect_eq definition "$(state 'canon(sm("acme-hello")["definition"])')" "$NEW_DEF"
 expect_eq lock-held "$(state 'has_lock()')" false
 
 echo "$PASSED passed, $FAILED failed"
