@@ -201,8 +201,21 @@ class Handler(BaseHTTPRequestHandler):
             f"{k}: {v}\r\n" for k, v in hdrs) + "\r\n"
         return head.encode("latin-1", "replace"), body
 
+    def _log_pending(self, **extra):
+        """Log the call being served, once, before any byte of its response
+        leaves: a client that reads the calls log right after its answer
+        must find its own call there."""
+        rec = getattr(self, "_pending", None)
+        if rec is None:
+            return
+        self._pending = None
+        rec.update(extra)
+        rec["ms"] = round((time.time() - rec["time"]) * 1000, 1)
+        self.server.app.log_call(rec)
+
     def _send(self, status, headers, body, request_id, drop=False):
         head, body = self._bytes(status, headers, body, request_id)
+        self._log_pending(**({"dropped": True} if drop else {}))
         if drop:
             # The headers and half the body, then close: the client sees fewer
             # bytes than Content-Length.  A response without a body is cut
@@ -216,6 +229,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(head + body)
 
     def _hang_up(self):
+        self._log_pending(status=None, dropped=True)
         self.close_connection = True
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -260,11 +274,11 @@ class Handler(BaseHTTPRequestHandler):
                ("?" + req.raw_query if req.raw_query else ""), "request_id": rid}
         if req.header("x-amz-target"):
             rec["target"] = req.header("x-amz-target")
+        self._pending = rec
         try:
             self._serve(app, req, service, op, rec, rid)
         finally:
-            rec["ms"] = round((time.time() - started) * 1000, 1)
-            app.log_call(rec)
+            self._log_pending()
 
     def _serve(self, app, req, service, op, rec, rid):
         drop = False
@@ -306,10 +320,7 @@ class Handler(BaseHTTPRequestHandler):
         rec["status"] = status
         try:
             self._send(status, rh, rb, rid, drop=drop)
-            if drop:
-                rec["dropped"] = True
         except (BrokenPipeError, ConnectionResetError):
-            rec["client_gone"] = True
             self.close_connection = True
 
     def _operation(self, app, req, service, op):
