@@ -1,6 +1,6 @@
 /*
  * stepdeploy deploy --release FILE --zip FILE --policy FILE --signer SOCKET
- *     [--journal-dir DIR]
+ *     [--ca-bundle FILE] [--journal-dir DIR]
  *
  * Run the deploy flow (uploader/sd_deploy.h) in the foreground through
  * libstep, printing each step as it happens and the final state. Exit 0
@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "cli_aws.h"
 #include "sd_aws.h"
 #include "sd_deploy.h"
 #include "sd_err.h"
@@ -43,19 +44,13 @@ cmd_deploy(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "release", required_argument, NULL, 'r' },
 		{ "zip", required_argument, NULL, 'z' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "signer", required_argument, NULL, 's' },
-		{ "journal-dir", required_argument, NULL, 'j' },
+		CLI_AWS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *release_path = NULL, *zip = NULL, *policy_path = NULL;
-	const char *sock = NULL, *jdir = ".";
+	const char *release_path = NULL, *zip = NULL;
+	struct cli_aws a;
 	struct sd_error err = SD_ERROR_INIT;
-	struct sd_policy *pol = NULL;
-	struct sd_aws_signer *sg = NULL;
-	struct sd_aws *aws = NULL;
-	struct sd_aws_config cfg;
 	struct sd_journal *journal = NULL;
 	struct step_machine *m = NULL;
 	struct step_result *res = NULL;
@@ -66,33 +61,32 @@ cmd_deploy(int argc, char **argv)
 	size_t len = 0;
 	int c, rc = 1;
 
+	cli_aws_init(&a);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': release_path = optarg; break;
 		case 'z': zip = optarg; break;
-		case 'p': policy_path = optarg; break;
-		case 's': sock = optarg; break;
-		case 'j': jdir = optarg; break;
 		case 'h':
 			printf("usage: stepdeploy deploy --release FILE --zip "
-			    "FILE --policy FILE --signer SOCKET "
-			    "[--journal-dir DIR]\n");
+			    "FILE " CLI_AWS_USAGE "\n");
 			return 0;
 		default:
+			if (cli_aws_option(&a, c, optarg))
+				break;
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || release_path == NULL || zip == NULL ||
-	    policy_path == NULL || sock == NULL)
+	    a.policy_path == NULL || a.signer_path == NULL)
 		return cli_usage_error("deploy", "--release, --zip, --policy "
 		    "and --signer are required");
 	memset(&ctx, 0, sizeof(ctx));
 
-	if (sd_policy_load(policy_path, &pol, &err) != 0 ||
+	if (cli_aws_load_policy(&a, &err) != 0 ||
 	    sd_read_file(release_path, (size_t)16 << 20, &buf, &len,
 	    &err) != 0 ||
-	    sd_release_parse(buf, len, pol, &release, &err) != 0) {
+	    sd_release_parse(buf, len, a.policy, &release, &err) != 0) {
 		fprintf(stderr, "stepdeploy deploy: %s\n", sd_error_text(&err));
 		rc = EXIT_USAGE;
 		goto out;
@@ -105,30 +99,24 @@ cmd_deploy(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (sd_aws_signer_socket(sock, &sg, &err) != 0)
+	if (cli_aws_open(&a, region, &err) != 0)
 		goto fail;
-	sd_aws_config_init(&cfg);
-	cfg.region = region;
-	cfg.policy = pol;
-	cfg.sign = sd_aws_signer_sign;
-	cfg.sign_ctx = sg;
-	if (sd_aws_new(&cfg, &aws, &err) != 0)
-		goto fail;
-	(void)snprintf(jpath, sizeof(jpath), "%s/%s.journal", jdir, rid);
+	(void)snprintf(jpath, sizeof(jpath), "%s/%s.journal", a.journal_dir,
+	    rid);
 	if (sd_journal_open(jpath, &journal, &err) != 0)
 		goto fail;
 	if (step_machine_new(sd_deploy_definition(),
 	    strlen(sd_deploy_definition()), NULL, &m, &err) != 0)
 		goto fail;
 
-	ctx.aws = aws;
-	ctx.policy = pol;
+	ctx.aws = a.aws;
+	ctx.policy = a.policy;
 	ctx.release = release;
 	ctx.release_buf = buf;
 	ctx.release_len = len;
 	ctx.zip_path = zip;
 	ctx.journal = journal;
-	ctx.work_dir = jdir;
+	ctx.work_dir = a.journal_dir;
 	ctx.on_step = on_step;
 	if (sd_deploy_register(m, &ctx) != 0) {
 		sd_error_set(&err, SD_ERR_NOMEM, NULL, "out of memory");
@@ -162,9 +150,7 @@ out:
 	json_decref(input);
 	json_decref(release);
 	sd_journal_free(journal);
-	sd_aws_free(aws);
-	sd_aws_signer_free(sg);
-	sd_policy_free(pol);
+	cli_aws_close(&a);
 	free(buf);
 	sd_error_clear(&err);
 	return rc;

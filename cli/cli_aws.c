@@ -1,0 +1,106 @@
+/*
+ * cli_aws.c: the policy, signer and AWS client of the uploader commands
+ * (cli_aws.h).
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_aws.h"
+
+void
+cli_aws_init(struct cli_aws *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->journal_dir = ".";
+}
+
+int
+cli_aws_option(struct cli_aws *a, int c, const char *arg)
+{
+	switch (c) {
+	case 0x100: a->policy_path = arg; return 1;
+	case 0x101: a->signer_path = arg; return 1;
+	case 0x102: a->ca_bundle = arg; return 1;
+	case 0x103: a->journal_dir = arg; return 1;
+	default: return 0;
+	}
+}
+
+int
+cli_aws_load_policy(struct cli_aws *a, struct sd_error *err)
+{
+	if (a->policy != NULL)
+		return 0;
+	if (a->policy_path == NULL)
+		return sd_error_set(err, SD_ERR_INVALID, NULL,
+		    "--policy FILE is required");
+	return sd_policy_load(a->policy_path, &a->policy, err);
+}
+
+int
+cli_aws_open(struct cli_aws *a, const char *region, struct sd_error *err)
+{
+	struct sd_aws_config cfg;
+	int r;
+
+	if ((r = cli_aws_load_policy(a, err)) != 0)
+		return r;
+	if (a->signer_path == NULL)
+		return sd_error_set(err, SD_ERR_INVALID, NULL,
+		    "--signer SOCKET is required");
+	if (region == NULL || !sd_policy_valid_region(region))
+		return sd_error_set(err, SD_ERR_INVALID, NULL,
+		    "no valid AWS region");
+	if ((r = sd_aws_signer_socket(a->signer_path, &a->signer, err)) != 0)
+		return r;
+	sd_aws_config_init(&cfg);
+	cfg.region = region;
+	cfg.policy = a->policy;
+	cfg.ca_file = a->ca_bundle;
+	cfg.sign = sd_aws_signer_sign;
+	cfg.sign_ctx = a->signer;
+	return sd_aws_new(&cfg, &a->aws, err);
+}
+
+void
+cli_aws_close(struct cli_aws *a)
+{
+	sd_aws_free(a->aws);
+	a->aws = NULL;
+	sd_aws_signer_free(a->signer);
+	a->signer = NULL;
+	sd_policy_free(a->policy);
+	a->policy = NULL;
+}
+
+const char *
+cli_aws_bucket(struct cli_aws *a, const char *project, struct sd_error *err)
+{
+	const struct sd_policy_project *p;
+
+	if (a->policy == NULL ||
+	    (p = sd_policy_project(a->policy, project)) == NULL) {
+		sd_error_set(err, SD_ERR_INVALID, NULL, "project %s is not in "
+		    "the policy", project);
+		return NULL;
+	}
+	return sd_policy_project_bucket(p);
+}
+
+void
+cli_aws_who(char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) != 0)
+		(void)snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if (pw != NULL && pw->pw_name != NULL)
+		(void)snprintf(buf, len, "%s@%s", pw->pw_name, host);
+	else
+		(void)snprintf(buf, len, "uid%lu@%s", (unsigned long)getuid(),
+		    host);
+}

@@ -1,0 +1,62 @@
+/*
+ * cli_aws.h: what every uploader command (deploy, bootstrap, plan,
+ * rollback, recover, halt, freeze, unfreeze, unlock) opens the same way:
+ * the policy, the signer's socket and an AWS client signed through it.
+ *
+ * Options every such command takes (cli_aws_option):
+ *	--policy FILE	 the policy (required)
+ *	--signer SOCKET	 the signer's sign.sock (required)
+ *	--ca-bundle FILE PEM CAs for HTTPS (default: the system's); libcurl
+ *			 honours https_proxy / no_proxy from the environment
+ *			 (loopback endpoints never go through a proxy)
+ *	--journal-dir DIR where per-release journals live (default ".")
+ */
+#ifndef CLI_AWS_H
+#define CLI_AWS_H
+
+#include <getopt.h>
+
+#include "sd_aws.h"
+#include "sd_err.h"
+#include "sd_policy.h"
+
+struct cli_aws {
+	const char		*policy_path;
+	const char		*signer_path;
+	const char		*ca_bundle;
+	const char		*journal_dir;	/* "." unless set */
+	struct sd_policy	*policy;	/* after cli_aws_open */
+	struct sd_aws_signer	*signer;
+	struct sd_aws		*aws;
+};
+
+/* The long options above, with values 0x100.. (append to a command's). */
+#define CLI_AWS_LONGOPTS \
+	{ "policy", required_argument, NULL, 0x100 }, \
+	{ "signer", required_argument, NULL, 0x101 }, \
+	{ "ca-bundle", required_argument, NULL, 0x102 }, \
+	{ "journal-dir", required_argument, NULL, 0x103 }
+#define CLI_AWS_USAGE \
+	"--policy FILE --signer SOCKET [--ca-bundle FILE] [--journal-dir DIR]"
+
+/* Zero a and set the defaults. */
+void	cli_aws_init(struct cli_aws *a);
+/* 1 when getopt's c was one of ours (then optarg is stored). */
+int	cli_aws_option(struct cli_aws *a, int c, const char *optarg);
+/* Load the policy only (for commands that check a release first). */
+int	cli_aws_load_policy(struct cli_aws *a, struct sd_error *err);
+/* Load the policy (if not yet) and connect the client for region. */
+int	cli_aws_open(struct cli_aws *a, const char *region,
+	    struct sd_error *err);
+/* Free what cli_aws_open made. */
+void	cli_aws_close(struct cli_aws *a);
+/*
+ * The bucket of project (from the policy); NULL and err when the project
+ * is not in it.
+ */
+const char *cli_aws_bucket(struct cli_aws *a, const char *project,
+	    struct sd_error *err);
+/* "USER@HOST" of the caller (for freeze/unlock records) into buf. */
+void	cli_aws_who(char *buf, size_t len);
+
+#endif /* CLI_AWS_H */
