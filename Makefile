@@ -160,6 +160,7 @@ cli-test: $(BUILD)/asan/stepdeploy $(BUILD)/hello-world
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash examples/hello-world/demo.sh $(BUILD)
+	@bash examples/hello-world/deploy_demo.sh $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -239,3 +240,6 @@ all: $(BUILD)/signer-latency
 .PHONY: deploy-test
 deploy-test: $(BUILD)/asan/stepdeploy $(BUILD)/stepdeploy-signer
 	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_deploy.sh
+	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_ops.sh
+	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_crash.sh
+	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_scenarios.sh

@@ -3,8 +3,10 @@
  *     [--ca-bundle FILE] [--journal-dir DIR]
  *
  * Run the deploy flow (uploader/sd_deploy.h) in the foreground through
- * libstep, printing each step as it happens and the final state. Exit 0
- * when Deployed, 1 with the error that stopped it, 2 for bad usage.
+ * libstep, printing each step as it happens and the final state. First
+ * it recovers any release of the journal directory whose deploy stopped
+ * part way (completes or rolls it back). Exit 0 when Deployed, 1 with
+ * the error that stopped it, 2 for bad usage.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -25,8 +27,9 @@
 #include "sd_release.h"
 #include "step.h"
 
-static void
-on_step(void *arg, const char *state, const char *phase, const char *detail)
+void
+cli_deploy_on_step(void *arg, const char *state, const char *phase,
+    const char *detail)
 {
 	(void)arg;
 	if (strcmp(phase, "intent") == 0)
@@ -36,6 +39,159 @@ on_step(void *arg, const char *state, const char *phase, const char *detail)
 	else
 		printf("    %s %s\n", state, phase);
 	fflush(stdout);
+}
+
+const char *
+cli_deploy_crash_at(void)
+{
+#ifdef SD_TESTING
+	return getenv("STEPDEPLOY_TEST_CRASH");
+#else
+	return NULL;
+#endif
+}
+
+static void
+report_recovery(void *arg, const struct sd_recover_outcome *o)
+{
+	int *failed = arg;
+
+	printf("recover %s: %s%s%s%s\n", o->release_id[0] != '\0' ?
+	    o->release_id : "?", o->outcome, o->detail[0] != '\0' ? " (" : "",
+	    o->detail, o->detail[0] != '\0' ? ")" : "");
+	if (strcmp(o->outcome, "Failed") == 0)
+		(*failed)++;
+	fflush(stdout);
+}
+
+int
+cli_recover_all(struct cli_aws *a, const char *skip, int *failed,
+    struct sd_error *err)
+{
+	struct sd_recover_opts ro;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.aws = a->aws;
+	ro.policy = a->policy;
+	ro.journal_dir = a->journal_dir;
+	ro.skip_release = skip;
+	ro.on_step = cli_deploy_on_step;
+	ro.crash_at = cli_deploy_crash_at();
+	return sd_deploy_recover_dir(&ro, report_recovery, failed, err);
+}
+
+/* 1 when the execution entered state. */
+static int
+path_has(const struct step_result *res, const char *state)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(step_result_path(res), i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v),
+		    state) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
+    size_t len, const char *zip)
+{
+	struct sd_error err = SD_ERROR_INIT, e2 = SD_ERROR_INIT;
+	struct sd_journal *journal = NULL;
+	struct step_machine *m = NULL;
+	struct step_result *res = NULL;
+	struct sd_deploy_ctx ctx;
+	json_t *input = NULL;
+	char jpath[4096], hpath[4096];
+	const char *rid, *e, *cause;
+	int rc = 1, failed = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	rid = json_string_value(json_object_get(release, "release_id"));
+	if (rid == NULL || !sd_lock_valid_release_id(rid)) {
+		fprintf(stderr, "stepdeploy deploy: the release needs a valid "
+		    "release_id\n");
+		return EXIT_USAGE;
+	}
+	if ((size_t)snprintf(jpath, sizeof(jpath), "%s/%s.journal",
+	    a->journal_dir, rid) >= sizeof(jpath) ||
+	    (size_t)snprintf(hpath, sizeof(hpath), "%s/%s.halt",
+	    a->journal_dir, rid) >= sizeof(hpath)) {
+		fprintf(stderr, "stepdeploy deploy: --journal-dir is too "
+		    "long\n");
+		return EXIT_USAGE;
+	}
+	/* Releases an earlier uploader left in flight come first. */
+	if (cli_recover_all(a, rid, &failed, &err) != 0) {
+		fprintf(stderr, "stepdeploy deploy: recovery: %s\n",
+		    sd_error_text(&err));
+		sd_error_clear(&err);
+	}
+	if (sd_journal_open(jpath, &journal, &err) != 0)
+		goto fail;
+	if (step_machine_new(sd_deploy_definition(),
+	    strlen(sd_deploy_definition()), NULL, &m, &err) != 0)
+		goto fail;
+
+	ctx.aws = a->aws;
+	ctx.policy = a->policy;
+	ctx.release = release;
+	ctx.release_buf = buf;
+	ctx.release_len = len;
+	ctx.zip_path = zip;
+	ctx.journal = journal;
+	ctx.work_dir = a->journal_dir;
+	ctx.on_step = cli_deploy_on_step;
+	ctx.halt_path = hpath;
+	ctx.crash_at = cli_deploy_crash_at();
+	if (sd_deploy_register(m, &ctx) != 0) {
+		sd_error_set(&err, SD_ERR_NOMEM, NULL, "out of memory");
+		goto fail;
+	}
+	input = json_pack("{s:s}", "releaseId", rid);
+	if (input == NULL || step_execute(m, input, NULL, &res, &err) != 0)
+		goto fail;
+	e = step_result_error(res);
+	cause = step_result_cause(res);
+	if (step_result_status(res) == STEP_SUCCEEDED) {
+		if (sd_deploy_journal_end(journal, "Deployed", NULL, NULL,
+		    &e2) != 0)
+			fprintf(stderr, "stepdeploy deploy: %s\n",
+			    sd_error_text(&e2));
+		printf("deploy %s: Deployed\n", rid);
+		rc = 0;
+	} else {
+		/* A failed rollback keeps the journal open (and the lock
+		 * held): the next start, or `stepdeploy recover`, retries. */
+		if ((e == NULL || strcmp(e, "Deploy.RollbackFailed") != 0) &&
+		    sd_deploy_journal_end(journal, path_has(res, "Rollback") ?
+		    "RolledBack" : "Failed", e, cause, &e2) != 0)
+			fprintf(stderr, "stepdeploy deploy: %s\n",
+			    sd_error_text(&e2));
+		printf("deploy %s: %s\n", rid,
+		    step_status_name(step_result_status(res)));
+		fprintf(stderr, "stepdeploy deploy: %s%s%s\n",
+		    e != NULL ? e : "failed", cause != NULL ? ": " : "",
+		    cause != NULL ? cause : "");
+		rc = 1;
+	}
+	goto out;
+fail:
+	fprintf(stderr, "stepdeploy deploy: %s\n", sd_error_text(&err));
+	rc = 1;
+out:
+	fflush(stdout);
+	sd_error_clear(&e2);
+	sd_deploy_ctx_clear(&ctx);
+	step_result_free(res);
+	step_machine_free(m);
+	json_decref(input);
+	sd_journal_free(journal);
+	sd_error_clear(&err);
+	return rc;
 }
 
 int
@@ -51,13 +207,9 @@ cmd_deploy(int argc, char **argv)
 	const char *release_path = NULL, *zip = NULL;
 	struct cli_aws a;
 	struct sd_error err = SD_ERROR_INIT;
-	struct sd_journal *journal = NULL;
-	struct step_machine *m = NULL;
-	struct step_result *res = NULL;
-	struct sd_deploy_ctx ctx;
-	json_t *release = NULL, *input = NULL;
-	char *buf = NULL, jpath[4096];
-	const char *region, *rid;
+	json_t *release = NULL;
+	char *buf = NULL;
+	const char *region;
 	size_t len = 0;
 	int c, rc = 1;
 
@@ -81,7 +233,6 @@ cmd_deploy(int argc, char **argv)
 	    a.policy_path == NULL || a.signer_path == NULL)
 		return cli_usage_error("deploy", "--release, --zip, --policy "
 		    "and --signer are required");
-	memset(&ctx, 0, sizeof(ctx));
 
 	if (cli_aws_load_policy(&a, &err) != 0 ||
 	    sd_read_file(release_path, (size_t)16 << 20, &buf, &len,
@@ -92,64 +243,14 @@ cmd_deploy(int argc, char **argv)
 		goto out;
 	}
 	region = json_string_value(json_object_get(release, "aws_region"));
-	rid = json_string_value(json_object_get(release, "release_id"));
-	if (region == NULL || rid == NULL || !sd_lock_valid_release_id(rid)) {
-		fprintf(stderr, "stepdeploy deploy: the release needs "
-		    "aws_region and a valid release_id\n");
-		rc = EXIT_USAGE;
+	if (cli_aws_open(&a, region, &err) != 0) {
+		fprintf(stderr, "stepdeploy deploy: %s\n", sd_error_text(&err));
+		rc = 1;
 		goto out;
 	}
-	if (cli_aws_open(&a, region, &err) != 0)
-		goto fail;
-	(void)snprintf(jpath, sizeof(jpath), "%s/%s.journal", a.journal_dir,
-	    rid);
-	if (sd_journal_open(jpath, &journal, &err) != 0)
-		goto fail;
-	if (step_machine_new(sd_deploy_definition(),
-	    strlen(sd_deploy_definition()), NULL, &m, &err) != 0)
-		goto fail;
-
-	ctx.aws = a.aws;
-	ctx.policy = a.policy;
-	ctx.release = release;
-	ctx.release_buf = buf;
-	ctx.release_len = len;
-	ctx.zip_path = zip;
-	ctx.journal = journal;
-	ctx.work_dir = a.journal_dir;
-	ctx.on_step = on_step;
-	if (sd_deploy_register(m, &ctx) != 0) {
-		sd_error_set(&err, SD_ERR_NOMEM, NULL, "out of memory");
-		goto fail;
-	}
-	input = json_pack("{s:s}", "releaseId", rid);
-	if (input == NULL || step_execute(m, input, NULL, &res, &err) != 0)
-		goto fail;
-	if (step_result_status(res) == STEP_SUCCEEDED) {
-		printf("deploy %s: Deployed\n", rid);
-		rc = 0;
-	} else {
-		printf("deploy %s: %s\n", rid,
-		    step_status_name(step_result_status(res)));
-		fprintf(stderr, "stepdeploy deploy: %s%s%s\n",
-		    step_result_error(res) != NULL ? step_result_error(res) :
-		    "failed", step_result_cause(res) != NULL ? ": " : "",
-		    step_result_cause(res) != NULL ? step_result_cause(res) :
-		    "");
-		rc = 1;
-	}
-	goto out;
-fail:
-	fprintf(stderr, "stepdeploy deploy: %s\n", sd_error_text(&err));
-	rc = 1;
+	rc = cli_deploy_run(&a, release, buf, len, zip);
 out:
-	fflush(stdout);
-	sd_deploy_ctx_clear(&ctx);
-	step_result_free(res);
-	step_machine_free(m);
-	json_decref(input);
 	json_decref(release);
-	sd_journal_free(journal);
 	cli_aws_close(&a);
 	free(buf);
 	sd_error_clear(&err);

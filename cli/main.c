@@ -23,6 +23,15 @@ static const struct {
 	{ "deployer-json", cmd_deployer_json,
 	    "print the deployer's own state machine" },
 	{ "deploy", cmd_deploy, "deploy a release (Lambda + state machine)" },
+	{ "plan", cmd_plan, "show what a deploy would change (reads only)" },
+	{ "bootstrap", cmd_bootstrap,
+	    "update existing resources directly (no lock, no record)" },
+	{ "freeze", cmd_freeze, "stop deploys of a config (with a reason)" },
+	{ "unfreeze", cmd_unfreeze, "allow deploys of a frozen config again" },
+	{ "unlock", cmd_unlock, "remove a stuck deploy lock (recorded)" },
+	{ "rollback", cmd_rollback, "redeploy the release before the current one" },
+	{ "recover", cmd_recover, "finish or roll back interrupted deploys" },
+	{ "halt", cmd_halt, "stop a running deploy; it rolls back" },
 };
 
 static void

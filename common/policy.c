@@ -1693,6 +1693,14 @@ sd_policy_project_has_region(const struct sd_policy_project *p,
 	return p != NULL && strs_has(&p->regions, region);
 }
 
+const char *
+sd_policy_project_region(const struct sd_policy_project *p, size_t i)
+{
+	if (p == NULL || i >= p->regions.n)
+		return NULL;
+	return p->regions.v[i];
+}
+
 int
 sd_policy_project_has_submitter(const struct sd_policy_project *p, uid_t uid)
 {

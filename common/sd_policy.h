@@ -176,6 +176,10 @@ int	 sd_policy_project_has_account(const struct sd_policy_project *,
 	    const char *account);
 int	 sd_policy_project_has_region(const struct sd_policy_project *,
 	    const char *region);
+/* The project's i-th region (in the policy's order; 0 is its first), or
+ * NULL past the end. Borrowed. */
+const char *sd_policy_project_region(const struct sd_policy_project *,
+	    size_t i);
 /* 1 when uid is one of the project's submitters (resolved names only). */
 int	 sd_policy_project_has_submitter(const struct sd_policy_project *,
 	    uid_t uid);

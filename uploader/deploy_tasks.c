@@ -5,6 +5,7 @@
  * error "Deploy.STATE" and the one-line reason as the cause.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,18 +72,67 @@ fail(struct sd_deploy_ctx *c, const char *state,
 	return -1;
 }
 
+/*
+ * The crash tests' hook (SD_TESTING builds only): a real SIGKILL at
+ * "STATE:intent" (its intent on disk, no AWS call made) or at
+ * "STATE:applied" (its AWS calls made, its outcome not yet journaled).
+ */
+static void
+crash_point(const struct sd_deploy_ctx *c, const char *state,
+    const char *point)
+{
+#ifdef SD_TESTING
+	size_t n = strlen(state);
+
+	if (c->crash_at != NULL && strncmp(c->crash_at, state, n) == 0 &&
+	    c->crash_at[n] == ':' && strcmp(c->crash_at + n + 1, point) == 0) {
+		fflush(NULL);
+		(void)raise(SIGKILL);
+	}
+#else
+	(void)c;
+	(void)state;
+	(void)point;
+#endif
+}
+
+/* The steps that never stop for a halt: they end a deploy. */
+static int
+haltable(const char *state)
+{
+	return strncmp(state, "ReleaseLock", 11) != 0 &&
+	    strcmp(state, "Rollback") != 0;
+}
+
 static int
 intent(struct sd_deploy_ctx *c, const char *state, json_t *data,
     struct step_task_failure *failure)
 {
 	struct sd_error err = SD_ERROR_INIT;
+	char why[1024];
+	ssize_t n;
+	FILE *f;
 
 	note(c, state, "intent", NULL);
+	if (c->halt_path != NULL && haltable(state) &&
+	    (f = fopen(c->halt_path, "r")) != NULL) {
+		n = (ssize_t)fread(why, 1, sizeof(why) - 1, f);
+		(void)fclose(f);
+		why[n > 0 ? n : 0] = '\0';
+		why[strcspn(why, "\n")] = '\0';
+		json_decref(data);
+		fail(c, state, failure, "halted%s%s", why[0] != '\0' ?
+		    ": " : "", why);
+		free(failure->error);
+		failure->error = strdup("Deploy.Halted");
+		return -1;
+	}
 	if (jr(c, state, SD_JOURNAL_INTENT, data, &err) != 0) {
 		fail(c, state, failure, "journal: %s", sd_error_text(&err));
 		sd_error_clear(&err);
 		return -1;
 	}
+	crash_point(c, state, "intent");
 	return 0;
 }
 
@@ -93,6 +143,7 @@ done(struct sd_deploy_ctx *c, const char *state, json_t *data,
 {
 	struct sd_error err = SD_ERROR_INIT;
 
+	crash_point(c, state, "applied");
 	if (data == NULL)
 		data = json_object();
 	*output = json_deep_copy(data);
@@ -134,6 +185,64 @@ same_definition(const char *def, const json_t *want)
 	return eq;
 }
 
+int
+sd_deploy_derive(struct sd_deploy_ctx *c, struct sd_error *err)
+{
+	const struct sd_policy_project *proj;
+
+	c->project = rstr(c->release, "project_name");
+	c->config = rstr(c->release, "config_name");
+	c->release_id = rstr(c->release, "release_id");
+	if ((proj = sd_policy_project(c->policy, c->project)) == NULL)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "project %s is "
+		    "not in the policy", c->project);
+	c->bucket = sd_policy_project_bucket(proj);
+	if (sd_policy_build_arn(SD_POLICY_ARN_LAMBDA,
+	    rstr(c->release, "aws_region"), rstr(c->release, "aws_account_id"),
+	    rstr(c->release, "lambda_name"), c->lambda_arn,
+	    sizeof(c->lambda_arn)) != 0 ||
+	    sd_policy_build_arn(SD_POLICY_ARN_STATE_MACHINE,
+	    rstr(c->release, "aws_region"), rstr(c->release, "aws_account_id"),
+	    rstr(c->release, "step_fn_name"), c->sm_arn,
+	    sizeof(c->sm_arn)) != 0)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "cannot build "
+		    "the resource ARNs");
+	free(c->definition);
+	c->definition = sd_json_dumps(json_object_get(c->release,
+	    "state_machine"), SD_JSON_SORT_KEYS);
+	if (c->definition == NULL)
+		return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+	if ((size_t)snprintf(c->zip_key, sizeof(c->zip_key),
+	    "%s/%s/%s/lambda.zip", c->project, c->config, c->release_id) >=
+	    sizeof(c->zip_key) ||
+	    (size_t)snprintf(c->prev_zip_key, sizeof(c->prev_zip_key),
+	    "%s/%s/%s/previous.zip", c->project, c->config, c->release_id) >=
+	    sizeof(c->prev_zip_key))
+		return sd_error_set(err, SD_ERR_LIMIT, NULL, "S3 key too long");
+	return 0;
+}
+
+int
+sd_deploy_make_deployed(struct sd_deploy_ctx *c, struct sd_error *err)
+{
+	json_t *q;
+
+	if (c->version[0] == '\0')
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "no published "
+		    "version to name");
+	q = sd_deploy_qualify(json_object_get(c->release, "state_machine"),
+	    c->lambda_arn, c->version, NULL);
+	if (q == NULL)
+		return sd_error_set(err, SD_ERR_NOMEM, NULL, "cannot qualify "
+		    "the definition with version %s", c->version);
+	free(c->deployed_definition);
+	c->deployed_definition = sd_json_dumps(q, SD_JSON_SORT_KEYS);
+	json_decref(q);
+	if (c->deployed_definition == NULL)
+		return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+	return 0;
+}
+
 /* ------------------------------------------------------------ Validate */
 
 static int
@@ -143,14 +252,14 @@ t_validate(void *user, const struct step_task_call *call, json_t **output,
 	struct sd_deploy_ctx *c = user;
 	const char *S = call->state;
 	struct sd_release_report *rep;
-	const struct sd_policy_project *proj;
 	const struct sd_finding *f = NULL;
 	struct sd_error err = SD_ERROR_INIT;
 	const char *want;
 	size_t i;
 	int r;
 
-	if (intent(c, S, NULL, failure) != 0)
+	if (intent(c, S, json_pack("{s:O,s:s}", "release", c->release, "zip",
+	    c->zip_path), failure) != 0)
 		return -1;
 	if ((rep = sd_release_report_new()) == NULL)
 		return fail(c, S, failure, "out of memory");
@@ -187,37 +296,15 @@ t_validate(void *user, const struct step_task_call *call, json_t **output,
 		return fail(c, S, failure, "the zip's SHA-256 %s is not the "
 		    "release's lambda_sha256 %s", c->zip_sha256_hex, want);
 
-	c->project = rstr(c->release, "project_name");
-	c->config = rstr(c->release, "config_name");
-	c->release_id = rstr(c->release, "release_id");
-	if ((proj = sd_policy_project(c->policy, c->project)) == NULL)
-		return fail(c, S, failure, "project %s is not in the policy",
-		    c->project);
-	c->bucket = sd_policy_project_bucket(proj);
-	if (sd_policy_build_arn(SD_POLICY_ARN_LAMBDA,
-	    rstr(c->release, "aws_region"), rstr(c->release, "aws_account_id"),
-	    rstr(c->release, "lambda_name"), c->lambda_arn,
-	    sizeof(c->lambda_arn)) != 0 ||
-	    sd_policy_build_arn(SD_POLICY_ARN_STATE_MACHINE,
-	    rstr(c->release, "aws_region"), rstr(c->release, "aws_account_id"),
-	    rstr(c->release, "step_fn_name"), c->sm_arn,
-	    sizeof(c->sm_arn)) != 0)
-		return fail(c, S, failure, "cannot build the resource ARNs");
-	free(c->definition);
-	c->definition = sd_json_dumps(json_object_get(c->release,
-	    "state_machine"), SD_JSON_SORT_KEYS);
-	if (c->definition == NULL)
-		return fail(c, S, failure, "out of memory");
-	if ((size_t)snprintf(c->zip_key, sizeof(c->zip_key),
-	    "%s/%s/%s/lambda.zip", c->project, c->config, c->release_id) >=
-	    sizeof(c->zip_key) ||
-	    (size_t)snprintf(c->prev_zip_key, sizeof(c->prev_zip_key),
-	    "%s/%s/%s/previous.zip", c->project, c->config, c->release_id) >=
-	    sizeof(c->prev_zip_key))
-		return fail(c, S, failure, "S3 key too long");
-	return done(c, S, json_pack("{s:s,s:s,s:s,s:s}", "releaseId",
+	if (sd_deploy_derive(c, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		sd_error_clear(&err);
+		return r;
+	}
+	return done(c, S, json_pack("{s:s,s:s,s:s,s:s,s:s}", "releaseId",
 	    c->release_id, "lambdaArn", c->lambda_arn, "stateMachineArn",
-	    c->sm_arn, "zipSha256", c->zip_sha256_hex), output, failure);
+	    c->sm_arn, "zipSha256", c->zip_sha256_hex, "zipSha256B64",
+	    c->zip_sha256_b64), output, failure);
 }
 
 /* ------------------------------------------------------------ Lock */
@@ -232,14 +319,18 @@ t_lock(void *user, const struct step_task_call *call, json_t **output,
 	struct sd_error err = SD_ERROR_INIT, e2 = SD_ERROR_INIT;
 	int r;
 
-	if (intent(c, S, json_pack("{s:s}", "releaseId", c->release_id),
-	    failure) != 0)
+	if (c->holder[0] == '\0' &&
+	    sd_lock_default_holder(c->holder, sizeof(c->holder)) != 0)
+		return fail(c, S, failure, "cannot name the lock's holder");
+	if (intent(c, S, json_pack("{s:s,s:s}", "releaseId", c->release_id,
+	    "holder", c->holder), failure) != 0)
 		return -1;
 	memset(&o, 0, sizeof(o));
 	o.bucket = c->bucket;
 	o.project = c->project;
 	o.config = c->config;
 	o.release_id = c->release_id;
+	o.holder = c->holder;
 	o.lease_seconds = sd_policy_lock_lease_seconds(c->policy);
 	if (sd_lock_acquire(c->aws, &o, &c->lock, NULL, &err) != 0) {
 		c->lock = NULL;
@@ -422,15 +513,41 @@ t_snapshot(void *user, const struct step_task_call *call, json_t **output,
 		r = fail(c, S, failure, "out of memory");
 		goto out;
 	}
+	(void)snprintf(c->prev_sm_revision, sizeof(c->prev_sm_revision), "%s",
+	    sm.revision_id);
 	c->have_snapshot = 1;
-	r = done(c, S, json_pack("{s:s,s:s,s:s,s:s}", "CodeSha256",
+	r = done(c, S, json_pack("{s:s,s:s,s:s,s:s,s:s}", "CodeSha256",
 	    fn.code_sha256, "RevisionId", fn.revision_id, "definition",
-	    sm.definition, "zipKey", c->prev_zip_key), output, failure);
+	    sm.definition, "zipKey", c->prev_zip_key, "smRevisionId",
+	    sm.revision_id), output, failure);
 out:
 	sd_error_clear(&err);
 	sd_aws_lambda_function_clear(&fn);
 	sd_aws_state_machine_clear(&sm);
 	return r;
+}
+
+/*
+ * Before a change: renew the lease (PUT If-Match on our ETag). A holder
+ * that stalled past its lease and lost the lock to another deployer
+ * stops here instead of changing anything.
+ */
+static int
+keep_lock(struct sd_deploy_ctx *c, const char *S,
+    struct step_task_failure *failure)
+{
+	struct sd_error err = SD_ERROR_INIT;
+	int r;
+
+	if (c->lock == NULL)
+		return fail(c, S, failure, "the lock is not held");
+	if (sd_lock_renew(c->aws, c->lock, &err) != 0) {
+		r = fail(c, S, failure, "the lock could not be renewed: %s",
+		    sd_error_text(&err));
+		sd_error_clear(&err);
+		return r;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ UpdateLambda */
@@ -449,6 +566,8 @@ t_update_lambda(void *user, const struct step_task_call *call,
 	memset(&fn, 0, sizeof(fn));
 	if (intent(c, S, json_pack("{s:s,s:s}", "zipKey", c->zip_key,
 	    "RevisionId", c->prev_revision), failure) != 0)
+		return -1;
+	if (keep_lock(c, S, failure) != 0)
 		return -1;
 	memset(&code, 0, sizeof(code));
 	code.s3_bucket = c->bucket;
@@ -516,12 +635,35 @@ t_update_state_machine(void *user, const struct step_task_call *call,
 	int r;
 
 	memset(&sm, 0, sizeof(sm));
-	if (intent(c, S, json_pack("{s:s}", "stateMachineArn", c->sm_arn),
-	    failure) != 0)
+	if (sd_deploy_make_deployed(c, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		sd_error_clear(&err);
+		return r;
+	}
+	if (intent(c, S, json_pack("{s:s,s:s}", "stateMachineArn", c->sm_arn,
+	    "version", c->version), failure) != 0)
 		return -1;
+	if (keep_lock(c, S, failure) != 0)
+		return -1;
+	/* Guard: the state machine is still what the snapshot saw, so a
+	 * stale holder never overwrites a newer deploy. */
+	if (sd_aws_sfn_describe(c->aws, c->sm_arn, &sm, NULL, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	if (strcmp(sm.revision_id, c->prev_sm_revision) != 0 ||
+	    sm.definition == NULL || c->prev_definition == NULL ||
+	    strcmp(sm.definition, c->prev_definition) != 0) {
+		r = fail(c, S, failure, "the state machine changed since the "
+		    "snapshot (revision %s, was %s): not overwriting it",
+		    sm.revision_id[0] != '\0' ? sm.revision_id : "-",
+		    c->prev_sm_revision[0] != '\0' ? c->prev_sm_revision : "-");
+		goto out;
+	}
+	sd_aws_state_machine_clear(&sm);
 	(void)snprintf(desc, sizeof(desc), "release %s", c->release_id);
 	memset(&up, 0, sizeof(up));
-	up.definition = c->definition;
+	up.definition = c->deployed_definition;
 	up.publish = 1;
 	up.version_description = desc;
 	if (sd_aws_sfn_update(c->aws, c->sm_arn, &up, &sm, NULL, &err) != 0) {
@@ -547,35 +689,167 @@ t_verify(void *user, const struct step_task_call *call, json_t **output,
 	struct sd_aws_lambda_function fn;
 	struct sd_aws_state_machine sm;
 	struct sd_error err = SD_ERROR_INIT;
+	json_t *qd = NULL;
 	int r;
 
 	memset(&fn, 0, sizeof(fn));
 	memset(&sm, 0, sizeof(sm));
 	if (intent(c, S, NULL, failure) != 0)
 		return -1;
-	if (sd_aws_lambda_get_configuration(c->aws, c->lambda_arn, NULL, &fn,
-	    NULL, &err) != 0 ||
+	if (c->deployed_definition == NULL &&
+	    sd_deploy_make_deployed(c, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	qd = sd_json_loadb(c->deployed_definition,
+	    strlen(c->deployed_definition), 0, "definition", &err);
+	if (qd == NULL) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	if (sd_aws_lambda_get_configuration(c->aws, c->lambda_arn, c->version,
+	    &fn, NULL, &err) != 0 ||
 	    sd_aws_sfn_describe(c->aws, c->sm_arn, &sm, NULL, &err) != 0) {
 		r = fail(c, S, failure, "%s", sd_error_text(&err));
 		goto out;
 	}
 	if (strcmp(fn.code_sha256, c->zip_sha256_b64) != 0) {
-		r = fail(c, S, failure, "the function's CodeSha256 is %s, not "
-		    "the release's %s", fn.code_sha256, c->zip_sha256_b64);
+		r = fail(c, S, failure, "version %s of the function has "
+		    "CodeSha256 %s, not the release's %s", c->version,
+		    fn.code_sha256, c->zip_sha256_b64);
 		goto out;
 	}
-	if (!same_definition(sm.definition, json_object_get(c->release,
-	    "state_machine"))) {
+	if (!same_definition(sm.definition, qd)) {
 		r = fail(c, S, failure, "the state machine's definition read "
-		    "back is not the release's");
+		    "back is not the release's (naming version %s)",
+		    c->version);
 		goto out;
 	}
-	r = done(c, S, json_pack("{s:s,s:b}", "CodeSha256", fn.code_sha256,
-	    "definition", 1), output, failure);
+	r = done(c, S, json_pack("{s:s,s:s,s:b}", "CodeSha256",
+	    fn.code_sha256, "Version", c->version, "definition", 1), output,
+	    failure);
 out:
+	json_decref(qd);
 	sd_error_clear(&err);
 	sd_aws_lambda_function_clear(&fn);
 	sd_aws_state_machine_clear(&sm);
+	return r;
+}
+
+/* ------------------------------------------------------------ Record */
+
+/* PUT a JSON value (plain PUT: under the lock, the last write wins). */
+static int
+put_json(struct sd_deploy_ctx *c, const char *key, json_t *v,
+    struct sd_error *err)
+{
+	struct sd_aws_s3_put put;
+	char *body;
+	int r;
+
+	if ((body = sd_json_dumps(v, SD_JSON_SORT_KEYS)) == NULL)
+		return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+	memset(&put, 0, sizeof(put));
+	put.bucket = c->bucket;
+	put.key = key;
+	put.body = body;
+	put.body_len = strlen(body);
+	put.content_type = "application/json";
+	r = sd_aws_s3_put_object(c->aws, &put, NULL, NULL, err);
+	free(body);
+	return r;
+}
+
+int
+sd_deploy_history_key(const char *project, const char *config, char *buf,
+    size_t len)
+{
+	return (size_t)snprintf(buf, len, "%s/%s/deployed.json", project,
+	    config) >= len ? -1 : 0;
+}
+
+/*
+ * Record the deployed release: RELEASE_ID/result.json, and
+ * PROJECT/CONFIG/deployed.json (the current release and, newest first,
+ * the ones before it: what `stepdeploy rollback` goes back to).
+ */
+static int
+t_record(void *user, const struct step_task_call *call, json_t **output,
+    struct step_task_failure *failure)
+{
+	struct sd_deploy_ctx *c = user;
+	const char *S = call->state;
+	struct sd_aws_s3_object o;
+	struct sd_error err = SD_ERROR_INIT;
+	json_t *prev = NULL, *hist = NULL, *res = NULL, *cur = NULL, *e;
+	char key[1024], hkey[1024], at[64];
+	size_t i;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	if (intent(c, S, NULL, failure) != 0)
+		return -1;
+	if ((size_t)snprintf(key, sizeof(key), "%s/%s/%s/result.json",
+	    c->project, c->config, c->release_id) >= sizeof(key) ||
+	    sd_deploy_history_key(c->project, c->config, hkey,
+	    sizeof(hkey)) != 0)
+		return fail(c, S, failure, "S3 key too long");
+	if (sd_time_format(sd_time_now(), at, sizeof(at)) != 0)
+		(void)snprintf(at, sizeof(at), "-");
+	r = sd_aws_s3_get_object(c->aws, c->bucket, hkey, NULL,
+	    (size_t)1 << 20, &o, NULL, &err);
+	if (r == 0) {
+		prev = sd_json_loadb(o.body, o.len, 0, hkey, &err);
+		if (prev == NULL) {
+			r = fail(c, S, failure, "%s", sd_error_text(&err));
+			goto out;
+		}
+	} else if (r != SD_ERR_NOTFOUND) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	sd_error_clear(&err);
+	/* The history: this release, then up to 49 before it. */
+	if ((hist = json_array()) == NULL ||
+	    json_array_append_new(hist, json_pack("{s:s,s:s,s:s,s:s}",
+	    "release_id", c->release_id, "lambda_version", c->version,
+	    "code_sha256", c->zip_sha256_b64, "deployed_at", at)) != 0) {
+		r = fail(c, S, failure, "out of memory");
+		goto out;
+	}
+	json_array_foreach(json_object_get(prev, "history"), i, e) {
+		if (json_array_size(hist) >= 50)
+			break;
+		if (json_is_object(e) && json_array_append(hist, e) != 0) {
+			r = fail(c, S, failure, "out of memory");
+			goto out;
+		}
+	}
+	res = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s?}", "release_id",
+	    c->release_id, "status", "Deployed", "lambda_version", c->version,
+	    "code_sha256", c->zip_sha256_b64, "state_machine_arn", c->sm_arn,
+	    "deployed_at", at, "previous_release_id",
+	    json_string_value(json_object_get(prev, "release_id")));
+	cur = json_pack("{s:s,s:O}", "release_id", c->release_id, "history",
+	    hist);
+	if (res == NULL || cur == NULL) {
+		r = fail(c, S, failure, "out of memory");
+		goto out;
+	}
+	if (put_json(c, key, res, &err) != 0 ||
+	    put_json(c, hkey, cur, &err) != 0) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	r = done(c, S, json_pack("{s:s,s:s}", "result", key, "history", hkey),
+	    output, failure);
+out:
+	sd_error_clear(&err);
+	sd_aws_s3_object_clear(&o);
+	json_decref(prev);
+	json_decref(hist);
+	json_decref(res);
+	json_decref(cur);
 	return r;
 }
 
@@ -722,6 +996,7 @@ sd_deploy_register(struct step_machine *m, struct sd_deploy_ctx *ctx)
 		{ "PublishVersion", t_publish_version },
 		{ "UpdateStateMachine", t_update_state_machine },
 		{ "Verify", t_verify },
+		{ "Record", t_record },
 		{ "ReleaseLock", t_release_lock },
 		{ "ReleaseLockOnError", t_release_lock },
 		{ "ReleaseLockAfterRollback", t_release_lock },
@@ -744,6 +1019,8 @@ sd_deploy_ctx_clear(struct sd_deploy_ctx *ctx)
 	ctx->definition = NULL;
 	free(ctx->prev_definition);
 	ctx->prev_definition = NULL;
+	free(ctx->deployed_definition);
+	ctx->deployed_definition = NULL;
 	sd_lock_free(ctx->lock);
 	ctx->lock = NULL;
 }

@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,8 +123,8 @@ cut_torn_tail(int fd, const char *path, struct sd_error *err)
 	return 0;
 }
 
-int
-sd_journal_open(const char *path, struct sd_journal **out,
+static int
+journal_open(const char *path, int recovering, struct sd_journal **out,
     struct sd_error *err)
 {
 	struct sd_journal *j = NULL;
@@ -136,6 +137,11 @@ sd_journal_open(const char *path, struct sd_journal **out,
 		goto out;
 	}
 	j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (j->fd == -1 && errno == ENOENT && recovering) {
+		r = sd_error_set(err, SD_ERR_NOTFOUND, NULL, "no journal %s",
+		    path);
+		goto out;
+	}
 	if (j->fd == -1 && errno == ENOENT) {
 		j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL |
 		    O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -144,6 +150,16 @@ sd_journal_open(const char *path, struct sd_journal **out,
 	if (j->fd == -1) {
 		r = sd_error_set(err, SD_ERR_IO, NULL, "cannot open %s: %s",
 		    path, strerror(errno));
+		goto out;
+	}
+	/* One writer: the live deploy holds the lock until it ends (the
+	 * kernel drops it when the process dies, however it dies). */
+	while (flock(j->fd, LOCK_EX | (recovering ? LOCK_NB : 0)) == -1) {
+		if (errno == EINTR)
+			continue;
+		r = sd_error_set(err, errno == EWOULDBLOCK ? SD_ERR_INVALID :
+		    SD_ERR_IO, NULL, "%s: %s", path, errno == EWOULDBLOCK ?
+		    "in use by a running deploy" : strerror(errno));
 		goto out;
 	}
 	if (created) {
@@ -162,6 +178,20 @@ sd_journal_open(const char *path, struct sd_journal **out,
  out:
 	sd_journal_free(j);
 	return r;
+}
+
+int
+sd_journal_open(const char *path, struct sd_journal **out,
+    struct sd_error *err)
+{
+	return journal_open(path, 0, out, err);
+}
+
+int
+sd_journal_open_idle(const char *path, struct sd_journal **out,
+    struct sd_error *err)
+{
+	return journal_open(path, 1, out, err);
 }
 
 void
@@ -254,6 +284,8 @@ sd_journal_state_clear(struct sd_journal_state *st)
 	free(st->snapshot.definition);
 	free(st->snapshot.zip_key);
 	json_decref(st->snapshot_data);
+	json_decref(st->intents);
+	json_decref(st->dones);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -318,6 +350,9 @@ replay_entry(struct sd_journal_state *st, json_t *e, size_t lineno,
 		return sd_error_set(err, SD_ERR_PARSE, loc, "bad step, phase "
 		    "or time in a journal entry");
 	r = 0;
+	if (phase != SD_JOURNAL_FAILED && json_object_set(phase ==
+	    SD_JOURNAL_INTENT ? st->intents : st->dones, step, data) != 0)
+		return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
 	switch (phase) {
 	case SD_JOURNAL_INTENT:
 		r = set_str(&st->in_flight, step);
@@ -355,6 +390,12 @@ sd_journal_replay(const char *path, struct sd_journal_state *st,
 		    "%s", path);
 	if ((r = sd_read_file(path, SD_JOURNAL_FILE_MAX, &buf, &len, err)) != 0)
 		goto out;
+	st->intents = json_object();
+	st->dones = json_object();
+	if (st->intents == NULL || st->dones == NULL) {
+		r = sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
 	for (p = buf; p < buf + len; p = nl + 1) {
 		lineno++;
 		(void)snprintf(loc, sizeof(loc), "line %zu", lineno);

@@ -45,12 +45,21 @@ struct sd_journal;
 
 /*
  * Open (creating it 0600, and fsyncing its directory, when missing) the
- * journal at path for appending; a torn last line is cut off (and the
- * file fsynced). *out is new. SD_ERR_IO with err filled on failure.
+ * journal at path for appending, waiting for its lock; a torn last line
+ * is cut off (and the file fsynced). *out is new. SD_ERR_IO with err filled on failure.
  */
 int	 sd_journal_open(const char *path, struct sd_journal **out,
 	    struct sd_error *err);
-/* Closes the file; NULL-safe. */
+/*
+ * The journal of a deploy that is not running: open an existing journal
+ * only if no live process holds it (every open journal is held with an
+ * exclusive flock(2) until it is freed; sd_journal_open waits for it).
+ * SD_ERR_NOTFOUND when there is none, SD_ERR_INVALID when a running
+ * deploy holds it.
+ */
+int	 sd_journal_open_idle(const char *path, struct sd_journal **out,
+	    struct sd_error *err);
+/* Closes the file (and drops its lock); NULL-safe. */
 void	 sd_journal_free(struct sd_journal *);
 
 /*
@@ -86,10 +95,12 @@ struct sd_journal_state {
 	int	 has_snapshot;	/* 1: a Snapshot "done" entry was read */
 	struct sd_journal_snapshot snapshot;
 	json_t	*snapshot_data;	/* that entry's whole data */
+	json_t	*intents;	/* {step: data of its last "intent"} */
+	json_t	*dones;		/* {step: data of its last "done"} */
 };
 
 #define SD_JOURNAL_STATE_INIT { 0, 0, NULL, NULL, NULL, 0, \
-	{ NULL, NULL, NULL, NULL }, NULL }
+	{ NULL, NULL, NULL, NULL }, NULL, NULL, NULL }
 
 /*
  * Read the journal at path and fill st (cleared first). SD_ERR_NOTFOUND

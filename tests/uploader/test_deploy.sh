@@ -12,195 +12,32 @@
 # to Verify); faults retried once still deploy. Everything started
 # is killed from the EXIT trap. The last line is "N passed, M failed".
 set -euo pipefail
+NAME=test_deploy
+source "$(dirname "$0")/lib.sh"
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-STANDIN=$ROOT/tests/standin/standin
-SD=${STEPDEPLOY:-$ROOT/build/asan/stepdeploy}
-SIGNER=${SIGNER:-$ROOT/build/stepdeploy-signer}
-PY=/usr/bin/python3
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-
-for b in "$SD" "$SIGNER"; do
-	[ -x "$b" ] || { echo "$0: $b is missing (make)" >&2; exit 1; }
-done
-if ! [ -x "$PY" ] || ! "$PY" -c 'import botocore' 2>/dev/null; then
-	echo "SKIP: test_deploy: the stand-in needs python3-botocore (make deps)"
-	echo "0 passed, 0 failed"
-	exit 0
-fi
-
-T=$(mktemp -d /tmp/sddep.XXXXXX)
-chmod 711 "$T"
-STANDIN_PID= SIGNER_PID=
-cleanup() {
-	local rc=$? p
-	for p in "$SIGNER_PID" "$STANDIN_PID"; do
-		if [ -n "$p" ]; then
-			kill "$p" 2>/dev/null || true
-			wait "$p" 2>/dev/null || true
-		fi
-	done
-	if [ "$rc" != 0 ] && [ -f "$T/standin.log" ]; then
-		echo "--- stand-in log (last 20 lines)"; tail -n 20 "$T/standin.log"
-	fi
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-PASSED=0 FAILED=0 CASE=- CMD= OUT= ERR= RC=0
-t() { CASE=$1; }
-ok() { PASSED=$((PASSED + 1)); }
-bad() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL [%s] %s\n    $ %.300s\n    exit %s; stdout: %.1500s\n    stderr: %.900s\n' \
-	    "$CASE" "$1" "$CMD" "$RC" "$OUT" "$ERR"
-}
-run() {
-	CMD="$*"
-	set +e
-	OUT=$(timeout 120 "$@" 2>"$T/err")
-	RC=$?
-	set -e
-	ERR=$(cat "$T/err")
-	case $ERR in *Sanitizer*|*"runtime error:"*) bad "sanitizer report" ;; esac
-}
-expect_rc() { if [ "$RC" = "$1" ]; then ok; else bad "exit $RC, expected $1"; fi; }
-expect_eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', expected '$3'"; fi; }
-expect_has() { case $OUT in *"$1"*) ok ;; *) bad "stdout lacks '$1'" ;; esac; }
-expect_err_has() { case $ERR in *"$1"*) ok ;; *) bad "stderr lacks '$1'" ;; esac; }
-control() {
-	local data=()
-	[ $# -ge 3 ] && data=(-H 'Content-Type: application/json' --data-binary "$3")
-	curl -sS --max-time 60 -X "$1" "${data[@]}" "http://127.0.0.1:$P_S3/_standin/$2"
-}
-# What the stand-in holds: state EXPR, r = GET /_standin/state.
-state() {
-	control GET state | "$PY" -c 'import json,sys
-r = json.load(sys.stdin)
-def fn(name):
-    for k, v in r["lambda"].items():
-        if k == name or k.endswith(":" + name): return v
-def sm(name):
-    for k, v in r["states"].items():
-        if k == name or k.endswith(":" + name): return v
-def canon(d):
-    return json.dumps(json.loads(d) if isinstance(d, str) else d, sort_keys=True)
-def has_lock():
-    for b in r["s3"].values():
-        for k in b["objects"]:
-            if k.endswith("/lock"): return True
-    return False
-v = eval(sys.argv[1])
-print(v if isinstance(v, str) else json.dumps(v))' "$1"
-}
-b64sha256() { "$PY" -c 'import hashlib,base64,sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1],"rb").read()).digest()).decode())' "$1"; }
-canon_file() { "$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$1"; }
-
-# ---------------------------------------------------------------- fixtures
-AK=AKIDSTANDINTEST
-SK='standin/test+secret'
-ACCT=000000000000
-FN=arn:aws:lambda:us-east-1:$ACCT:function:acme-hello
-SM=arn:aws:states:us-east-1:$ACCT:stateMachine:acme-hello
-B=acme-stepdeploy
-printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$AK" "$SK" >"$T/creds"
-chmod 600 "$T/creds"
-mkdir -p "$T/j"
-"$PY" - "$T" <<'EOF'
-import os, sys, zipfile, json, hashlib, datetime
-t = sys.argv[1]
-for name in "abc":
-    with zipfile.ZipFile(os.path.join(t, name + ".zip"), "w") as z:
-        z.writestr("bootstrap", "#!/bin/sh\necho %s\n" % name)
-now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-defs = {
-  "r-1": {"StartAt": "Hi", "States": {"Hi": {"Type": "Succeed"}}},
-  "r-2": {"StartAt": "Bye", "States": {"Bye": {"Type": "Pass", "End": True}}},
-}
-for rid, zipname in (("r-1", "b"), ("r-2", "c")):
-    sha = hashlib.sha256(open(os.path.join(t, zipname + ".zip"), "rb").read()).hexdigest()
-    rel = {"release_id": rid, "project_name": "acme/hello",
-           "config_name": "production", "aws_account_id": "000000000000",
-           "aws_region": "us-east-1", "lambda_name": "acme-hello",
-           "step_fn_name": "acme-hello", "created_at": now,
-           "lambda_sha256": sha, "state_machine": defs[rid]}
-    json.dump(rel, open(os.path.join(t, rid + ".json"), "w"))
-    json.dump(defs[rid], open(os.path.join(t, rid + "-def.json"), "w"))
-EOF
-echo '{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","End":true}}}' >"$T/def1.json"
-
-# ---------------------------------------------------------------- the stand-in
-"$STANDIN" --port 0 --port 0 --port 0 --dir "$T/state" --credentials "$T/creds" \
-	--update-delay 0.3 --ready-file "$T/ready" >>"$T/standin.log" 2>&1 &
-STANDIN_PID=$!
-for _ in $(seq 1 300); do
-	[ -s "$T/ready" ] && break
-	kill -0 "$STANDIN_PID" 2>/dev/null || { echo "the stand-in died:"; cat "$T/standin.log"; exit 1; }
-	sleep 0.1
-done
-[ -s "$T/ready" ] || { echo "the stand-in is not ready after 30 s"; exit 1; }
-read -r P_S3 P_LAMBDA P_STATES < <("$PY" -c \
-	'import json,sys; print(*json.load(open(sys.argv[1]))["ports"])' "$T/ready")
-cat >"$T/policy.json" <<EOF
-{
-  "version": 1,
-  "sockets": { "sign": [$(id -u)] },
-  "endpoints": {
-    "s3": "http://127.0.0.1:$P_S3",
-    "lambda": "http://127.0.0.1:$P_LAMBDA",
-    "states": "http://127.0.0.1:$P_STATES"
-  },
-  "projects": {
-    "acme/hello": {
-      "submitters": [],
-      "configs": ["production"],
-      "accounts": ["$ACCT"],
-      "regions": ["us-east-1"],
-      "bucket": "$B",
-      "lambda_arns": ["$FN"],
-      "state_machine_arns": ["$SM"]
-    }
-  }
-}
-EOF
+up_fixtures
+up_standin --update-delay 0.3
 t seed
-run "$STANDIN" seed --dir "$T/state" --bucket "$B" \
-	--function acme-hello --zip "$T/a.zip" \
-	--tag ProjectName=acme/hello --tag ConfigName=production --tag DeployWith=stepdeploy \
-	--state-machine acme-hello --definition "$T/def1.json" \
-	--tag ProjectName=acme/hello --tag ConfigName=production --tag DeployWith=stepdeploy
+up_seed
 expect_rc 0
-
-SOCK=$T/sign.sock
-"$SIGNER" --policy "$T/policy.json" --socket "$SOCK" --credentials "$T/creds" \
-    --foreground 2> >(exec cat >>"$T/signer.log") &
-SIGNER_PID=$!
-for _ in $(seq 1 100); do
-	grep -q 'listening on' "$T/signer.log" 2>/dev/null && break
-	kill -0 "$SIGNER_PID" 2>/dev/null || { echo "the signer died:"; cat "$T/signer.log"; exit 1; }
-	sleep 0.1
-done
-
-deploy() { run "$SD" deploy --release "$T/$1.json" --zip "$T/$2.zip" \
-	--policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j"; }
+up_signer
 
 # ---------------------------------------------------------------- clean deploy
 t deploy-clean
 deploy r-1 b
 expect_rc 0
 for s in Validate Lock ValidateResources Upload Snapshot UpdateLambda \
-    PublishVersion UpdateStateMachine Verify ReleaseLock; do
+    PublishVersion UpdateStateMachine Verify Record ReleaseLock; do
 	expect_has "==> $s"
 done
 expect_has "deploy r-1: Deployed"
 expect_eq CodeSha256 "$(state 'fn("acme-hello")["CodeSha256"]')" "$(b64sha256 "$T/b.zip")"
 expect_eq definition "$(state 'canon(sm("acme-hello")["definition"])')" "$(canon_file "$T/r-1-def.json")"
 expect_eq lock-held "$(state 'has_lock()')" false
-expect_eq journal-last "$(tail -n 1 "$T/j/r-1.journal" | "$PY" -c 'import json,sys; e=json.load(sys.stdin); print(e["step"], e["phase"])')" "ReleaseLock done"
+expect_eq journal-last "$(tail -n 1 "$T/j/r-1.journal" | "$PY" -c 'import json,sys; e=json.load(sys.stdin); print(e["step"], e["phase"], e["data"]["status"])')" "End done Deployed"
+# Record: the release's result and the config's history.
+expect_eq result "$(jget "$(s3get acme/hello/production/r-1/result.json)" 'v["status"]')" Deployed
+expect_eq history "$(jget "$(s3get acme/hello/production/deployed.json)" '[h["release_id"] for h in v["history"]]')" '["r-1"]'
 
 t deploy-replay-refused
 deploy r-1 b
@@ -230,8 +67,6 @@ expect_eq lock-held "$(state 'has_lock()')" false
 # the definition read back from the stand-in are what they were, with no
 # lock left. Failures before UpdateLambda change nothing (ReleaseLockOnError);
 # from UpdateLambda on the flow rolls back (Rollback, ReleaseLockAfterRollback).
-mkrel() { "$PY" -c 'import json,sys; r = json.load(open(sys.argv[1])); r["release_id"] = sys.argv[2]; json.dump(r, open(sys.argv[3], "w"))' \
-	"$T/r-2.json" "$1" "$T/$1.json"; }
 fault_fired() { control GET faults | "$PY" -c 'import json,sys
 r = json.load(sys.stdin)["faults"]
 print("yes" if r and all(x.get("fired", 0) >= 1 for x in r) else "no: %s" % json.dumps(r))'; }
@@ -317,14 +152,29 @@ fault_case publish-version PublishVersion rollback \
 fault_case update-state-machine-403 UpdateStateMachine rollback \
 	"$(err states:UpdateStateMachine 403 AccessDeniedException '"times":1')"
 # Verify: its GetFunctionConfiguration (with no update delay, the poll in
-# UpdateLambda makes exactly one call before it) and DescribeStateMachine
-# (the second: the first is the Snapshot's).
+# UpdateLambda makes exactly one call before it; Verify reads the published
+# version) and DescribeStateMachine
+# (below).
 control POST config '{"lambda_update_delay": 0}' >/dev/null
 fault_case verify-get-function-configuration Verify rollback \
 	"$(err lambda:GetFunctionConfiguration 403 AccessDeniedException '"nth":2')"
 control POST config '{"lambda_update_delay": 0.3}' >/dev/null
-fault_case verify-describe-state-machine Verify rollback \
+# UpdateStateMachine first checks the state machine is unchanged since
+# the snapshot (the second DescribeStateMachine); Verify's is the third.
+fault_case guard-describe-state-machine UpdateStateMachine rollback \
 	"$(err states:DescribeStateMachine 400 ValidationException '"nth":2')"
+fault_case verify-describe-state-machine Verify rollback \
+	"$(err states:DescribeStateMachine 400 ValidationException '"nth":3')"
+
+# Record: its PutObjects (a failure there rolls the verified release back).
+fault_case record-result Record rollback \
+	"$(err s3:PutObject 403 AccessDenied '"path":"/result.json"')"
+fault_case record-history Record rollback \
+	"$(err s3:PutObject 403 AccessDenied '"path":"/deployed.json"')"
+# The lease renewed before UpdateLambda (the second PutObject of the lock):
+# a holder that lost its lock changes nothing.
+fault_case renew-lock UpdateLambda rollback \
+	"$(err s3:PutObject 412 PreconditionFailed '"path":"/lock","nth":2')" "renewed"
 
 # ---------------------------------------------------------------- retried faults: still deployed
 t deploy-retried-faults
@@ -346,5 +196,4 @@ expect_eq CodeSha256 "$(state 'fn("acme-hello")["CodeSha256"]')" "$NEW_SHA"
 expect_eq definition "$(state 'canon(sm("acme-hello")["definition"])')" "$NEW_DEF"
 expect_eq lock-held "$(state 'has_lock()')" false
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+up_end

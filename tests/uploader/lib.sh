@@ -1,0 +1,240 @@
+# tests/uploader/lib.sh: what the uploader's end-to-end tests share,
+# sourced by tests/uploader/test_*.sh: the local AWS stand-in
+# (tests/standin) and the real signer daemon started in a temporary
+# directory and stopped from the EXIT trap, a policy naming the current
+# user, the fixtures (zips a b c, releases r-1 r-2), and the check helpers
+# (the last line a test prints is "N passed, M failed").
+#
+#   NAME=test_x; source "$(dirname "$0")/lib.sh"; up_start; ...; up_end
+#
+# STEPDEPLOY and SIGNER override the binaries.
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+STANDIN=$ROOT/tests/standin/standin
+SD=${STEPDEPLOY:-$ROOT/build/asan/stepdeploy}
+SIGNER=${SIGNER:-$ROOT/build/stepdeploy-signer}
+PY=/usr/bin/python3
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+
+for b in "$SD" "$SIGNER"; do
+	[ -x "$b" ] || { echo "$0: $b is missing (make)" >&2; exit 1; }
+done
+if ! [ -x "$PY" ] || ! "$PY" -c 'import botocore' 2>/dev/null; then
+	echo "SKIP: ${NAME:-$0}: the stand-in needs python3-botocore (make deps)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+command -v curl >/dev/null || { echo "$0: curl is missing (make deps)" >&2; exit 1; }
+
+T=$(mktemp -d /tmp/sdup.XXXXXX)
+chmod 711 "$T"
+STANDIN_PID= SIGNER_PID=
+BG_PIDS=()
+up_cleanup() {
+	local rc=$? p
+	for p in "${BG_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	for p in "$SIGNER_PID" "$STANDIN_PID"; do
+		if [ -n "$p" ]; then
+			kill "$p" 2>/dev/null || true
+			wait "$p" 2>/dev/null || true
+		fi
+	done
+	if [ "$rc" != 0 ] && [ -f "$T/standin.log" ]; then
+		echo "--- stand-in log (last 20 lines)"; tail -n 20 "$T/standin.log"
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap up_cleanup EXIT
+trap 'exit 130' INT TERM
+
+PASSED=0 FAILED=0 CASE=- CMD= OUT= ERR= RC=0
+t() { CASE=$1; }
+ok() { PASSED=$((PASSED + 1)); }
+bad() {
+	FAILED=$((FAILED + 1))
+	printf 'FAIL [%s] %s\n    $ %.300s\n    exit %s; stdout: %.1500s\n    stderr: %.900s\n' \
+	    "$CASE" "$1" "$CMD" "$RC" "$OUT" "$ERR"
+}
+run() {
+	CMD="$*"
+	set +e
+	OUT=$(timeout 120 "$@" 2>"$T/err")
+	RC=$?
+	set -e
+	ERR=$(cat "$T/err")
+	case $ERR in *Sanitizer*|*"runtime error:"*) bad "sanitizer report" ;; esac
+}
+expect_rc() { if [ "$RC" = "$1" ]; then ok; else bad "exit $RC, expected $1"; fi; }
+expect_eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', expected '$3'"; fi; }
+expect_has() { case $OUT in *"$1"*) ok ;; *) bad "stdout lacks '$1'" ;; esac; }
+expect_lacks() { case $OUT in *"$1"*) bad "stdout has '$1'" ;; *) ok ;; esac; }
+expect_err_has() { case $ERR in *"$1"*) ok ;; *) bad "stderr lacks '$1'" ;; esac; }
+# The end line and status.
+up_end() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" = 0 ]; }
+
+control() {
+	local data=()
+	[ $# -ge 3 ] && data=(-H 'Content-Type: application/json' --data-binary "$3")
+	curl -sS --max-time 60 -X "$1" "${data[@]}" "http://127.0.0.1:$P_S3/_standin/$2"
+}
+# What the stand-in holds: state EXPR, r = GET /_standin/state.
+state() {
+	control GET state | "$PY" -c 'import json,sys
+r = json.load(sys.stdin)
+def fn(name):
+    for k, v in r["lambda"].items():
+        if k == name or k.endswith(":" + name): return v
+def sm(name):
+    for k, v in r["states"].items():
+        if k == name or k.endswith(":" + name): return v
+def canon(d):
+    return json.dumps(json.loads(d) if isinstance(d, str) else d, sort_keys=True)
+def has_lock():
+    for b in r["s3"].values():
+        for k in b["objects"]:
+            if k.endswith("/lock"): return True
+    return False
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))' "$1"
+}
+b64sha256() { "$PY" -c 'import hashlib,base64,sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1],"rb").read()).digest()).decode())' "$1"; }
+canon_file() { "$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$1"; }
+
+# ---------------------------------------------------------------- fixtures
+AK=AKIDSTANDINTEST
+SK='standin/test+secret'
+ACCT=000000000000
+FN=arn:aws:lambda:us-east-1:$ACCT:function:acme-hello
+SM=arn:aws:states:us-east-1:$ACCT:stateMachine:acme-hello
+B=acme-stepdeploy
+SOCK=$T/sign.sock
+
+# Zips a b c (b and c the releases'), releases r-1 (b.zip) and r-2
+# (c.zip) with their definitions in r-N-def.json, def1.json (seeded).
+up_fixtures() {
+	printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$AK" "$SK" >"$T/creds"
+	chmod 600 "$T/creds"
+	mkdir -p "$T/j"
+	"$PY" - "$T" <<'PYEOF'
+import os, sys, zipfile, json, hashlib, datetime
+t = sys.argv[1]
+for name in "abc":
+    with zipfile.ZipFile(os.path.join(t, name + ".zip"), "w") as z:
+        z.writestr("bootstrap", "#!/bin/sh\necho %s\n" % name)
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+defs = {
+  "r-1": {"StartAt": "Hi", "States": {"Hi": {"Type": "Succeed"}}},
+  "r-2": {"StartAt": "Bye", "States": {"Bye": {"Type": "Pass", "End": True}}},
+}
+for rid, zipname in (("r-1", "b"), ("r-2", "c")):
+    sha = hashlib.sha256(open(os.path.join(t, zipname + ".zip"), "rb").read()).hexdigest()
+    rel = {"release_id": rid, "project_name": "acme/hello",
+           "config_name": "production", "aws_account_id": "000000000000",
+           "aws_region": "us-east-1", "lambda_name": "acme-hello",
+           "step_fn_name": "acme-hello", "created_at": now,
+           "lambda_sha256": sha, "state_machine": defs[rid]}
+    json.dump(rel, open(os.path.join(t, rid + ".json"), "w"))
+    json.dump(defs[rid], open(os.path.join(t, rid + "-def.json"), "w"))
+PYEOF
+	echo '{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","End":true}}}' >"$T/def1.json"
+}
+
+# mkrel NEW-ID [BASE-ID]: a copy of release BASE (r-2) under a new id.
+mkrel() { "$PY" -c 'import json,sys; r = json.load(open(sys.argv[1])); r["release_id"] = sys.argv[2]; json.dump(r, open(sys.argv[3], "w"))' \
+	"$T/${2:-r-2}.json" "$1" "$T/$1.json"; }
+
+# Start the stand-in (extra arguments go to it), write the policy.
+up_standin() {
+	"$STANDIN" --port 0 --port 0 --port 0 --dir "$T/state" --credentials "$T/creds" \
+		--ready-file "$T/ready" "$@" >>"$T/standin.log" 2>&1 &
+	STANDIN_PID=$!
+	for _ in $(seq 1 300); do
+		[ -s "$T/ready" ] && break
+		kill -0 "$STANDIN_PID" 2>/dev/null || { echo "the stand-in died:"; cat "$T/standin.log"; exit 1; }
+		sleep 0.1
+	done
+	[ -s "$T/ready" ] || { echo "the stand-in is not ready after 30 s"; exit 1; }
+	read -r P_S3 P_LAMBDA P_STATES < <("$PY" -c \
+		'import json,sys; print(*json.load(open(sys.argv[1]))["ports"])' "$T/ready")
+	cat >"$T/policy.json" <<JSON
+{
+  "version": 1,
+  "sockets": { "sign": [$(id -u)] },
+  "endpoints": {
+    "s3": "http://127.0.0.1:$P_S3",
+    "lambda": "http://127.0.0.1:$P_LAMBDA",
+    "states": "http://127.0.0.1:$P_STATES"
+  },
+  "projects": {
+    "acme/hello": {
+      "submitters": [],
+      "configs": ["production"],
+      "accounts": ["$ACCT"],
+      "regions": ["us-east-1"],
+      "bucket": "$B",
+      "lambda_arns": ["$FN"],
+      "state_machine_arns": ["$SM"]
+    }
+  }
+}
+JSON
+}
+
+# Seed the bucket, the function (a.zip) and the state machine (def1.json).
+up_seed() {
+	run "$STANDIN" seed --dir "$T/state" --bucket "$B" \
+		--function acme-hello --zip "$T/a.zip" \
+		--tag ProjectName=acme/hello --tag ConfigName=production --tag DeployWith=stepdeploy \
+		--state-machine acme-hello --definition "$T/def1.json" \
+		--tag ProjectName=acme/hello --tag ConfigName=production --tag DeployWith=stepdeploy
+}
+
+up_signer() {
+	"$SIGNER" --policy "$T/policy.json" --socket "$SOCK" --credentials "$T/creds" \
+	    --foreground 2> >(exec cat >>"$T/signer.log") &
+	SIGNER_PID=$!
+	for _ in $(seq 1 100); do
+		grep -q 'listening on' "$T/signer.log" 2>/dev/null && break
+		kill -0 "$SIGNER_PID" 2>/dev/null || { echo "the signer died:"; cat "$T/signer.log"; exit 1; }
+		sleep 0.1
+	done
+}
+
+# Everything above, for a test that needs nothing special.
+up_start() {
+	up_fixtures
+	up_standin "$@"
+	t seed
+	up_seed
+	expect_rc 0
+	up_signer
+}
+
+# deploy RELEASE-ID ZIP-NAME: stepdeploy deploy of $T/ID.json with $T/ZIP.zip.
+deploy() { run "$SD" deploy --release "$T/$1.json" --zip "$T/$2.zip" \
+	--policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j"; }
+recover() { run "$SD" recover --policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j"; }
+# s3get KEY: the body of s3://$B/KEY from the stand-in (exit 1 if none).
+s3get() {
+	"$PY" - "$P_S3" "$AK" "$SK" "$B" "$1" <<'PYEOF'
+import sys, botocore.session
+from botocore.config import Config
+port, ak, sk, bucket, key = sys.argv[1:]
+c = botocore.session.get_session().create_client(
+    "s3", endpoint_url="http://127.0.0.1:" + port, region_name="us-east-1",
+    aws_access_key_id=ak, aws_secret_access_key=sk,
+    config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+try:
+    sys.stdout.write(c.get_object(Bucket=bucket, Key=key)["Body"].read().decode())
+except c.exceptions.NoSuchKey:
+    sys.exit(1)
+PYEOF
+}
+# jget JSON-TEXT EXPR: EXPR of the parsed JSON (v), printed.
+jget() { "$PY" -c 'import json,sys; v = json.loads(sys.argv[1]); x = eval(sys.argv[2]); print(x if isinstance(x, str) else json.dumps(x))' "$1" "$2"; }

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# tests/uploader/test_crash.sh: the uploader killed with SIGKILL at every
+# step of the deploy flow, then `stepdeploy recover`: the end state is
+# always the complete new release or the complete old one, never a mix,
+# with no lock left and the journal ended.
+#
+#   bash tests/uploader/test_crash.sh	(STEPDEPLOY, SIGNER override)
+#
+# Two ways to die:
+#  - at a point of the flow: STEPDEPLOY_TEST_CRASH=STATE:intent (its intent
+#    on disk, no AWS call made yet) or STATE:applied (its AWS calls made,
+#    the outcome not journaled), for every state - a real SIGKILL the
+#    SD_TESTING build raises on itself there;
+#  - in the middle of an AWS call: the stand-in holds the request (a
+#    "pause" fault, before or after applying it), the test kills the
+#    deploy with SIGKILL, then lets the request go on.
+# "Never a mix": the function's code ($LATEST) and the definition read back
+# are both the old release's or both the new one's, and the version the
+# deployed definition names has the same code as $LATEST.
+NAME=test_crash
+source "$(dirname "$0")/lib.sh"
+
+up_start --update-delay 0.2
+
+# Releases that name the Lambda (so the definition deployed names the
+# published version): x (b.zip) and y (c.zip), alternated.
+"$PY" - "$T" "$FN" <<'PYEOF'
+import json, os, sys
+t, fn = sys.argv[1], sys.argv[2]
+defs = {
+  "x": {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": fn, "Next": "Done"},
+                                       "Done": {"Type": "Succeed"}}},
+  "y": {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": fn, "End": True}}},
+}
+for name, base in (("x", "r-1"), ("y", "r-2")):
+    r = json.load(open(os.path.join(t, base + ".json")))
+    r["state_machine"] = defs[name]
+    json.dump(r, open(os.path.join(t, name + ".json"), "w"))
+    json.dump(defs[name], open(os.path.join(t, name + "-def.json"), "w"))
+PYEOF
+declare -A ZIP=([x]=b [y]=c)
+
+# which: "x" or "y" when the stand-in holds exactly that release (code,
+# definition, and the version it names), else "mix: ...".
+which() {
+	control GET state | "$PY" -c '
+import base64, hashlib, json, sys
+t, fn = sys.argv[1], sys.argv[2]
+r = json.load(sys.stdin)
+f = next(v for k, v in r["lambda"].items() if k.endswith(":acme-hello"))
+s = next(v for k, v in r["states"].items() if k.endswith(":acme-hello"))
+d = json.loads(s["definition"])
+named = set()
+def strip(states):
+    for st in states.values():
+        res = st.get("Resource", "")
+        if res.startswith(fn + ":"):
+            named.add(res[len(fn) + 1:]); st["Resource"] = fn
+        for b in st.get("Branches", []): strip(b["States"])
+strip(d["States"])
+def sha(z):
+    return base64.b64encode(hashlib.sha256(open("%s/%s.zip" % (t, z), "rb").read()).digest()).decode()
+for name, z in (("x", "b"), ("y", "c")):
+    want = json.load(open("%s/%s-def.json" % (t, name)))
+    if d == want and f["CodeSha256"] == sha(z) and \
+       all(f["Versions"].get(v) == sha(z) for v in named):
+        print(name); sys.exit(0)
+print("mix: code %s, definition %s naming %s (versions %s)" % (
+    f["CodeSha256"], json.dumps(d, sort_keys=True), sorted(named), f["Versions"]))
+' "$T" "$FN"
+}
+journal_ended() { "$PY" -c 'import json,sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+print(last["step"], last["data"].get("status", "?"))' "$1"; }
+
+t clean-deploy
+mkrel k-0 x
+deploy k-0 b
+expect_rc 0
+expect_eq state "$(which)" x
+expect_eq lock-held "$(state 'has_lock()')" false
+# The deployed definition names the version just published.
+expect_eq qualified "$(state 'json.loads(sm("acme-hello")["definition"])["States"]["Call"]["Resource"]')" \
+	"$FN:$(state 'max(fn("acme-hello")["Versions"], key=int)')"
+CUR=x
+N=0
+
+# after_crash EXPECT-OUTCOME EXPECT-STATE(old|new) RID: recover, then check.
+after_crash() {
+	local want_outcome=$1 want=$2 rid=$3 old=$CUR new
+	new=$([ "$CUR" = x ] && echo y || echo x)
+	expect_eq lock-or-journal-left "$( [ -f "$T/j/$rid.journal" ] && echo yes || echo no)" yes
+	recover
+	expect_rc 0
+	expect_has "recover $rid: $want_outcome"
+	expect_eq "state ($want)" "$(which)" "$([ "$want" = new ] && echo "$new" || echo "$old")"
+	expect_eq lock-held "$(state 'has_lock()')" false
+	expect_eq journal-ended "$(journal_ended "$T/j/$rid.journal" | cut -d' ' -f1)" End
+	[ "$want" = new ] && CUR=$new
+	# A second recovery finds nothing left to do.
+	recover
+	expect_rc 0
+	expect_lacks "recover $rid"
+}
+
+# crash_at STATE:POINT OUTCOME old|new
+crash_at() {
+	local point=$1 outcome=$2 want=$3 rid new
+	N=$((N + 1)); rid=k-$N
+	new=$([ "$CUR" = x ] && echo y || echo x)
+	t "crash-$point"
+	mkrel "$rid" "$new"
+	CMD="STEPDEPLOY_TEST_CRASH=$point stepdeploy deploy $rid"
+	set +e
+	# (the braces' 2>/dev/null keeps bash's own "Killed" notice out)
+	{ STEPDEPLOY_TEST_CRASH=$point "$SD" deploy --release "$T/$rid.json" --zip "$T/${ZIP[$new]}.zip" \
+		--policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j" >"$T/out" 2>"$T/err"; } 2>/dev/null
+	RC=$?
+	set -e
+	OUT=$(cat "$T/out"); ERR=$(cat "$T/err")
+	expect_rc 137
+	after_crash "$outcome" "$want" "$rid"
+}
+
+# Before the snapshot nothing has changed: the lock (if taken) is released.
+crash_at Validate:intent Nothing old
+crash_at Validate:applied Nothing old
+crash_at Lock:intent Nothing old
+crash_at Lock:applied Released old
+crash_at ValidateResources:intent Released old
+crash_at ValidateResources:applied Released old
+crash_at Upload:intent Released old
+crash_at Upload:applied Released old
+crash_at Snapshot:intent Released old
+crash_at Snapshot:applied Released old
+# From the first change until the new definition is in place: rolled back.
+crash_at UpdateLambda:intent RolledBack old
+crash_at UpdateLambda:applied RolledBack old
+crash_at PublishVersion:intent RolledBack old
+crash_at PublishVersion:applied RolledBack old
+crash_at UpdateStateMachine:intent RolledBack old
+# Once both are in place and verify: completed.
+crash_at UpdateStateMachine:applied Completed new
+crash_at Verify:intent Completed new
+crash_at Verify:applied Completed new
+crash_at Record:intent Completed new
+crash_at Record:applied Completed new
+crash_at ReleaseLock:intent Completed new
+crash_at ReleaseLock:applied Completed new
+
+# Killed during a rollback (UpdateStateMachine refused): the recovery
+# finishes the rollback.
+for point in Rollback:intent Rollback:applied; do
+	control POST faults '{"faults":[{"op":"UpdateStateMachine","fault":"error","status":400,"code":"InvalidDefinition","message":"injected by test_crash","times":1}]}' >/dev/null
+	crash_at "$point" RolledBack old
+	control DELETE faults >/dev/null
+done
+
+# Killed in the middle of an AWS call: the stand-in holds the request,
+# before applying it or after, then lets it go on once the uploader is
+# dead (as AWS would finish a request whose client went away).
+pause_kill() {
+	local op=$1 when=$2 outcome=$3 want=$4 path=${5-} rid new pid rule
+	N=$((N + 1)); rid=k-$N
+	new=$([ "$CUR" = x ] && echo y || echo x)
+	t "kill-in-$op-$when${path:+-$path}"
+	mkrel "$rid" "$new"
+	rule="{\"op\":\"$op\",\"fault\":\"pause\",\"when\":\"$when\",\"times\":1${path:+,\"path\":\"$path\"}}"
+	control POST faults "{\"faults\":[$rule]}" >/dev/null
+	"$SD" deploy --release "$T/$rid.json" --zip "$T/${ZIP[$new]}.zip" \
+		--policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j" >"$T/out" 2>"$T/err" &
+	pid=$!
+	BG_PIDS+=("$pid")
+	if [ "$(control GET 'paused?wait=60' | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin).get("paused", [])))')" -ge 1 ]; then
+		ok
+	else
+		bad "no request of $op was held"
+	fi
+	kill -9 "$pid"
+	set +e; { wait "$pid"; } 2>/dev/null; RC=$?; set -e
+	OUT=$(cat "$T/out"); ERR=$(cat "$T/err"); CMD="deploy $rid (killed in $op, $when)"
+	expect_rc 137
+	control POST release >/dev/null
+	control DELETE faults >/dev/null
+	sleep 0.3	# the held request finishes
+	after_crash "$outcome" "$want" "$rid"
+}
+pause_kill s3:PutObject after Released old /lock
+pause_kill s3:PutObject before Released old /lambda.zip
+pause_kill lambda:GetFunction after Released old
+pause_kill lambda:UpdateFunctionCode before RolledBack old
+pause_kill lambda:UpdateFunctionCode after RolledBack old
+pause_kill lambda:PublishVersion after RolledBack old
+pause_kill states:UpdateStateMachine before Completed new
+pause_kill states:UpdateStateMachine after Completed new
+pause_kill s3:DeleteObject after Completed new /lock
+
+up_end

@@ -1,0 +1,659 @@
+#!/usr/bin/env bash
+# tests/uploader/test_scenarios.sh: end-to-end scenarios of `stepdeploy
+# deploy` against the local AWS stand-in (tests/standin), signed by the
+# real signer daemon (build/stepdeploy-signer), in the style of
+# test_deploy.sh.
+#
+#   bash tests/uploader/test_scenarios.sh	(STEPDEPLOY, SIGNER override)
+#
+# Scenarios (each reads the stand-in's state and calls log back):
+#   1. two deploys of one project/config racing (their lock PUTs held by a
+#      pause fault and let go together; then a plain race widened by a
+#      delay fault): exactly one deploys, the other is refused at Lock,
+#      before any change, naming the winner's holder and release;
+#   2. an expired lock is taken over (If-Match) and the deploy succeeds;
+#      an unexpired one refuses the deploy, naming its holder, and stays;
+#   3. a frozen config refuses the deploy naming who froze it and why;
+#      once the marker is removed the same release deploys;
+#   4. a replayed release id (after a deploy, and after a failed and
+#      rolled-back attempt) is refused before any change;
+#   5. a zip whose SHA-256 is not the release's lambda_sha256 is refused
+#      before any AWS call;
+#   6. throttling and 5xx on calls across the flow are retried and the
+#      deploy succeeds; the calls log shows the faulted statuses, then 2xx;
+#      then a 5xx answered after the call was applied, one call at a time
+#      (checks marked KNOWN BUG document uploader bugs and fail);
+# and, last, that no deploy above left its journal in flight.
+# The definitions deployed name no Lambda (Pass/Succeed states), so they
+# are deployed unchanged whatever the flow does to Task Resources; step
+# names are not asserted as a list. The last line is "N passed, M failed".
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+STANDIN=$ROOT/tests/standin/standin
+SD=${STEPDEPLOY:-$ROOT/build/asan/stepdeploy}
+SIGNER=${SIGNER:-$ROOT/build/stepdeploy-signer}
+PY=/usr/bin/python3
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+
+for b in "$SD" "$SIGNER"; do
+	[ -x "$b" ] || { echo "$0: $b is missing (make)" >&2; exit 1; }
+done
+if ! [ -x "$PY" ] || ! "$PY" -c 'import botocore' 2>/dev/null; then
+	echo "SKIP: test_scenarios: the stand-in needs python3-botocore (make deps)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+command -v curl >/dev/null || { echo "$0: curl is missing (make deps)" >&2; exit 1; }
+
+T=$(mktemp -d /tmp/sdsc.XXXXXX)
+chmod 711 "$T"
+STANDIN_PID= SIGNER_PID=
+BG_PIDS=()
+cleanup() {
+	local rc=$? p
+	for p in "${BG_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	for p in "$SIGNER_PID" "$STANDIN_PID"; do
+		if [ -n "$p" ]; then
+			kill "$p" 2>/dev/null || true
+			wait "$p" 2>/dev/null || true
+		fi
+	done
+	if [ "$rc" != 0 ] && [ -f "$T/standin.log" ]; then
+		echo "--- stand-in log (last 20 lines)"; tail -n 20 "$T/standin.log"
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PASSED=0 FAILED=0 CASE=- CMD= OUT= ERR= RC=0
+t() { CASE=$1; }
+ok() { PASSED=$((PASSED + 1)); }
+bad() {
+	FAILED=$((FAILED + 1))
+	printf 'FAIL [%s] %s\n    $ %.300s\n    exit %s; stdout: %.1500s\n    stderr: %.900s\n' \
+	    "$CASE" "$1" "$CMD" "$RC" "$OUT" "$ERR"
+}
+# A check that documents a known uploader bug (see the report at the
+# bottom): counted as failed, and named as such.
+KNOWN_BUGS=()
+bug() { KNOWN_BUGS+=("$CASE"); bad "KNOWN BUG: $1"; }
+run() {
+	CMD="$*"
+	set +e
+	OUT=$(timeout 120 "$@" 2>"$T/err")
+	RC=$?
+	set -e
+	ERR=$(cat "$T/err")
+	sanitizer_check
+}
+sanitizer_check() {
+	case $ERR in *Sanitizer*|*"runtime error:"*) bad "sanitizer report" ;; esac
+}
+expect_rc() { if [ "$RC" = "$1" ]; then ok; else bad "exit $RC, expected $1"; fi; }
+expect_eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', expected '$3'"; fi; }
+expect_has() { case $OUT in *"$1"*) ok ;; *) bad "stdout lacks '$1'" ;; esac; }
+expect_lacks() { case $OUT in *"$1"*) bad "stdout has '$1'" ;; *) ok ;; esac; }
+expect_err_has() { case $ERR in *"$1"*) ok ;; *) bad "stderr lacks '$1'" ;; esac; }
+control() {
+	local data=()
+	[ $# -ge 3 ] && data=(-H 'Content-Type: application/json' --data-binary "$3")
+	curl -sS --max-time 60 -X "$1" "${data[@]}" "http://127.0.0.1:$P_S3/_standin/$2"
+}
+# What the stand-in holds: state EXPR, r = GET /_standin/state.
+state() {
+	control GET state | "$PY" -c 'import json,sys
+r = json.load(sys.stdin)
+B = sys.argv[2]
+def fn(name):
+    for k, v in r["lambda"].items():
+        if k == name or k.endswith(":" + name): return v
+def sm(name):
+    for k, v in r["states"].items():
+        if k == name or k.endswith(":" + name): return v
+def canon(d):
+    return json.dumps(json.loads(d) if isinstance(d, str) else d, sort_keys=True)
+def objs(): return r["s3"][B]["objects"]
+def has_lock():
+    return any(k.endswith("/lock") for k in objs())
+def under(prefix):
+    return sorted(k for k in objs() if k.startswith(prefix))
+def etag(key):
+    o = objs().get(key)
+    return o["etag"].strip("\"") if o else None
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))' "$1" "$B"
+}
+# The calls log after seq SINCE: calls SINCE EXPR, c = the calls; helpers
+# st(OP, PATH) = the statuses of OP calls whose path has PATH, in order.
+calls() {
+	control GET "calls?since=$1" | "$PY" -c 'import json,sys
+c = json.load(sys.stdin)["calls"]
+def st(op, path=""):
+    return [x["status"] for x in c if x["op"] == op and path in x["path"]]
+def ops(): return sorted(set(x["op"] for x in c))
+def writes():
+    return ["%s %s %s" % (x["method"], x["path"], x["status"]) for x in c
+            if x["method"] not in ("GET", "HEAD") and not
+            (x["service"] != "s3" and x["op"].startswith(("Get", "List", "Describe")))]
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))' "$2"
+}
+last_seq() { control GET calls | "$PY" -c 'import json,sys; c = json.load(sys.stdin)["calls"]; print(c[-1]["seq"] if c else 0)'; }
+b64sha256() { "$PY" -c 'import hashlib,base64,sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1],"rb").read()).digest()).decode())' "$1"; }
+canon_file() { "$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["state_machine"], sort_keys=True))' "$1"; }
+md5() { md5sum "$1" | cut -d' ' -f1; }
+
+# ---------------------------------------------------------------- fixtures
+AK=AKIDSTANDINTEST
+SK='standin/test+secret'
+ACCT=000000000000
+FN=arn:aws:lambda:us-east-1:$ACCT:function:acme-hello
+SM=arn:aws:states:us-east-1:$ACCT:stateMachine:acme-hello
+B=acme-stepdeploy
+PFX=acme/hello/production
+HOST=$(hostname)
+printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$AK" "$SK" >"$T/creds"
+chmod 600 "$T/creds"
+mkdir -p "$T/j"
+# Zips a..h, each with its own bootstrap (so its own CodeSha256).
+"$PY" - "$T" <<'EOF'
+import os, sys, zipfile
+t = sys.argv[1]
+for name in "abcdefgh":
+    with zipfile.ZipFile(os.path.join(t, name + ".zip"), "w") as z:
+        z.writestr("bootstrap", "#!/bin/sh\necho %s\n" % name)
+EOF
+# mkrel RID ZIP [SHA-OF-ZIP]: $T/RID.json, a release of acme/hello
+# production whose definition (Pass states only, naming the release) is
+# its own and whose lambda_sha256 is ZIP's (or SHA-OF-ZIP's).
+mkrel() {
+	"$PY" - "$T" "$1" "$2" "${3:-$2}" <<'EOF'
+import datetime, hashlib, json, os, sys
+t, rid, zipname, shaname = sys.argv[1:5]
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+sha = hashlib.sha256(open(os.path.join(t, shaname + ".zip"), "rb").read()).hexdigest()
+definition = {"Comment": "release " + rid, "StartAt": "Start",
+              "States": {"Start": {"Type": "Pass", "Result": {"release": rid},
+                                   "Next": "Done"},
+                         "Done": {"Type": "Succeed"}}}
+rel = {"release_id": rid, "project_name": "acme/hello",
+       "config_name": "production", "aws_account_id": "000000000000",
+       "aws_region": "us-east-1", "lambda_name": "acme-hello",
+       "step_fn_name": "acme-hello", "created_at": now,
+       "lambda_sha256": sha, "state_machine": definition}
+json.dump(rel, open(os.path.join(t, rid + ".json"), "w"))
+EOF
+}
+echo '{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","End":true}}}' >"$T/def0.json"
+
+# ---------------------------------------------------------------- the stand-in
+"$STANDIN" --port 0 --port 0 --port 0 --dir "$T/state" --credentials "$T/creds" \
+	--update-delay 0.3 --ready-file "$T/ready" >>"$T/standin.log" 2>&1 &
+STANDIN_PID=$!
+for _ in $(seq 1 300); do
+	[ -s "$T/ready" ] && break
+	kill -0 "$STANDIN_PID" 2>/dev/null || { echo "the stand-in died:"; cat "$T/standin.log"; exit 1; }
+	sleep 0.1
+done
+[ -s "$T/ready" ] || { echo "the stand-in is not ready after 30 s"; exit 1; }
+read -r P_S3 P_LAMBDA P_STATES < <("$PY" -c \
+	'import json,sys; print(*json.load(open(sys.argv[1]))["ports"])' "$T/ready")
+# A short lease: no scenario waits for one to run out (expired locks are
+# planted), but a deployer killed by a failing run frees the config soon.
+cat >"$T/policy.json" <<EOF
+{
+  "version": 1,
+  "sockets": { "sign": [$(id -u)] },
+  "endpoints": {
+    "s3": "http://127.0.0.1:$P_S3",
+    "lambda": "http://127.0.0.1:$P_LAMBDA",
+    "states": "http://127.0.0.1:$P_STATES"
+  },
+  "lock": { "lease_seconds": 60 },
+  "projects": {
+    "acme/hello": {
+      "submitters": [],
+      "configs": ["production"],
+      "accounts": ["$ACCT"],
+      "regions": ["us-east-1"],
+      "bucket": "$B",
+      "lambda_arns": ["$FN"],
+      "state_machine_arns": ["$SM"]
+    }
+  }
+}
+EOF
+t seed
+run "$STANDIN" seed --dir "$T/state" --bucket "$B" \
+	--function acme-hello --zip "$T/a.zip" \
+	--tag ProjectName=acme/hello --tag ConfigName=production --tag DeployWith=stepdeploy \
+	--state-machine acme-hello --definition "$T/def0.json" \
+	--tag ProjectName=acme/hello --tag ConfigName=production --tag DeployWith=stepdeploy
+expect_rc 0
+
+SOCK=$T/sign.sock
+"$SIGNER" --policy "$T/policy.json" --socket "$SOCK" --credentials "$T/creds" \
+    --foreground 2> >(exec cat >>"$T/signer.log") &
+SIGNER_PID=$!
+for _ in $(seq 1 100); do
+	grep -q 'listening on' "$T/signer.log" 2>/dev/null && break
+	kill -0 "$SIGNER_PID" 2>/dev/null || { echo "the signer died:"; cat "$T/signer.log"; exit 1; }
+	sleep 0.1
+done
+
+# deploy RID ZIP: stepdeploy deploy in the foreground (OUT, ERR, RC).
+deploy() { run "$SD" deploy --release "$T/$1.json" --zip "$T/$2.zip" \
+	--policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j"; }
+# bg_deploy RID ZIP: the same in the background; its pid (the deployer's
+# own: the holder of its lock is HOST:PID:RANDOM) in BG_PID.
+bg_deploy() {
+	"$SD" deploy --release "$T/$1.json" --zip "$T/$2.zip" \
+	    --policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j" \
+	    >"$T/$1.out" 2>"$T/$1.err" &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+# bg_wait RID PID: wait (at most 90 s) for a background deploy; OUT, ERR,
+# RC as run sets them.
+bg_wait() {
+	local i
+	for i in $(seq 1 900); do
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$2" 2>/dev/null || true
+	RC=0
+	wait "$2" || RC=$?
+	CMD="stepdeploy deploy --release $1.json (in the background)"
+	OUT=$(cat "$T/$1.out")
+	ERR=$(cat "$T/$1.err")
+	sanitizer_check
+}
+# A signed S3 request of the test's own (as an operator or another
+# deployer would make it): s3req METHOD KEY [FILE]; prints the HTTP status.
+s3req() {
+	local h body=()
+	if [ $# -ge 3 ]; then
+		h=$(sha256sum "$3" | cut -d' ' -f1)
+		body=(-T "$3")
+	else
+		h=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+	fi
+	curl -sS --max-time 30 --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AK:$SK" \
+	    -H "x-amz-content-sha256: $h" -X "$1" "${body[@]}" -o "$T/s3req.out" \
+	    -w '%{http_code}' "http://127.0.0.1:$P_S3/$B/$2"
+}
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+# What is deployed now, for "nothing changed" checks.
+snap() {
+	SNAP_SHA=$(state 'fn("acme-hello")["CodeSha256"]')
+	SNAP_DEF=$(state 'canon(sm("acme-hello")["definition"])')
+	SNAP_OBJS=$(state 'sorted((k, v["etag"]) for k, v in objs().items())')
+}
+expect_unchanged() {
+	expect_eq CodeSha256-unchanged "$(state 'fn("acme-hello")["CodeSha256"]')" "$SNAP_SHA"
+	expect_eq definition-unchanged "$(state 'canon(sm("acme-hello")["definition"])')" "$SNAP_DEF"
+	expect_eq s3-objects-unchanged "$(state 'sorted((k, v["etag"]) for k, v in objs().items())')" "$SNAP_OBJS"
+}
+# The release RID (with zip ZIP) is what is deployed.
+expect_deployed() {
+	expect_eq CodeSha256 "$(state 'fn("acme-hello")["CodeSha256"]')" "$(b64sha256 "$T/$2.zip")"
+	expect_eq definition "$(state 'canon(sm("acme-hello")["definition"])')" "$(canon_file "$T/$1.json")"
+}
+expect_no_lock() { expect_eq lock-held "$(state 'has_lock()')" false; }
+# No Lambda or state machine change in the calls after SINCE.
+expect_no_updates() {
+	expect_eq "updates since seq $1" "$(calls "$1" '[x["op"] for x in c if x["op"] in ("UpdateFunctionCode", "PublishVersion", "UpdateStateMachine", "PublishStateMachineVersion", "UpdateAlias")]')" "[]"
+}
+
+# ================================================================ 1. racing deploys
+# 1a: both lock PUTs are held by a pause fault until both are in, then let
+# go together: two If-None-Match: * creates decided at the same moment.
+race_check() {	# race_check RID1 PID1 ZIP1 RID2 PID2 ZIP2 SINCE
+	local r1=$1 p1=$2 z1=$3 r2=$4 p2=$5 z2=$6 since=$7
+	local w wz wp l lz out1 err1 rc1 holder
+	bg_wait "$r1" "$p1"; out1=$OUT err1=$ERR rc1=$RC
+	bg_wait "$r2" "$p2"
+	if [ "$rc1" = 0 ] && [ "$RC" = 1 ]; then
+		w=$r1 wz=$z1 wp=$p1 l=$r2 lz=$z2
+	elif [ "$rc1" = 1 ] && [ "$RC" = 0 ]; then
+		w=$r2 wz=$z2 wp=$p2 l=$r1 lz=$z1
+		OUT=$out1 ERR=$err1 RC=$rc1
+	else
+		bad "exits $rc1 ($r1) and $RC ($r2): expected one 0 and one 1 (stderr $r1: $err1)"
+		return
+	fi
+	ok
+	# The loser (OUT/ERR are its): refused at Lock, naming the holder
+	# (HOST:PID:RANDOM of the winner's process) and the winner's release.
+	expect_has "deploy $l: FAILED"
+	expect_err_has "Deploy.Lock"
+	expect_err_has "is locked by $HOST:$wp:"
+	expect_err_has "for release $w"
+	holder=$(sed -n 's/.*lock s3:[^ ]* taken for release [^ ]* by \([^ ]*\) until.*/\1/p' "$T/$w.err" | head -n 1)
+	if [ -n "$holder" ]; then expect_err_has "locked by $holder for release $w"; else bad "the winner's stderr names no holder"; fi
+	for s in ValidateResources Upload Snapshot UpdateLambda UpdateStateMachine; do
+		expect_lacks "==> $s"
+	done
+	expect_eq loser-prefix "$(state "under('$PFX/$l/')")" "[]"
+	expect_eq loser-calls "$(calls "$since" "[x['op'] + ' ' + str(x['status']) for x in c if '/$l/' in x['path']]")" "[]"
+	# The winner deployed; nothing else did.
+	OUT=$(cat "$T/$w.out") ERR=$(cat "$T/$w.err")
+	expect_has "deploy $w: Deployed"
+	expect_deployed "$w" "$wz"
+	expect_no_lock
+	expect_eq one-update "$(calls "$since" 'st("UpdateFunctionCode")')" "[200]"
+	expect_eq one-sm-update "$(calls "$since" 'st("UpdateStateMachine")')" "[200]"
+	# Of the lock PUTs (the two creates, then the winner's renewals)
+	# exactly one was refused: the loser's create.
+	expect_eq lock-creates "$(calls "$since" 'sorted(st("PutObject", "/production/lock")[:2])')" "[200, 412]"
+	expect_eq lock-puts-refused "$(calls "$since" 'st("PutObject", "/production/lock").count(412)')" 1
+}
+t race-simultaneous-lock-put
+mkrel race-a1 b
+mkrel race-a2 c
+SINCE=$(last_seq)
+control POST faults '{"faults":[{"op":"s3:PutObject","path":"/production/lock","fault":"pause","times":2,"seconds":60}]}' >/dev/null
+bg_deploy race-a1 b; P1=$BG_PID
+bg_deploy race-a2 c; P2=$BG_PID
+HELD=$(control GET 'paused?wait=60&kind=pause&count=2' | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["paused"]))')
+expect_eq lock-puts-held "$HELD" 2
+control POST release '{}' >/dev/null
+race_check race-a1 "$P1" b race-a2 "$P2" c "$SINCE"
+control DELETE faults >/dev/null
+
+# 1b: both started at once with no pause; the winner's window is widened
+# by a 3 s delay on UpdateFunctionCode, so the loser meets the lock held.
+t race-started-together
+mkrel race-b1 d
+mkrel race-b2 e
+SINCE=$(last_seq)
+control POST faults '{"faults":[{"op":"lambda:UpdateFunctionCode","fault":"delay","seconds":3}]}' >/dev/null
+bg_deploy race-b1 d; P1=$BG_PID
+bg_deploy race-b2 e; P2=$BG_PID
+race_check race-b1 "$P1" d race-b2 "$P2" e "$SINCE"
+control DELETE faults >/dev/null
+
+# ================================================================ 2. planted locks
+# 2a: an expired lock (another holder, long gone) is taken over with
+# If-Match on its ETag, and the deploy goes through.
+t lock-expired-taken-over
+mkrel lock-1 f
+NOW=$(date +%s)
+printf '{"release_id":"r-ghost","holder":"ghost-host:4242:deadbeef0001","acquired_at":"%s","expires_at":"%s"}' \
+	"$(iso $((NOW - 7200)))" "$(iso $((NOW - 3600)))" >"$T/lock-expired"
+expect_eq plant-expired-lock "$(s3req PUT "$PFX/lock" "$T/lock-expired")" 200
+expect_eq planted-etag "$(state "etag('$PFX/lock')")" "$(md5 "$T/lock-expired")"
+SINCE=$(last_seq)
+deploy lock-1 f
+expect_rc 0
+expect_has "deploy lock-1: Deployed"
+expect_err_has "ghost-host:4242:deadbeef0001"
+expect_err_has "expired; taking it over"
+expect_deployed lock-1 f
+expect_no_lock
+# The create refused (412), the lock read, replaced with If-Match (200);
+# after the deploy's renewals (PUT If-Match, 200) it is deleted.
+LOCK_CALLS=$(calls "$SINCE" '[x["op"] + " " + str(x["status"]) for x in c if x["path"].endswith("/production/lock")]')
+expect_eq lock-takeover "$(echo "$LOCK_CALLS" | "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[:3]))')" \
+	'["PutObject 412", "GetObject 200", "PutObject 200"]'
+expect_eq lock-then "$(echo "$LOCK_CALLS" | "$PY" -c 'import json,sys; c = json.load(sys.stdin)[3:]; print(json.dumps(sorted(set(c[:-1])) + c[-1:]))')" \
+	'["PutObject 200", "DeleteObject 204"]'
+
+# 2b: an unexpired lock of another holder refuses the deploy, naming it,
+# and is left exactly as it was; the release id is not used up.
+t lock-held-refused
+mkrel lock-2 g
+printf '{"release_id":"r-other","holder":"other-host:777:cafe00000002","acquired_at":"%s","expires_at":"%s"}' \
+	"$(iso $((NOW - 60)))" "$(iso $((NOW + 3600)))" >"$T/lock-held"
+expect_eq plant-held-lock "$(s3req PUT "$PFX/lock" "$T/lock-held")" 200
+snap
+SINCE=$(last_seq)
+deploy lock-2 g
+expect_rc 1
+expect_has "deploy lock-2: FAILED"
+expect_err_has "Deploy.Lock"
+expect_err_has "acme/hello production is locked by other-host:777:cafe00000002 for release r-other"
+expect_lacks "==> ValidateResources"
+expect_unchanged
+expect_eq lock-left-in-place "$(state "etag('$PFX/lock')")" "$(md5 "$T/lock-held")"
+expect_eq writes "$(calls "$SINCE" 'writes()')" "[\"PUT /$B/$PFX/lock 412\"]"
+expect_no_updates "$SINCE"
+# The holder is done with it (deleted by hand): the same release deploys.
+t lock-held-then-freed
+expect_eq delete-held-lock "$(s3req DELETE "$PFX/lock")" 204
+deploy lock-2 g
+expect_rc 0
+expect_has "deploy lock-2: Deployed"
+expect_deployed lock-2 g
+expect_no_lock
+
+# ================================================================ 3. freeze
+t frozen-refused
+mkrel frz-1 h
+printf '{"by":"alice@ops","reason":"incident INC-42: no deploys until the postmortem","at":"%s"}' \
+	"$(iso "$NOW")" >"$T/freeze"
+expect_eq plant-freeze "$(s3req PUT "$PFX/freeze" "$T/freeze")" 200
+snap
+SINCE=$(last_seq)
+deploy frz-1 h
+expect_rc 1
+expect_has "deploy frz-1: FAILED"
+expect_err_has "Deploy.Lock"
+expect_err_has "acme/hello production is frozen by alice@ops since $(iso "$NOW"): incident INC-42: no deploys until the postmortem"
+expect_lacks "==> ValidateResources"
+expect_unchanged
+expect_no_lock
+expect_eq release-prefix "$(state "under('$PFX/frz-1/')")" "[]"
+expect_eq writes "$(calls "$SINCE" 'writes()')" "[]"
+expect_no_updates "$SINCE"
+t unfrozen-deploys
+expect_eq delete-freeze "$(s3req DELETE "$PFX/freeze")" 204
+deploy frz-1 h
+expect_rc 0
+expect_has "deploy frz-1: Deployed"
+expect_deployed frz-1 h
+expect_no_lock
+
+# ================================================================ 4. replays
+# 4a: the release deployed last (frz-1), submitted again as it was, then
+# with the same id but another zip and definition: refused at Lock before
+# any change, and nothing under its prefix is touched.
+replay_case() {	# replay_case RID ZIP
+	snap
+	SINCE=$(last_seq)
+	deploy "$1" "$2"
+	expect_rc 1
+	expect_has "deploy $1: FAILED"
+	expect_err_has "Deploy.Lock"
+	expect_err_has "release $1 of acme/hello production was submitted before"
+	expect_lacks "==> Upload"
+	expect_lacks "==> UpdateLambda"
+	expect_unchanged
+	expect_no_lock
+	expect_no_updates "$SINCE"
+	# Its only writes: the lock, taken and given back, and the refused
+	# claim of release.json.
+	expect_eq writes "$(calls "$SINCE" '[w for w in writes() if not w.split()[1].endswith("/production/lock")]')" \
+	    "[\"PUT /$B/$PFX/$1/release.json 412\"]"
+	expect_eq lock-writes "$(calls "$SINCE" '[w.split()[0] + " " + w.split()[2] for w in writes() if w.split()[1].endswith("/production/lock")][-1:]')" \
+	    '["DELETE 204"]'
+}
+t replay-after-deploy
+replay_case frz-1 h
+t replay-same-id-other-content
+cp "$T/frz-1.json" "$T/frz-1.orig.json"
+mkrel frz-1 a
+replay_case frz-1 a
+mv "$T/frz-1.orig.json" "$T/frz-1.json"
+expect_deployed frz-1 h
+
+# 4b: a release that failed and was rolled back cannot be tried again
+# under the same id.
+t replay-after-rollback
+mkrel rb-1 b
+snap
+control POST faults '{"faults":[{"op":"states:UpdateStateMachine","fault":"error","status":400,"code":"InvalidDefinition","message":"injected by test_scenarios","times":1}]}' >/dev/null
+deploy rb-1 b
+control DELETE faults >/dev/null
+expect_rc 1
+expect_has "==> Rollback"
+expect_err_has "Deploy.UpdateStateMachine"
+expect_eq rolled-back-code "$(state 'fn("acme-hello")["CodeSha256"]')" "$SNAP_SHA"
+expect_eq rolled-back-definition "$(state 'canon(sm("acme-hello")["definition"])')" "$SNAP_DEF"
+expect_no_lock
+replay_case rb-1 b
+
+# ================================================================ 5. zip hash mismatch
+# rb-1's zip is b.zip; hm-1 says c.zip's hash but is given d.zip.
+t zip-hash-mismatch
+mkrel hm-1 d c
+snap
+SINCE=$(last_seq)
+deploy hm-1 d
+expect_rc 1
+expect_has "deploy hm-1: FAILED"
+expect_err_has "Deploy.Validate"
+expect_err_has "is not the release's lambda_sha256 $(sha256sum "$T/c.zip" | cut -d' ' -f1)"
+expect_lacks "==> Lock"
+expect_unchanged
+expect_no_lock
+expect_eq release-prefix "$(state "under('$PFX/hm-1/')")" "[]"
+expect_eq calls "$(calls "$SINCE" '[x["op"] for x in c]')" "[]"
+# Nothing was used up: with the zip it names, the release deploys.
+t zip-hash-match-deploys
+deploy hm-1 c
+expect_rc 0
+expect_has "deploy hm-1: Deployed"
+expect_deployed hm-1 c
+expect_no_lock
+
+# ================================================================ 6. throttling and 5xx, retried
+# Faults "before" (not applied): every call is retried and succeeds.
+t retried-throttle-and-5xx
+mkrel rt-1 e
+SINCE=$(last_seq)
+control POST faults '{"faults":[
+ {"op":"s3:PutObject","path":"/production/lock","fault":"throttle","times":2},
+ {"op":"s3:PutObject","path":"/release.json","fault":"500","times":1},
+ {"op":"s3:PutObject","path":"/lambda.zip","fault":"500","times":2},
+ {"op":"s3:PutObject","path":"/previous.zip","fault":"throttle","times":1},
+ {"op":"lambda:UpdateFunctionCode","fault":"throttle","times":2},
+ {"op":"lambda:GetFunctionConfiguration","fault":"500","times":2},
+ {"op":"states:UpdateStateMachine","fault":"500","times":2},
+ {"op":"states:DescribeStateMachine","fault":"throttle","times":1},
+ {"op":"s3:DeleteObject","path":"/production/lock","fault":"500","times":1}]}' >/dev/null
+deploy rt-1 e
+expect_rc 0
+expect_has "deploy rt-1: Deployed"
+expect_lacks "==> Rollback"
+expect_err_has "try 2 of 5"
+expect_err_has "try 3 of 5"
+expect_eq all-fired "$(control GET faults | "$PY" -c 'import json,sys
+r = json.load(sys.stdin)["faults"]
+print("yes" if all(x["fired"] == x["times"] for x in r) else json.dumps([(x["op"], x.get("path"), x["fired"]) for x in r]))')" yes
+control DELETE faults >/dev/null
+expect_deployed rt-1 e
+expect_no_lock
+expect_eq lock-put "$(calls "$SINCE" 'st("PutObject", "/production/lock")[:3]')" "[503, 503, 200]"
+expect_eq lock-renewals "$(calls "$SINCE" 'all(s == 200 for s in st("PutObject", "/production/lock")[3:])')" true
+expect_eq release-json-put "$(calls "$SINCE" 'st("PutObject", "/rt-1/release.json")')" "[500, 200]"
+expect_eq lambda-zip-put "$(calls "$SINCE" 'st("PutObject", "/rt-1/lambda.zip")')" "[500, 500, 200]"
+expect_eq previous-zip-put "$(calls "$SINCE" 'st("PutObject", "/rt-1/previous.zip")')" "[503, 200]"
+expect_eq update-function-code "$(calls "$SINCE" 'st("UpdateFunctionCode")')" "[429, 429, 200]"
+expect_eq get-function-configuration "$(calls "$SINCE" 'st("GetFunctionConfiguration")[:3]')" "[500, 500, 200]"
+expect_eq get-function-configuration-ok "$(calls "$SINCE" 'all(s == 200 for s in st("GetFunctionConfiguration")[2:])')" true
+expect_eq update-state-machine "$(calls "$SINCE" 'st("UpdateStateMachine")')" "[500, 500, 200]"
+expect_eq describe-state-machine "$(calls "$SINCE" 'st("DescribeStateMachine")[:2]')" "[400, 200]"
+expect_eq lock-delete "$(calls "$SINCE" 'st("DeleteObject", "/production/lock")')" "[500, 204]"
+
+# A 5xx the server answers after it applied the call (as S3 and Lambda
+# may): the retry meets its own write. DESIGN.md: "throttling and 5xx
+# are retried ...; the calls are idempotent or guarded by the journal".
+# apply5xx NAME FAULT-JSON: deploy a fresh release (a zip other than the
+# one deployed) with that one fault; APPLY_OK=1 when it exited 0 and left
+# its code and definition in place, with no lock.
+N=0
+apply5xx() {
+	local name=$1 rule=$2 rid i cur
+	N=$((N + 1)); rid=ap-$N
+	t "retried-5xx-after-applied-$name"
+	cur=$(state 'fn("acme-hello")["CodeSha256"]')
+	for i in a b c d e f g h; do
+		ZIP=$i
+		[ "$(b64sha256 "$T/$ZIP.zip")" != "$cur" ] && break
+	done
+	mkrel "$rid" "$ZIP"
+	snap
+	control POST faults "{\"faults\":[$rule]}" >/dev/null
+	deploy "$rid" "$ZIP"
+	FIRED=$(control GET faults | "$PY" -c 'import json,sys; print(sum(x["fired"] for x in json.load(sys.stdin)["faults"]))')
+	control DELETE faults >/dev/null
+	expect_eq fault-fired "$FIRED" 1
+	APPLY_OK=0
+	if [ "$RC" = 0 ] &&
+	    [ "$(state 'fn("acme-hello")["CodeSha256"]')" = "$(b64sha256 "$T/$ZIP.zip")" ] &&
+	    [ "$(state 'canon(sm("acme-hello")["definition"])')" = "$(canon_file "$T/$rid.json")" ] &&
+	    [ "$(state 'has_lock()')" = false ]; then
+		APPLY_OK=1
+	else
+		# Failed: then at least safely, with what was there before
+		# (rolled back if anything had changed) and no lock.
+		expect_eq failed-code-is-previous "$(state 'fn("acme-hello")["CodeSha256"]')" "$SNAP_SHA"
+		expect_eq failed-definition-is-previous "$(state 'canon(sm("acme-hello")["definition"])')" "$SNAP_DEF"
+		expect_no_lock
+	fi
+	WHY=$(printf '%s\n' "$ERR" | { grep -o 'stepdeploy deploy: .*' || true; } | tail -n 1 | cut -c1-240)
+}
+applied_ok() { if [ "$APPLY_OK" = 1 ]; then ok; else bad "not deployed: exit $RC: $WHY"; fi; }
+applied_bug() { if [ "$APPLY_OK" = 1 ]; then ok; else bug "$1: exit $RC: $WHY"; fi; }
+# The lock and release.json go through lock.c's cond_put, which reads
+# back what a retried conditional write finds; UpdateStateMachine is
+# idempotent; a retried DELETE If-Match that finds nothing is success.
+apply5xx lock-put '{"op":"s3:PutObject","path":"/production/lock","fault":"500","when":"after","times":1}'
+applied_ok
+apply5xx release-json-put '{"op":"s3:PutObject","path":"/release.json","fault":"500","when":"after","times":1}'
+applied_ok
+apply5xx update-state-machine '{"op":"states:UpdateStateMachine","fault":"500","when":"after","times":1}'
+applied_ok
+apply5xx lock-delete '{"op":"s3:DeleteObject","path":"/production/lock","fault":"500","when":"after","times":1}'
+applied_ok
+# lambda.zip and previous.zip are put with If-None-Match: * straight
+# through sd_aws_s3_put_object (deploy_tasks.c t_upload, t_snapshot),
+# which does not read back what the retry's 412 found.
+apply5xx lambda-zip-put '{"op":"s3:PutObject","path":"/lambda.zip","fault":"500","when":"after","times":1}'
+applied_bug "a 500 after S3 applied PutObject lambda.zip fails the deploy"
+apply5xx previous-zip-put '{"op":"s3:PutObject","path":"/previous.zip","fault":"500","when":"after","times":1}'
+applied_bug "a 500 after S3 applied PutObject previous.zip fails the deploy"
+# UpdateFunctionCode carries the snapshot's RevisionId: once applied, the
+# retry's RevisionId is stale (412) or the update still in progress (409).
+apply5xx update-function-code '{"op":"lambda:UpdateFunctionCode","fault":"500","when":"after","times":1}'
+applied_bug "a 500 after Lambda applied UpdateFunctionCode fails the deploy"
+
+# ================================================================ the journals
+# Every deploy above ended (deployed, refused or rolled back): none is
+# left in flight for the next one to recover, and the next one deploys.
+t no-journal-left-in-flight
+LAST_ZIP=a
+[ "$(state 'fn("acme-hello")["CodeSha256"]')" != "$(b64sha256 "$T/a.zip")" ] || LAST_ZIP=b
+mkrel last-1 "$LAST_ZIP"
+deploy last-1 "$LAST_ZIP"
+expect_rc 0
+expect_has "deploy last-1: Deployed"
+expect_lacks "recover "
+expect_deployed last-1 "$LAST_ZIP"
+expect_no_lock
+
+if [ ${#KNOWN_BUGS[@]} -gt 0 ]; then
+	echo "known uploader bugs (failing checks): ${KNOWN_BUGS[*]}"
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
