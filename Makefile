@@ -242,4 +242,5 @@ deploy-test: $(BUILD)/asan/stepdeploy $(BUILD)/stepdeploy-signer
 	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_deploy.sh
 	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_ops.sh
 	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_crash.sh
+	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_rollback.sh
 	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_scenarios.sh
