@@ -433,14 +433,16 @@ t_upload(void *user, const struct step_task_call *call, json_t **output,
 	if (intent(c, S, json_pack("{s:s,s:s}", "bucket", c->bucket, "key",
 	    c->zip_key), failure) != 0)
 		return -1;
-	/* release.json was put (If-None-Match) by the Lock step's claim. */
+	/* release.json was put (If-None-Match) by the Lock step's claim:
+	 * the release's prefix is this deploy's alone, so a plain PUT
+	 * (idempotent, safely retried after a try that may have been
+	 * applied) is enough here and for previous.zip. */
 	memset(&put, 0, sizeof(put));
 	put.bucket = c->bucket;
 	put.key = c->zip_key;
 	put.file = c->zip_path;
 	put.sha256_hex = c->zip_sha256_hex;
 	put.content_type = "application/zip";
-	put.if_none_match = 1;
 	if (sd_aws_s3_put_object(c->aws, &put, etag, NULL, &err) != 0) {
 		r = fail(c, S, failure, "%s", sd_error_text(&err));
 		sd_error_clear(&err);
@@ -498,7 +500,6 @@ t_snapshot(void *user, const struct step_task_call *call, json_t **output,
 	put.file = path;
 	put.sha256_hex = hex;
 	put.content_type = "application/zip";
-	put.if_none_match = 1;
 	if (sd_aws_s3_put_object(c->aws, &put, NULL, NULL, &err) != 0) {
 		r = fail(c, S, failure, "%s", sd_error_text(&err));
 		goto out;
@@ -552,6 +553,33 @@ keep_lock(struct sd_deploy_ctx *c, const char *S,
 
 /* ------------------------------------------------------------ UpdateLambda */
 
+/*
+ * UpdateFunctionCode carries the snapshot's RevisionId. When a try that
+ * may have been applied (a 5xx, a dropped connection) is retried and the
+ * retry is refused for that RevisionId, the first try may be what changed
+ * it: the function then has the release's code. 1 when it has (the
+ * update is ours), 0 when it has not (a real conflict: err keeps it).
+ */
+static int
+applied_already(struct sd_deploy_ctx *c, struct sd_error *err)
+{
+	struct sd_aws_lambda_function fn;
+	struct sd_error e2 = SD_ERROR_INIT;
+	int ours;
+
+	memset(&fn, 0, sizeof(fn));
+	if (sd_aws_lambda_get_configuration(c->aws, c->lambda_arn, NULL, &fn,
+	    NULL, &e2) != 0) {
+		sd_error_clear(&e2);
+		return 0;
+	}
+	ours = strcmp(fn.code_sha256, c->zip_sha256_b64) == 0;
+	sd_aws_lambda_function_clear(&fn);
+	if (ours)
+		sd_error_clear(err);
+	return ours;
+}
+
 static int
 t_update_lambda(void *user, const struct step_task_call *call,
     json_t **output, struct step_task_failure *failure)
@@ -560,6 +588,7 @@ t_update_lambda(void *user, const struct step_task_call *call,
 	const char *S = call->state;
 	struct sd_aws_lambda_code code;
 	struct sd_aws_lambda_function fn;
+	struct sd_aws_status st;
 	struct sd_error err = SD_ERROR_INIT;
 	int r;
 
@@ -573,9 +602,15 @@ t_update_lambda(void *user, const struct step_task_call *call,
 	code.s3_bucket = c->bucket;
 	code.s3_key = c->zip_key;
 	code.revision_id = c->prev_revision;
+	memset(&st, 0, sizeof(st));
 	if (sd_aws_lambda_update_code(c->aws, c->lambda_arn, &code, NULL,
-	    NULL, &err) != 0 ||
-	    sd_aws_lambda_wait_updated(c->aws, c->lambda_arn, &fn, NULL,
+	    &st, &err) != 0 && !(st.kind == SD_AWS_PRECONDITION &&
+	    st.maybe_applied && applied_already(c, &err))) {
+		r = fail(c, S, failure, "%s", sd_error_text(&err));
+		goto out;
+	}
+	sd_error_clear(&err);
+	if (sd_aws_lambda_wait_updated(c->aws, c->lambda_arn, &fn, NULL,
 	    &err) != 0) {
 		r = fail(c, S, failure, "%s", sd_error_text(&err));
 		goto out;

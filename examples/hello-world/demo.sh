@@ -18,15 +18,6 @@ HANDLER=$BUILD/hello-world
 section() { printf '\n== %s\n' "$*"; }
 fail() { printf '\ndemo: FAILED: %s\n' "$*" >&2; exit 1; }
 
-# Pretty-print JSON on stdin when python3 is around; otherwise as it is.
-pretty() {
-	if command -v python3 >/dev/null 2>&1; then
-		python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin), indent=2))'
-	else
-		cat
-	fi
-}
-
 for f in "$STEPDEPLOY" "$HANDLER"; do
 	[ -x "$f" ] || fail "$f is missing: build it first with 'make all'"
 done
@@ -41,16 +32,14 @@ examples/hello-world is one C program built with libstep: it holds a state
 machine whose one state, "Hello", is a TaskFn (a Task run by the program's
 own Lambda), and the C function that answers it. Run with no arguments it
 is the Lambda; 'json' prints the machine as AWS must receive it; 'exec'
-runs it locally; 'handle' answers one Task payload on stdin.
+runs it locally; 'handle' answers one Task payload on stdin. Here it runs
+locally; deploy_demo.sh (next in 'make demo') deploys it.
 EOF
 
 section "The state machine, as AWS will get it"
 printf '$ %s json\n' "$HANDLER"
 "$HANDLER" json >"$MACHINE"
 cat "$MACHINE"
-
-section "The input ($EX/input.json)"
-pretty <"$EX/input.json"
 
 section "The program runs its own machine"
 printf '$ %s exec %s\n' "$HANDLER" "'$(tr -d '\n' <"$EX/input.json")'"
