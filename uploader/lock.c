@@ -543,6 +543,7 @@ sd_lock_acquire(struct sd_aws *c, const struct sd_lock_opts *opts,
 	struct sd_lock *l = NULL;
 	struct sd_error e2 = SD_ERROR_INIT;
 	size_t len;
+	char until[TIME_MAX];
 	int r, round;
 
 	*out = NULL;
@@ -616,9 +617,9 @@ sd_lock_acquire(struct sd_aws *c, const struct sd_lock_opts *opts,
 			sd_warn("%s", sd_error_text(&e2));
 		goto out;
 	}
-	sd_info("lock s3://%s/%s taken for release %s by %s until %lld",
-	    l->bucket, l->key, l->release_id, l->holder,
-	    (long long)l->expires_at);
+	fmt_time(l->expires_at, until, sizeof(until));
+	sd_info("lock s3://%s/%s taken for release %s by %s until %s",
+	    l->bucket, l->key, l->release_id, l->holder, until);
 	*out = l;
 	l = NULL;
 	r = 0;
