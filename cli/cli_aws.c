@@ -42,6 +42,7 @@ cli_aws_load_policy(struct cli_aws *a, struct sd_error *err)
 int
 cli_aws_open(struct cli_aws *a, const char *region, struct sd_error *err)
 {
+	const struct sd_policy_aws *pa;
 	struct sd_aws_config cfg;
 	int r;
 
@@ -56,6 +57,21 @@ cli_aws_open(struct cli_aws *a, const char *region, struct sd_error *err)
 	if ((r = sd_aws_signer_socket(a->signer_path, &a->signer, err)) != 0)
 		return r;
 	sd_aws_config_init(&cfg);
+	pa = sd_policy_aws(a->policy);
+	if (pa->connect_timeout_ms > 0)
+		cfg.connect_timeout_ms = (long)pa->connect_timeout_ms;
+	if (pa->request_timeout_ms > 0)
+		cfg.request_timeout_ms = (long)pa->request_timeout_ms;
+	if (pa->attempts > 0)
+		cfg.retry.max_attempts = (unsigned)pa->attempts;
+	if (pa->backoff_base_ms > 0)
+		cfg.retry.base_ms = (uint32_t)pa->backoff_base_ms;
+	if (pa->backoff_max_ms > 0)
+		cfg.retry.max_ms = (uint32_t)pa->backoff_max_ms;
+	if (pa->poll_interval_ms > 0)
+		cfg.poll_interval_ms = (long)pa->poll_interval_ms;
+	if (pa->poll_timeout_ms > 0)
+		cfg.poll_timeout_ms = (long)pa->poll_timeout_ms;
 	cfg.region = region;
 	cfg.policy = a->policy;
 	cfg.ca_file = a->ca_bundle;

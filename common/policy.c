@@ -94,6 +94,7 @@ struct sd_policy {
 	char			*credentials_file;
 	struct endpoint		 endpoints[SD_POLICY_SVC_COUNT];
 	int64_t			 lease;
+	struct sd_policy_aws	 aws;
 	struct sd_policy_limits	 limits;
 	struct sd_policy_project *projects;	/* sorted by name */
 	size_t			 nprojects;
@@ -1352,6 +1353,47 @@ parse_lock(struct ld *ld, const json_t *obj, const char *loc,
 }
 
 static int
+parse_aws(struct ld *ld, const json_t *obj, const char *loc,
+    struct sd_policy *pol)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+		int64_t		 max;
+	} f[] = {
+#define F(n, max) { #n, offsetof(struct sd_policy_aws, n), max }
+		F(connect_timeout_ms, 600000),
+		F(request_timeout_ms, 3600000),
+		F(attempts, 100),
+		F(backoff_base_ms, 600000),
+		F(backoff_max_ms, 600000),
+		F(poll_interval_ms, 600000),
+		F(poll_timeout_ms, 86400000),
+#undef F
+	};
+	static const char *const known[] = { "connect_timeout_ms",
+	    "request_timeout_ms", "attempts", "backoff_base_ms",
+	    "backoff_max_ms", "poll_interval_ms", "poll_timeout_ms", NULL };
+	char here[LOC_MAX];
+	json_t *v;
+	size_t i;
+	int r;
+
+	if ((r = want_object(ld, obj, loc)) != 0 ||
+	    (r = check_fields(ld, obj, loc, known)) != 0)
+		return r;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if ((v = json_object_get(obj, f[i].name)) == NULL)
+			continue;
+		sd_policy_pointer(here, sizeof(here), loc, f[i].name);
+		if ((r = want_int(ld, v, here, 1, f[i].max,
+		    (int64_t *)(void *)((char *)&pol->aws + f[i].off))) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
 valid_abs_path(const char *s)
 {
 	size_t i;
@@ -1368,7 +1410,7 @@ static int
 parse_root(struct ld *ld, const json_t *root, struct sd_policy *pol)
 {
 	static const char *const known[] = { "version", "sockets",
-	    "credentials_file", "endpoints", "lock", "limits", "projects",
+	    "credentials_file", "endpoints", "lock", "aws", "limits", "projects",
 	    NULL };
 	const char *s;
 	json_t *v;
@@ -1411,6 +1453,9 @@ parse_root(struct ld *ld, const json_t *root, struct sd_policy *pol)
 		return r;
 	if ((v = json_object_get(root, "lock")) != NULL &&
 	    (r = parse_lock(ld, v, "/lock", pol)) != 0)
+		return r;
+	if ((v = json_object_get(root, "aws")) != NULL &&
+	    (r = parse_aws(ld, v, "/aws", pol)) != 0)
 		return r;
 	if ((v = json_object_get(root, "limits")) != NULL &&
 	    (r = parse_limits(ld, v, "/limits", &pol->limits)) != 0)
@@ -1507,6 +1552,12 @@ const char *
 sd_policy_credentials_file(const struct sd_policy *pol)
 {
 	return pol->credentials_file;
+}
+
+const struct sd_policy_aws *
+sd_policy_aws(const struct sd_policy *pol)
+{
+	return &pol->aws;
 }
 
 int64_t

@@ -124,6 +124,21 @@ int	 sd_policy_version(const struct sd_policy *);
 const char *sd_policy_credentials_file(const struct sd_policy *);
 /* lock.lease_seconds. */
 int64_t	 sd_policy_lock_lease_seconds(const struct sd_policy *);
+
+/*
+ * The uploader's AWS client settings ("aws" in the policy); a field left
+ * out is 0 here and the client's own default applies.
+ */
+struct sd_policy_aws {
+	int64_t	connect_timeout_ms;	/* 1 - 600000 */
+	int64_t	request_timeout_ms;	/* one try: 1 - 3600000 */
+	int64_t	attempts;		/* tries of a call in all: 1 - 100 */
+	int64_t	backoff_base_ms;	/* 1 - 600000 */
+	int64_t	backoff_max_ms;		/* 1 - 600000 */
+	int64_t	poll_interval_ms;	/* Lambda update wait: 1 - 600000 */
+	int64_t	poll_timeout_ms;	/* 1 - 86400000 */
+};
+const struct sd_policy_aws *sd_policy_aws(const struct sd_policy *);
 /*
  * 0 when uid may connect to socket s; SD_ERR_INVALID (with a message in
  * why, which may be NULL) otherwise. A socket with no entry admits nobody.

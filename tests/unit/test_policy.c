@@ -339,6 +339,49 @@ test_getpwnam(void **state)
 }
 
 static void
+test_aws_settings(void **state)
+{
+	struct sd_policy *pol;
+	const struct sd_policy_aws *a;
+	json_t *r;
+
+	(void)state;
+	pol = load_ok(base());
+	a = sd_policy_aws(pol);
+	assert_int_equal(a->attempts, 0);	/* the client's defaults */
+	assert_int_equal(a->request_timeout_ms, 0);
+	sd_policy_free(pol);
+
+	r = base();
+	edit(r, "/aws", json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
+	    "connect_timeout_ms", 100, "request_timeout_ms", 200, "attempts",
+	    3, "backoff_base_ms", 1, "backoff_max_ms", 5, "poll_interval_ms",
+	    10, "poll_timeout_ms", 1000));
+	pol = load_ok(r);
+	a = sd_policy_aws(pol);
+	assert_int_equal(a->connect_timeout_ms, 100);
+	assert_int_equal(a->request_timeout_ms, 200);
+	assert_int_equal(a->attempts, 3);
+	assert_int_equal(a->backoff_base_ms, 1);
+	assert_int_equal(a->backoff_max_ms, 5);
+	assert_int_equal(a->poll_interval_ms, 10);
+	assert_int_equal(a->poll_timeout_ms, 1000);
+	sd_policy_free(pol);
+
+	r = base();
+	edit(r, "/aws", json_pack("{s:i}", "attempts", 0));
+	expect_fail(r, SD_ERR_OVERFLOW, "/aws/attempts",
+	    "must be between 1 and 100");
+	r = base();
+	edit(r, "/aws", json_pack("{s:s}", "poll_timeout_ms", "1"));
+	expect_fail(r, SD_ERR_TYPE, "/aws/poll_timeout_ms",
+	    "expected an integer");
+	r = base();
+	edit(r, "/aws", json_pack("{s:i}", "retries", 1));
+	expect_fail(r, SD_ERR_INVALID, "/aws/retries", "unknown field");
+}
+
+static void
 test_defaults(void **state)
 {
 	struct sd_policy *pol = load_ok(base());
@@ -1229,6 +1272,7 @@ main(void)
 		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_build_arn),
+		cmocka_unit_test(test_aws_settings),
 		cmocka_unit_test(test_pointer),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_list_caps),
