@@ -68,10 +68,11 @@ void	cli_deploy_on_step(void *arg, const char *state, const char *phase,
 	    const char *detail);
 /* SD_TESTING builds: $STEPDEPLOY_TEST_CRASH (see sd_deploy_ctx). */
 const char *cli_deploy_crash_at(void);
-/* Recover the in-flight releases of a->journal_dir but skip; prints one
- * line each; *failed counts those left in flight. */
-int	cli_recover_all(struct cli_aws *a, const char *skip, int *failed,
-	    struct sd_error *err);
+/* Recover the in-flight releases of a->journal_dir but skip (NULL:
+ * none); prints one line each (those a live deploy holds only when
+ * show_busy); adds those left in flight to *failed. */
+int	cli_recover_all(struct cli_aws *a, const char *skip, int show_busy,
+	    int *failed, struct sd_error *err);
 /* Deploy release (buf/len as submitted) with zip through a (opened):
  * the exit status (0 Deployed, 1 failed, 2 bad input). */
 int	cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,

@@ -8,10 +8,12 @@
  * part way (completes or rolls it back). Exit 0 when Deployed, 1 with
  * the error that stopped it, 2 for bad usage.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -51,24 +53,34 @@ cli_deploy_crash_at(void)
 #endif
 }
 
+struct recovery_report {
+	int	failed;
+	int	show_busy;
+};
+
 static void
 report_recovery(void *arg, const struct sd_recover_outcome *o)
 {
-	int *failed = arg;
+	struct recovery_report *rr = arg;
+
+	if (strcmp(o->outcome, "Busy") == 0 && !rr->show_busy)
+		return;
 
 	printf("recover %s: %s%s%s%s\n", o->release_id[0] != '\0' ?
 	    o->release_id : "?", o->outcome, o->detail[0] != '\0' ? " (" : "",
 	    o->detail, o->detail[0] != '\0' ? ")" : "");
 	if (strcmp(o->outcome, "Failed") == 0)
-		(*failed)++;
+		rr->failed++;
 	fflush(stdout);
 }
 
 int
-cli_recover_all(struct cli_aws *a, const char *skip, int *failed,
-    struct sd_error *err)
+cli_recover_all(struct cli_aws *a, const char *skip, int show_busy,
+    int *failed, struct sd_error *err)
 {
+	struct recovery_report rr = { 0, show_busy };
 	struct sd_recover_opts ro;
+	int r;
 
 	memset(&ro, 0, sizeof(ro));
 	ro.aws = a->aws;
@@ -77,7 +89,9 @@ cli_recover_all(struct cli_aws *a, const char *skip, int *failed,
 	ro.skip_release = skip;
 	ro.on_step = cli_deploy_on_step;
 	ro.crash_at = cli_deploy_crash_at();
-	return sd_deploy_recover_dir(&ro, report_recovery, failed, err);
+	r = sd_deploy_recover_dir(&ro, report_recovery, &rr, err);
+	*failed += rr.failed;
+	return r;
 }
 
 /* 1 when the execution entered state. */
@@ -93,6 +107,54 @@ path_has(const struct step_result *res, const char *state)
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * An earlier attempt's journal at path: when it has ended, rename it to
+ * the first free path.N; when it is in flight (its recovery failed, or a
+ * live deploy holds it), refuse.
+ */
+static int
+set_aside(const char *path, struct sd_error *err)
+{
+	struct sd_journal_state st = SD_JOURNAL_STATE_INIT;
+	struct sd_journal *j = NULL;
+	char to[4200];
+	int r, n;
+
+	r = sd_journal_open_idle(path, &j, err);
+	if (r == SD_ERR_NOTFOUND) {
+		sd_error_clear(err);
+		return 0;
+	}
+	if (r == SD_ERR_INVALID) {
+		sd_error_clear(err);
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "another "
+		    "process is deploying this release (%s)", path);
+	}
+	if (r != 0)
+		return r;
+	if ((r = sd_journal_replay(path, &st, err)) != 0)
+		goto out;
+	if (st.entries > 0 && json_object_get(st.dones,
+	    SD_DEPLOY_END_STEP) == NULL) {
+		r = sd_error_set(err, SD_ERR_INVALID, NULL, "an earlier "
+		    "attempt at this release is still in flight (%s): "
+		    "`stepdeploy recover` must end it first", path);
+		goto out;
+	}
+	for (n = 1; n < 10000; n++) {
+		(void)snprintf(to, sizeof(to), "%s.%d", path, n);
+		if (access(to, F_OK) != 0)
+			break;
+	}
+	if (rename(path, to) != 0)
+		r = sd_error_set(err, SD_ERR_IO, NULL, "cannot rename %s: %s",
+		    path, strerror(errno));
+out:
+	sd_journal_state_clear(&st);
+	sd_journal_free(j);
+	return r;
 }
 
 int
@@ -124,13 +186,16 @@ cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
 		    "long\n");
 		return EXIT_USAGE;
 	}
-	/* Releases an earlier uploader left in flight come first. */
-	if (cli_recover_all(a, rid, &failed, &err) != 0) {
+	/* Releases an earlier uploader left in flight come first (this
+	 * one's too: then the release's S3 claim refuses it below). */
+	if (cli_recover_all(a, NULL, 0, &failed, &err) != 0) {
 		fprintf(stderr, "stepdeploy deploy: recovery: %s\n",
 		    sd_error_text(&err));
 		sd_error_clear(&err);
 	}
-	if (sd_journal_open(jpath, &journal, &err) != 0)
+	/* One journal per attempt: an earlier, ended one is set aside. */
+	if (set_aside(jpath, &err) != 0 ||
+	    sd_journal_create(jpath, &journal, &err) != 0)
 		goto fail;
 	if (step_machine_new(sd_deploy_definition(),
 	    strlen(sd_deploy_definition()), NULL, &m, &err) != 0)

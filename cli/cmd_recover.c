@@ -129,7 +129,7 @@ cmd_recover(int argc, char **argv)
 		sd_aws_signer_free(a.signer);
 		a.signer = NULL;
 		if (cli_aws_open(&a, json_string_value(v), &err) != 0 ||
-		    cli_recover_all(&a, NULL, &failed, &err) != 0) {
+		    cli_recover_all(&a, NULL, 1, &failed, &err) != 0) {
 			fprintf(stderr, "stepdeploy recover: %s\n",
 			    sd_error_text(&err));
 			sd_error_clear(&err);

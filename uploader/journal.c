@@ -123,29 +123,42 @@ cut_torn_tail(int fd, const char *path, struct sd_error *err)
 	return 0;
 }
 
+enum open_mode {
+	OPEN_APPEND,	/* an existing journal or a new one; wait for it */
+	OPEN_IDLE,	/* an existing journal no live process holds */
+	OPEN_CREATE,	/* a new journal only */
+};
+
 static int
-journal_open(const char *path, int recovering, struct sd_journal **out,
+journal_open(const char *path, enum open_mode mode, struct sd_journal **out,
     struct sd_error *err)
 {
 	struct sd_journal *j = NULL;
 	int created = 0, r = SD_ERR_INTERNAL;
 
 	*out = NULL;
-	if ((j = calloc(1, sizeof(*j))) == NULL ||
-	    (j->path = strdup(path)) == NULL) {
+	if ((j = calloc(1, sizeof(*j))) != NULL)
+		j->fd = -1;
+	if (j == NULL || (j->path = strdup(path)) == NULL) {
 		r = sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
-	j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-	if (j->fd == -1 && errno == ENOENT && recovering) {
+	if (mode != OPEN_CREATE)
+		j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (j->fd == -1 && errno == ENOENT && mode == OPEN_IDLE) {
 		r = sd_error_set(err, SD_ERR_NOTFOUND, NULL, "no journal %s",
 		    path);
 		goto out;
 	}
-	if (j->fd == -1 && errno == ENOENT) {
+	if (j->fd == -1 && (mode == OPEN_CREATE || errno == ENOENT)) {
 		j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL |
 		    O_CLOEXEC | O_NOFOLLOW, 0600);
 		created = 1;
+		if (j->fd == -1 && errno == EEXIST && mode == OPEN_CREATE) {
+			r = sd_error_set(err, SD_ERR_INVALID, NULL, "%s "
+			    "exists already", path);
+			goto out;
+		}
 	}
 	if (j->fd == -1) {
 		r = sd_error_set(err, SD_ERR_IO, NULL, "cannot open %s: %s",
@@ -154,7 +167,8 @@ journal_open(const char *path, int recovering, struct sd_journal **out,
 	}
 	/* One writer: the live deploy holds the lock until it ends (the
 	 * kernel drops it when the process dies, however it dies). */
-	while (flock(j->fd, LOCK_EX | (recovering ? LOCK_NB : 0)) == -1) {
+	while (flock(j->fd, LOCK_EX | (mode == OPEN_IDLE ? LOCK_NB : 0)) ==
+	    -1) {
 		if (errno == EINTR)
 			continue;
 		r = sd_error_set(err, errno == EWOULDBLOCK ? SD_ERR_INVALID :
@@ -184,14 +198,21 @@ int
 sd_journal_open(const char *path, struct sd_journal **out,
     struct sd_error *err)
 {
-	return journal_open(path, 0, out, err);
+	return journal_open(path, OPEN_APPEND, out, err);
+}
+
+int
+sd_journal_create(const char *path, struct sd_journal **out,
+    struct sd_error *err)
+{
+	return journal_open(path, OPEN_CREATE, out, err);
 }
 
 int
 sd_journal_open_idle(const char *path, struct sd_journal **out,
     struct sd_error *err)
 {
-	return journal_open(path, 1, out, err);
+	return journal_open(path, OPEN_IDLE, out, err);
 }
 
 void

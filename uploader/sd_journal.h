@@ -50,6 +50,10 @@ struct sd_journal;
  */
 int	 sd_journal_open(const char *path, struct sd_journal **out,
 	    struct sd_error *err);
+/* sd_journal_open of a journal that must not exist yet: SD_ERR_INVALID
+ * when it does (another process started it). */
+int	 sd_journal_create(const char *path, struct sd_journal **out,
+	    struct sd_error *err);
 /*
  * The journal of a deploy that is not running: open an existing journal
  * only if no live process holds it (every open journal is held with an

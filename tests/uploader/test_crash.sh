@@ -148,6 +148,24 @@ crash_at Record:applied Completed new
 crash_at ReleaseLock:intent Completed new
 crash_at ReleaseLock:applied Completed new
 
+# The next deploy recovers first - the crashed release itself too, when
+# it is deployed again; its S3 claim then refuses the replay, and its
+# ended journal is set aside for the new attempt's.
+N=$((N + 1)); RID=k-$N
+NEW=$([ "$CUR" = x ] && echo y || echo x)
+t redeploy-after-crash
+mkrel "$RID" "$NEW"
+{ STEPDEPLOY_TEST_CRASH=UpdateLambda:applied "$SD" deploy --release "$T/$RID.json" --zip "$T/${ZIP[$NEW]}.zip" \
+	--policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j" >/dev/null 2>&1; } 2>/dev/null || true
+deploy "$RID" "${ZIP[$NEW]}"
+expect_rc 1
+expect_has "recover $RID: RolledBack"
+expect_err_has "submitted before"
+expect_eq state "$(which)" "$CUR"
+expect_eq lock-held "$(state 'has_lock()')" false
+expect_eq set-aside "$(journal_ended "$T/j/$RID.journal.1")" "End RolledBack"
+expect_eq new-journal "$(journal_ended "$T/j/$RID.journal")" "End Failed"
+
 # Killed during a rollback (UpdateStateMachine refused): the recovery
 # finishes the rollback.
 for point in Rollback:intent Rollback:applied; do
