@@ -218,6 +218,7 @@ test_torn_last_line(void **state)
 	assert_int_equal(sd_journal_replay(f->path, &st, &err), 0);
 	assert_int_equal(st.entries, 0);
 	assert_int_equal(st.torn, 1);
+	sd_journal_state_clear(&st);
 	assert_int_equal(sd_journal_open(f->path, &j, &err), 0);
 	sd_journal_free(j);
 	/* (stat, not slurp: sd_read_file leaves an empty file's buffer
@@ -280,6 +281,50 @@ test_open_errors(void **state)
 	assert_string_equal(sd_journal_phase_name(SD_JOURNAL_FAILED), "failed");
 }
 
+/* One writer: a live journal is not idle; create refuses an existing one. */
+static void
+test_exclusive(void **state)
+{
+	struct fixture *f = *state;
+	struct sd_error err = SD_ERROR_INIT;
+	struct sd_journal *a = NULL, *b = NULL;
+	struct sd_journal_state st = SD_JOURNAL_STATE_INIT;
+	json_t *d;
+
+	assert_int_equal(sd_journal_open_idle(f->path, &b, &err),
+	    SD_ERR_NOTFOUND);
+	sd_error_clear(&err);
+	assert_int_equal(sd_journal_create(f->path, &a, &err), 0);
+	assert_int_equal(sd_journal_create(f->path, &b, &err),
+	    SD_ERR_INVALID);
+	sd_error_clear(&err);
+	assert_int_equal(sd_journal_open_idle(f->path, &b, &err),
+	    SD_ERR_INVALID);
+	assert_non_null(strstr(sd_error_text(&err), "running deploy"));
+	sd_error_clear(&err);
+	assert_null(b);
+	d = json_pack("{s:s}", "holder", "h1");
+	assert_int_equal(sd_journal_append(a, "Lock", SD_JOURNAL_INTENT, d, 0,
+	    &err), 0);
+	json_decref(d);
+	d = json_pack("{s:s}", "etag", "\"e1\"");
+	assert_int_equal(sd_journal_append(a, "Lock", SD_JOURNAL_DONE, d, 0,
+	    &err), 0);
+	json_decref(d);
+	sd_journal_free(a);
+	/* Its writer gone, the journal is idle. */
+	assert_int_equal(sd_journal_open_idle(f->path, &b, &err), 0);
+	sd_journal_free(b);
+	/* Replay keeps each step's last intent and done data. */
+	assert_int_equal(sd_journal_replay(f->path, &st, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_object_get(st.intents, "Lock"), "holder")), "h1");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_object_get(st.dones, "Lock"), "etag")), "\"e1\"");
+	assert_null(json_object_get(st.dones, "Validate"));
+	sd_journal_state_clear(&st);
+}
+
 int
 main(void)
 {
@@ -289,6 +334,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_torn_last_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exclusive, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
