@@ -1370,6 +1370,9 @@ attempt(struct sd_aws *c, const struct aws_req *rq, const char *hash,
 	CURLcode cc = CURLE_OK;
 	long reqsize = 0;
 	char *url = NULL;
+	/* scheme://host[:port] of the request (a transport failure names it;
+	 * never the path or query: a Code.Location's carries its token). */
+	char where[SD_AWS_URL_MAX] = "";
 	size_t i;
 	long code = 0;
 	int r = SD_ERR_INTERNAL, http, loopback;
@@ -1399,12 +1402,16 @@ attempt(struct sd_aws *c, const struct aws_req *rq, const char *hash,
 			goto local;
 		http = strcmp(p.scheme, "http") == 0;
 		loopback = sd_aws_host_is_loopback(p.host);
+		(void)snprintf(where, sizeof(where), "%s://%s%s%s", p.scheme,
+		    p.host, p.port != NULL ? ":" : "",
+		    p.port != NULL ? p.port : "");
 		url_parts_free(&p);
 		if ((url = strdup(rq->url)) == NULL)
 			goto nomem;
 	} else {
 		http = !ep->https;
 		loopback = ep->loopback;
+		(void)snprintf(where, sizeof(where), "%s", ep->base);
 		url = sd_asprintf("%s%s%s%s", ep->base, rq->path,
 		    rq->query != NULL ? "?" : "",
 		    rq->query != NULL ? rq->query : "");
@@ -1489,8 +1496,12 @@ attempt(struct sd_aws *c, const struct aws_req *rq, const char *hash,
 	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
 	SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (c->ca_file != NULL)
+	/* A CA bundle replaces the system's trust (as aws-cli's
+	 * --ca-bundle): not added to libcurl's default CA directory. */
+	if (c->ca_file != NULL) {
 		SETOPT(CURLOPT_CAINFO, c->ca_file);
+		SETOPT(CURLOPT_CAPATH, (char *)NULL);
+	}
 	/* A loopback host is never reached through a proxy. */
 	if (loopback)
 		SETOPT(CURLOPT_PROXY, "");
@@ -1565,9 +1576,9 @@ attempt(struct sd_aws *c, const struct aws_req *rq, const char *hash,
 	if (cc != CURLE_OK) {
 		st->kind = SD_AWS_TRANSPORT;
 		st->http_status = rs->status;
-		(void)snprintf(st->message, sizeof(st->message), "%s (curl "
-		    "error %d)", c->errbuf[0] != '\0' ? c->errbuf :
-		    curl_easy_strerror(cc), (int)cc);
+		(void)snprintf(st->message, sizeof(st->message), "%.300s: "
+		    "%.600s (curl error %d)", where, c->errbuf[0] != '\0' ?
+		    c->errbuf : curl_easy_strerror(cc), (int)cc);
 		r = SD_ERR_IO;
 		goto out;
 	}

@@ -144,7 +144,9 @@ struct sd_aws_status {
 	enum sd_aws_kind kind;
 	long		 http_status;	/* of the last try; 0: none */
 	char		 code[SD_AWS_CODE_MAX];	/* "PreconditionFailed" */
-	char		 message[SD_AWS_MESSAGE_MAX];
+	char		 message[SD_AWS_MESSAGE_MAX];	/* AWS's; SD_AWS_TRANSPORT:
+				   "scheme://host[:port]: curl's text
+				   (curl error N)" */
 	char		 request_id[SD_AWS_REQUEST_ID_MAX];
 	int		 curl_code;	/* CURLcode of the last try */
 	unsigned	 attempts;	/* tries made (0: nothing sent) */

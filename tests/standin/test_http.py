@@ -1,13 +1,19 @@
-"""HTTP/1.1 behaviour, dispatch by wire protocol, the control endpoint and
-the launcher."""
+"""HTTP/1.1 behaviour, dispatch by wire protocol, the control endpoint,
+TLS (--tls-cert/--tls-key) and the launcher."""
 
+import base64
+import http.client
 import json
 import os
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
+import tempfile
 import time
 import unittest
+import urllib.request
 
 import standin_testutil as u
 
@@ -133,6 +139,127 @@ class TestHttp(u.StandinCase):
                          400)
 
 
+def make_certs(directory):
+    """A throwaway CA (ca.pem), a server certificate for IP:127.0.0.1 that
+    it signed (srv.pem, srv.key) and another CA (other-ca.pem), made with
+    the openssl CLI; None when there is no openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+
+    def run(*args):
+        subprocess.run([openssl, *args], cwd=directory, check=True,
+                       capture_output=True, timeout=60)
+
+    for ca in ("ca", "other-ca"):
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca + ".key",
+            "-out", ca + ".pem", "-days", "2", "-subj", "/CN=standin unit test " + ca,
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr",
+        "-subj", "/CN=standin")
+    with open(os.path.join(directory, "srv.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "srv.ext")
+    return {k: os.path.join(directory, k + ".pem") for k in ("ca", "other-ca", "srv")} | {
+        "key": os.path.join(directory, "srv.key")}
+
+
+class TestTls(u.StandinCase):
+    """Every port speaking HTTPS (the launcher's --tls-cert/--tls-key)."""
+
+    nports = 2
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cert_dir = tempfile.mkdtemp(prefix="standin-ut-tls.")
+        try:
+            cls.certs = make_certs(cls.cert_dir)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+            shutil.rmtree(cls.cert_dir, True)
+            raise unittest.SkipTest(f"openssl could not make the certificates: {e}")
+        if cls.certs is None:
+            shutil.rmtree(cls.cert_dir, True)
+            raise unittest.SkipTest("no openssl CLI to make the certificates")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.cert_dir, True)
+
+    def setUp(self):
+        super().setUp()
+        from awsstandin.server import tls_context
+        ctx = tls_context(self.certs["srv"], self.certs["key"])
+        for srv in self.st.servers:  # before any connection is made
+            srv.tls = ctx
+        self.st.seed(buckets=["acme-stepdeploy"], functions=[
+            {"name": "acme-hello", "zip_base64": base64.b64encode(u.make_zip()).decode()}])
+
+    def client_ctx(self, ca="ca"):
+        return ssl.create_default_context(cafile=self.certs[ca])
+
+    def boto(self, service, port=None, verify=None):
+        import botocore.session
+        from botocore.config import Config
+        c = botocore.session.Session().create_client(
+            service, region_name=u.REGION, aws_access_key_id=u.AK,
+            aws_secret_access_key=u.SK,
+            endpoint_url=f"https://127.0.0.1:{port or self.st.port}",
+            verify=verify or self.certs["ca"],
+            config=Config(retries={"total_max_attempts": 1}, connect_timeout=5,
+                          read_timeout=10, s3={"addressing_style": "path"}))
+        self.st.clients.append(c)
+        return c
+
+    def test_every_port_serves_https(self):
+        for port in self.st.app.ports:
+            self.boto("s3", port).head_bucket(Bucket="acme-stepdeploy")
+            out = self.boto("lambda", port).get_function(FunctionName="acme-hello")
+            self.assertEqual(out["Configuration"]["FunctionName"], "acme-hello")
+
+    def test_code_location_is_https(self):
+        out = self.boto("lambda").get_function(FunctionName="acme-hello")
+        loc = out["Code"]["Location"]
+        self.assertTrue(loc.startswith(f"https://127.0.0.1:{self.st.port}/_standin/code/"),
+                        loc)
+        with urllib.request.urlopen(loc, context=self.client_ctx(), timeout=10) as r:
+            self.assertEqual(r.read(), u.make_zip())
+
+    def test_control_endpoint_over_tls(self):
+        conn = http.client.HTTPSConnection("127.0.0.1", self.st.port, timeout=10,
+                                           context=self.client_ctx())
+        conn.request("GET", "/_standin/health")
+        r = conn.getresponse()
+        out = json.loads(r.read())
+        conn.close()
+        self.assertEqual((r.status, out["scheme"], out["ports"]),
+                         (200, "https", self.st.app.ports))
+
+    def test_untrusted_and_plain_clients_refused(self):
+        for ca in ("other-ca", None):
+            ctx = self.client_ctx(ca) if ca else ssl.create_default_context()
+            with self.assertRaises(ssl.SSLCertVerificationError):
+                with socket.create_connection(("127.0.0.1", self.st.port), timeout=10) as s:
+                    ctx.wrap_socket(s, server_hostname="127.0.0.1").close()
+        # plain HTTP to a TLS port: no HTTP answer at all
+        with socket.create_connection(("127.0.0.1", self.st.port), timeout=10) as s:
+            s.sendall(b"GET /_standin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            try:
+                got = s.recv(100)
+            except ConnectionResetError:
+                got = b""
+        self.assertFalse(got.startswith(b"HTTP/"), got)
+        # a client that connects and never says anything holds up nobody
+        idle = socket.create_connection(("127.0.0.1", self.st.port), timeout=10)
+        try:
+            self.boto("s3").head_bucket(Bucket="acme-stepdeploy")
+        finally:
+            idle.close()
+        # only the trusted client's call reached an operation
+        self.assertEqual([c["op"] for c in self.st.app.calls()], ["HeadBucket"])
+
+
 class TestLauncher(unittest.TestCase):
     """tests/standin/standin as a program: seed, serve, SIGTERM."""
 
@@ -195,6 +322,53 @@ class TestLauncher(unittest.TestCase):
                            timeout=60)
         self.assertEqual(r.returncode, 2)
         self.assertIn(b"/nonexistent", r.stderr)
+
+    def test_tls_options(self):
+        tmp = tempfile.mkdtemp(prefix="standin-ut.")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        exe = os.path.join(HERE, "standin")
+        creds = os.path.join(tmp, "creds")
+        with open(creds, "w") as f:
+            f.write(f"[default]\naws_access_key_id={u.AK}\naws_secret_access_key={u.SK}\n")
+        base = [exe, "--port", "0", "--dir", os.path.join(tmp, "st"), "--credentials", creds]
+        r = subprocess.run(base + ["--tls-cert", creds], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"--tls-cert and --tls-key go together", r.stderr)
+        r = subprocess.run(base + ["--tls-cert", creds, "--tls-key", creds],
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"standin: --tls-cert", r.stderr)
+        try:
+            certs = make_certs(tmp)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+            self.skipTest(f"openssl could not make the certificates: {e}")
+        if certs is None:
+            self.skipTest("no openssl CLI to make the certificates")
+        ready = os.path.join(tmp, "ready")
+        p = subprocess.Popen(base + ["--port", "0", "--ready-file", ready,
+                                     "--tls-cert", certs["srv"], "--tls-key", certs["key"]],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.time() + 30
+            while not os.path.exists(ready) and time.time() < deadline:
+                time.sleep(0.05)
+            with open(ready) as f:
+                info = json.load(f)
+            self.assertEqual(info["scheme"], "https")
+            for port in info["ports"]:
+                conn = http.client.HTTPSConnection(
+                    "127.0.0.1", port, timeout=10,
+                    context=ssl.create_default_context(cafile=certs["ca"]))
+                conn.request("GET", "/_standin/health")
+                resp = conn.getresponse()
+                self.assertEqual((resp.status, json.loads(resp.read())["scheme"]),
+                                 (200, "https"))
+                conn.close()
+        finally:
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn(b", https)", out)
 
 
 if __name__ == "__main__":

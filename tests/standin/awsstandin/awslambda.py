@@ -211,9 +211,9 @@ class Lambda:
         return hmac.new(self.store.secret(), f"{hexsha}:{expires}".encode(),
                         hashlib.sha256).hexdigest()
 
-    def code_url(self, host, name, hexsha):
+    def code_url(self, host, name, hexsha, scheme="http"):
         expires = int(time.time()) + CODE_URL_SECONDS
-        return (f"http://{host}/_standin/code/{quote(name)}/{hexsha}.zip?"
+        return (f"{scheme}://{host}/_standin/code/{quote(name)}/{hexsha}.zip?"
                 f"expires={expires}&token={self._token(hexsha, expires)}")
 
     def serve_code(self, hexsha, query):
@@ -239,7 +239,8 @@ class Lambda:
             out = {"Configuration": conf,
                    "Code": {"RepositoryType": "S3",
                             "Location": self.code_url(req.host, fn["name"],
-                                                      self._code_hex(fn, q))}}
+                                                      self._code_hex(fn, q),
+                                                      req.scheme)}}
             if fn["tags"]:
                 out["Tags"] = fn["tags"]
             return _resp(out)

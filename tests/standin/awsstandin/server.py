@@ -1,6 +1,7 @@
 """The stand-in's HTTP/1.1 server: one handler on every --port, requests
 dispatched by wire protocol, SigV4 checked against the credential scope,
-faults applied, every call logged."""
+faults applied, every call logged.  With --tls-cert/--tls-key every port
+speaks HTTPS instead (the control endpoint included)."""
 
 import argparse
 import email.utils
@@ -9,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -23,14 +25,16 @@ from .faults import FaultError, Faults, Waiters
 from .store import Store
 
 MAX_BODY = 128 * 1024 * 1024
+TLS_HANDSHAKE_SECONDS = 30
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
 class Req:
     """One request as the operations see it."""
 
-    def __init__(self, method, target, headers, body, port):
+    def __init__(self, method, target, headers, body, port, scheme="http"):
         self.method = method
+        self.scheme = scheme
         raw_path, _, raw_query = target.partition("?")
         if raw_path.startswith(("http://", "https://")):  # absolute-form
             raw_path = "/" + raw_path.split("/", 3)[3] if raw_path.count("/") >= 3 else "/"
@@ -134,11 +138,50 @@ def detect_service(req):
     return "s3"
 
 
+def tls_context(cert, key):
+    """A server-side TLS context of a PEM certificate (chain) and key."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
 class Server(ThreadingHTTPServer):
-    """One listening port; a thread per connection."""
+    """One listening port; a thread per connection.  tls (an SSLContext):
+    every connection is TLS, its handshake done in the connection's own
+    thread (a client that never finishes it holds up nobody else)."""
 
     daemon_threads = True
     request_queue_size = 128
+    tls = None
+
+    @property
+    def scheme(self):
+        return "https" if self.tls is not None else "http"
+
+    def finish_request(self, request, client_address):
+        if self.tls is None:
+            return super().finish_request(request, client_address)
+        try:
+            request.settimeout(TLS_HANDSHAKE_SECONDS)
+            conn = self.tls.wrap_socket(request, server_side=True)
+        except (OSError, ValueError) as e:  # ssl.SSLError is an OSError
+            if getattr(self, "app", None) is not None and self.app.verbose:
+                sys.stderr.write(f"standin: {client_address[0]}:{client_address[1]}: "
+                                 f"TLS handshake: {e}\n")
+            return None
+        # wrap_socket took over the descriptor: request is detached now, so
+        # the caller's shutdown_request(request) is a no-op; close conn here.
+        try:
+            conn.settimeout(None)
+            return super().finish_request(conn, client_address)
+        finally:
+            try:
+                conn.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            conn.close()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -254,7 +297,8 @@ class Handler(BaseHTTPRequestHandler):
         headers = {}
         for k, v in self.headers.items():
             headers.setdefault(k.lower(), []).append(v.strip())
-        req = Req(self.command, self.path, headers, body, self.server.server_address[1])
+        req = Req(self.command, self.path, headers, body, self.server.server_address[1],
+                  self.server.scheme)
         if req.raw_path.startswith("/_standin/") and \
                 s3mod.bucket_from_host(req.host) is None:
             try:
@@ -380,7 +424,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if what == "health" and m == "GET":
                 return self._json(200, {"ok": True, "pid": os.getpid(), "ports": app.ports,
-                                        "dir": app.store.root})
+                                        "dir": app.store.root,
+                                        "scheme": self.server.scheme})
             if what == "faults":
                 if m == "GET":
                     return self._json(200, {"faults": app.faults.snapshot()})
@@ -443,6 +488,7 @@ class Handler(BaseHTTPRequestHandler):
 USAGE_SERVE = """standin --port PORT [--port PORT]... --dir DIR --credentials FILE
         [--faults FILE] [--account ACCOUNT] [--update-delay SECONDS]
         [--stepdeploy PATH] [--ready-file FILE] [--verbose]
+        [--tls-cert FILE --tls-key FILE]
 standin seed --dir DIR ... (standin seed --help)"""
 
 
@@ -462,12 +508,25 @@ def serve(argv):
                    help="seconds a Lambda code update stays InProgress (default 1)")
     p.add_argument("--stepdeploy", help="the stepdeploy binary that validates "
                    "definitions (default: build/stepdeploy of this repository)")
-    p.add_argument("--ready-file", help="written (JSON: pid, ports) once listening")
+    p.add_argument("--ready-file", help="written (JSON: pid, ports, scheme) once listening")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--tls-cert", help="a PEM certificate (chain): every port "
+                   "serves HTTPS with it instead of HTTP (needs --tls-key)")
+    p.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     a = p.parse_args(argv)
     for port in a.port:
         if not 0 <= port <= 65535:
             p.error(f"--port {port}: out of range")
+    if (a.tls_cert is None) != (a.tls_key is None):
+        p.error("--tls-cert and --tls-key go together")
+    tls = None
+    if a.tls_cert is not None:
+        try:
+            tls = tls_context(a.tls_cert, a.tls_key)
+        except (OSError, ValueError) as e:
+            print(f"standin: --tls-cert {a.tls_cert} --tls-key {a.tls_key}: {e}",
+                  file=sys.stderr)
+            return 2
     try:
         app = App(a.dir, a.credentials, account=a.account, faults=a.faults,
                   update_delay=a.update_delay, stepdeploy=a.stepdeploy, verbose=a.verbose)
@@ -483,6 +542,7 @@ def serve(argv):
             return 2
         srv.daemon_threads = True
         srv.app = app
+        srv.tls = tls
         servers.append(srv)
         app.ports.append(srv.server_address[1])
     for srv in servers:
@@ -493,10 +553,11 @@ def serve(argv):
     if a.ready_file:
         tmp = a.ready_file + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"pid": os.getpid(), "ports": app.ports}, f)
+            json.dump({"pid": os.getpid(), "ports": app.ports,
+                       "scheme": "https" if tls else "http"}, f)
         os.replace(tmp, a.ready_file)
     print("standin: listening on " + " ".join(f"127.0.0.1:{p}" for p in app.ports)
-          + f" (dir {app.store.root})", flush=True)
+          + f" (dir {app.store.root}{', https' if tls else ''})", flush=True)
     while not stop.wait(3600):
         pass
     app.waiters.release(action="drop")
