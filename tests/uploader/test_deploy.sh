@@ -15,12 +15,9 @@ set -euo pipefail
 NAME=test_deploy
 source "$(dirname "$0")/lib.sh"
 
-up_fixtures
-up_standin --update-delay 0.3
-t seed
-up_seed
-expect_rc 0
-up_signer
+# The policy's "aws" settings: 3 tries a call (and lib.sh's short waits).
+POLICY_EXTRA='{"aws": {"attempts": 3}}'
+up_start --update-delay 0.3
 
 # ---------------------------------------------------------------- clean deploy
 t deploy-clean
@@ -121,10 +118,10 @@ fault_case sfn-list-tags ValidateResources release \
 # Upload: PutObject of lambda.zip.
 fault_case put-lambda-zip Upload release \
 	"$(err s3:PutObject 403 AccessDenied '"path":"/lambda.zip"')"
-# Snapshot: GetFunction (a 500 on every one of the client's 5 attempts),
+# Snapshot: GetFunction (a 500 on every one of the 3 the policy allows attempts),
 # DescribeStateMachine, the Code.Location download, PutObject of previous.zip.
-fault_case get-function-500x5 Snapshot release \
-	'{"faults":[{"op":"lambda:GetFunction","fault":"500","times":5}]}' "after 5 tries"
+fault_case get-function-500x3 Snapshot release \
+	'{"faults":[{"op":"lambda:GetFunction","fault":"500","times":3}]}' "after 3 tries"
 fault_case describe-state-machine Snapshot release \
 	"$(err states:DescribeStateMachine 400 ValidationException '"nth":1')"
 # The Code.Location download is a control-endpoint GET of the stand-in
@@ -189,7 +186,7 @@ deploy ok-1 c
 expect_rc 0
 expect_has "deploy ok-1: Deployed"
 case $OUT in *"==> Rollback"*) bad "rolled back" ;; *) ok ;; esac
-expect_err_has "try 2 of 5"
+expect_err_has "try 2 of 3"
 expect_eq fault-fired "$(fault_fired)" yes
 control DELETE faults >/dev/null
 expect_eq CodeSha256 "$(state 'fn("acme-hello")["CodeSha256"]')" "$NEW_SHA"

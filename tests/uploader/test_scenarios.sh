@@ -21,239 +21,36 @@
 #      before any AWS call;
 #   6. throttling and 5xx on calls across the flow are retried and the
 #      deploy succeeds; the calls log shows the faulted statuses, then 2xx;
-#      then a 5xx answered after the call was applied, one call at a time
-#      (checks marked KNOWN BUG document uploader bugs and fail);
+#      then a 5xx answered after the call was applied, one call at a time:
+#      the retry meets its own write and the deploy still succeeds;
 # and, last, that no deploy above left its journal in flight.
 # The definitions deployed name no Lambda (Pass/Succeed states), so they
 # are deployed unchanged whatever the flow does to Task Resources; step
 # names are not asserted as a list. The last line is "N passed, M failed".
 set -euo pipefail
+NAME=test_scenarios
+source "$(dirname "$0")/lib.sh"
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-STANDIN=$ROOT/tests/standin/standin
-SD=${STEPDEPLOY:-$ROOT/build/asan/stepdeploy}
-SIGNER=${SIGNER:-$ROOT/build/stepdeploy-signer}
-PY=/usr/bin/python3
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-
-for b in "$SD" "$SIGNER"; do
-	[ -x "$b" ] || { echo "$0: $b is missing (make)" >&2; exit 1; }
-done
-if ! [ -x "$PY" ] || ! "$PY" -c 'import botocore' 2>/dev/null; then
-	echo "SKIP: test_scenarios: the stand-in needs python3-botocore (make deps)"
-	echo "0 passed, 0 failed"
-	exit 0
-fi
-command -v curl >/dev/null || { echo "$0: curl is missing (make deps)" >&2; exit 1; }
-
-T=$(mktemp -d /tmp/sdsc.XXXXXX)
-chmod 711 "$T"
-STANDIN_PID= SIGNER_PID=
-BG_PIDS=()
-cleanup() {
-	local rc=$? p
-	for p in "${BG_PIDS[@]}"; do
-		kill -9 "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	for p in "$SIGNER_PID" "$STANDIN_PID"; do
-		if [ -n "$p" ]; then
-			kill "$p" 2>/dev/null || true
-			wait "$p" 2>/dev/null || true
-		fi
-	done
-	if [ "$rc" != 0 ] && [ -f "$T/standin.log" ]; then
-		echo "--- stand-in log (last 20 lines)"; tail -n 20 "$T/standin.log"
-	fi
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-PASSED=0 FAILED=0 CASE=- CMD= OUT= ERR= RC=0
-t() { CASE=$1; }
-ok() { PASSED=$((PASSED + 1)); }
-bad() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL [%s] %s\n    $ %.300s\n    exit %s; stdout: %.1500s\n    stderr: %.900s\n' \
-	    "$CASE" "$1" "$CMD" "$RC" "$OUT" "$ERR"
-}
-# A check that documents a known uploader bug (see the report at the
-# bottom): counted as failed, and named as such.
-KNOWN_BUGS=()
-bug() { KNOWN_BUGS+=("$CASE"); bad "KNOWN BUG: $1"; }
-run() {
-	CMD="$*"
-	set +e
-	OUT=$(timeout 120 "$@" 2>"$T/err")
-	RC=$?
-	set -e
-	ERR=$(cat "$T/err")
-	sanitizer_check
-}
-sanitizer_check() {
-	case $ERR in *Sanitizer*|*"runtime error:"*) bad "sanitizer report" ;; esac
-}
-expect_rc() { if [ "$RC" = "$1" ]; then ok; else bad "exit $RC, expected $1"; fi; }
-expect_eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', expected '$3'"; fi; }
-expect_has() { case $OUT in *"$1"*) ok ;; *) bad "stdout lacks '$1'" ;; esac; }
-expect_lacks() { case $OUT in *"$1"*) bad "stdout has '$1'" ;; *) ok ;; esac; }
-expect_err_has() { case $ERR in *"$1"*) ok ;; *) bad "stderr lacks '$1'" ;; esac; }
-control() {
-	local data=()
-	[ $# -ge 3 ] && data=(-H 'Content-Type: application/json' --data-binary "$3")
-	curl -sS --max-time 60 -X "$1" "${data[@]}" "http://127.0.0.1:$P_S3/_standin/$2"
-}
-# What the stand-in holds: state EXPR, r = GET /_standin/state.
-state() {
-	control GET state | "$PY" -c 'import json,sys
-r = json.load(sys.stdin)
-B = sys.argv[2]
-def fn(name):
-    for k, v in r["lambda"].items():
-        if k == name or k.endswith(":" + name): return v
-def sm(name):
-    for k, v in r["states"].items():
-        if k == name or k.endswith(":" + name): return v
-def canon(d):
-    return json.dumps(json.loads(d) if isinstance(d, str) else d, sort_keys=True)
-def objs(): return r["s3"][B]["objects"]
-def has_lock():
-    return any(k.endswith("/lock") for k in objs())
-def under(prefix):
-    return sorted(k for k in objs() if k.startswith(prefix))
-def etag(key):
-    o = objs().get(key)
-    return o["etag"].strip("\"") if o else None
-v = eval(sys.argv[1])
-print(v if isinstance(v, str) else json.dumps(v))' "$1" "$B"
-}
-# The calls log after seq SINCE: calls SINCE EXPR, c = the calls; helpers
-# st(OP, PATH) = the statuses of OP calls whose path has PATH, in order.
-calls() {
-	control GET "calls?since=$1" | "$PY" -c 'import json,sys
-c = json.load(sys.stdin)["calls"]
-def st(op, path=""):
-    return [x["status"] for x in c if x["op"] == op and path in x["path"]]
-def ops(): return sorted(set(x["op"] for x in c))
-def writes():
-    return ["%s %s %s" % (x["method"], x["path"], x["status"]) for x in c
-            if x["method"] not in ("GET", "HEAD") and not
-            (x["service"] != "s3" and x["op"].startswith(("Get", "List", "Describe")))]
-v = eval(sys.argv[1])
-print(v if isinstance(v, str) else json.dumps(v))' "$2"
-}
-last_seq() { control GET calls | "$PY" -c 'import json,sys; c = json.load(sys.stdin)["calls"]; print(c[-1]["seq"] if c else 0)'; }
-b64sha256() { "$PY" -c 'import hashlib,base64,sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1],"rb").read()).digest()).decode())' "$1"; }
-canon_file() { "$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["state_machine"], sort_keys=True))' "$1"; }
-md5() { md5sum "$1" | cut -d' ' -f1; }
-
-# ---------------------------------------------------------------- fixtures
-AK=AKIDSTANDINTEST
-SK='standin/test+secret'
-ACCT=000000000000
-FN=arn:aws:lambda:us-east-1:$ACCT:function:acme-hello
-SM=arn:aws:states:us-east-1:$ACCT:stateMachine:acme-hello
-B=acme-stepdeploy
-PFX=acme/hello/production
-HOST=$(hostname)
-printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$AK" "$SK" >"$T/creds"
-chmod 600 "$T/creds"
-mkdir -p "$T/j"
-# Zips a..h, each with its own bootstrap (so its own CodeSha256).
-"$PY" - "$T" <<'EOF'
-import os, sys, zipfile
-t = sys.argv[1]
-for name in "abcdefgh":
-    with zipfile.ZipFile(os.path.join(t, name + ".zip"), "w") as z:
-        z.writestr("bootstrap", "#!/bin/sh\necho %s\n" % name)
-EOF
-# mkrel RID ZIP [SHA-OF-ZIP]: $T/RID.json, a release of acme/hello
-# production whose definition (Pass states only, naming the release) is
-# its own and whose lambda_sha256 is ZIP's (or SHA-OF-ZIP's).
-mkrel() {
-	"$PY" - "$T" "$1" "$2" "${3:-$2}" <<'EOF'
-import datetime, hashlib, json, os, sys
-t, rid, zipname, shaname = sys.argv[1:5]
-now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-sha = hashlib.sha256(open(os.path.join(t, shaname + ".zip"), "rb").read()).hexdigest()
-definition = {"Comment": "release " + rid, "StartAt": "Start",
-              "States": {"Start": {"Type": "Pass", "Result": {"release": rid},
-                                   "Next": "Done"},
-                         "Done": {"Type": "Succeed"}}}
-rel = {"release_id": rid, "project_name": "acme/hello",
-       "config_name": "production", "aws_account_id": "000000000000",
-       "aws_region": "us-east-1", "lambda_name": "acme-hello",
-       "step_fn_name": "acme-hello", "created_at": now,
-       "lambda_sha256": sha, "state_machine": definition}
-json.dump(rel, open(os.path.join(t, rid + ".json"), "w"))
-EOF
-}
-echo '{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","End":true}}}' >"$T/def0.json"
-
-# ---------------------------------------------------------------- the stand-in
-"$STANDIN" --port 0 --port 0 --port 0 --dir "$T/state" --credentials "$T/creds" \
-	--update-delay 0.3 --ready-file "$T/ready" >>"$T/standin.log" 2>&1 &
-STANDIN_PID=$!
-for _ in $(seq 1 300); do
-	[ -s "$T/ready" ] && break
-	kill -0 "$STANDIN_PID" 2>/dev/null || { echo "the stand-in died:"; cat "$T/standin.log"; exit 1; }
-	sleep 0.1
-done
-[ -s "$T/ready" ] || { echo "the stand-in is not ready after 30 s"; exit 1; }
-read -r P_S3 P_LAMBDA P_STATES < <("$PY" -c \
-	'import json,sys; print(*json.load(open(sys.argv[1]))["ports"])' "$T/ready")
 # A short lease: no scenario waits for one to run out (expired locks are
 # planted), but a deployer killed by a failing run frees the config soon.
-cat >"$T/policy.json" <<EOF
-{
-  "version": 1,
-  "sockets": { "sign": [$(id -u)] },
-  "endpoints": {
-    "s3": "http://127.0.0.1:$P_S3",
-    "lambda": "http://127.0.0.1:$P_LAMBDA",
-    "states": "http://127.0.0.1:$P_STATES"
-  },
-  "lock": { "lease_seconds": 60 },
-  "projects": {
-    "acme/hello": {
-      "submitters": [],
-      "configs": ["production"],
-      "accounts": ["$ACCT"],
-      "regions": ["us-east-1"],
-      "bucket": "$B",
-      "lambda_arns": ["$FN"],
-      "state_machine_arns": ["$SM"]
-    }
-  }
+POLICY_EXTRA='{"lock": {"lease_seconds": 60}}'
+up_start --update-delay 0.3
+mkzip d e f g h
+PFX=acme/hello/production
+HOST=$(hostname)
+# rel RID ZIP [SHA-OF-ZIP]: $T/RID.json, a release of acme/hello
+# production whose definition (Pass states only, naming the release) is
+# its own and whose lambda_sha256 is ZIP's (or SHA-OF-ZIP's).
+rel() {
+	mkrel "$1" r-2 zip="${3:-$2}" state_machine="{\"Comment\": \"release $1\", \"StartAt\": \"Start\",
+	    \"States\": {\"Start\": {\"Type\": \"Pass\", \"Result\": {\"release\": \"$1\"}, \"Next\": \"Done\"},
+	                 \"Done\": {\"Type\": \"Succeed\"}}}"
 }
-EOF
-t seed
-run "$STANDIN" seed --dir "$T/state" --bucket "$B" \
-	--function acme-hello --zip "$T/a.zip" \
-	--tag ProjectName=acme/hello --tag ConfigName=production --tag DeployWith=stepdeploy \
-	--state-machine acme-hello --definition "$T/def0.json" \
-	--tag ProjectName=acme/hello --tag ConfigName=production --tag DeployWith=stepdeploy
-expect_rc 0
+# reldef RID: the release's definition, canonical.
+reldef() { jget "$(cat "$T/$1.json")" 'json.dumps(v["state_machine"], sort_keys=True)'; }
 
-SOCK=$T/sign.sock
-"$SIGNER" --policy "$T/policy.json" --socket "$SOCK" --credentials "$T/creds" \
-    --foreground 2> >(exec cat >>"$T/signer.log") &
-SIGNER_PID=$!
-for _ in $(seq 1 100); do
-	grep -q 'listening on' "$T/signer.log" 2>/dev/null && break
-	kill -0 "$SIGNER_PID" 2>/dev/null || { echo "the signer died:"; cat "$T/signer.log"; exit 1; }
-	sleep 0.1
-done
-
-# deploy RID ZIP: stepdeploy deploy in the foreground (OUT, ERR, RC).
-deploy() { run "$SD" deploy --release "$T/$1.json" --zip "$T/$2.zip" \
-	--policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j"; }
-# bg_deploy RID ZIP: the same in the background; its pid (the deployer's
-# own: the holder of its lock is HOST:PID:RANDOM) in BG_PID.
+# bg_deploy RID ZIP: lib.sh's deploy in the background; its pid (the
+# deployer's own: the holder of its lock is HOST:PID:RANDOM) in BG_PID.
 bg_deploy() {
 	"$SD" deploy --release "$T/$1.json" --zip "$T/$2.zip" \
 	    --policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j" \
@@ -277,20 +74,6 @@ bg_wait() {
 	ERR=$(cat "$T/$1.err")
 	sanitizer_check
 }
-# A signed S3 request of the test's own (as an operator or another
-# deployer would make it): s3req METHOD KEY [FILE]; prints the HTTP status.
-s3req() {
-	local h body=()
-	if [ $# -ge 3 ]; then
-		h=$(sha256sum "$3" | cut -d' ' -f1)
-		body=(-T "$3")
-	else
-		h=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
-	fi
-	curl -sS --max-time 30 --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AK:$SK" \
-	    -H "x-amz-content-sha256: $h" -X "$1" "${body[@]}" -o "$T/s3req.out" \
-	    -w '%{http_code}' "http://127.0.0.1:$P_S3/$B/$2"
-}
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 # What is deployed now, for "nothing changed" checks.
 snap() {
@@ -306,9 +89,13 @@ expect_unchanged() {
 # The release RID (with zip ZIP) is what is deployed.
 expect_deployed() {
 	expect_eq CodeSha256 "$(state 'fn("acme-hello")["CodeSha256"]')" "$(b64sha256 "$T/$2.zip")"
-	expect_eq definition "$(state 'canon(sm("acme-hello")["definition"])')" "$(canon_file "$T/$1.json")"
+	expect_eq definition "$(state 'canon(sm("acme-hello")["definition"])')" "$(reldef "$1")"
 }
-expect_no_lock() { expect_eq lock-held "$(state 'has_lock()')" false; }
+# expect_etag NAME KEY FILE: s3://$B/KEY is FILE as it was put (its ETag
+# is FILE's MD5).
+expect_etag() {
+	expect_eq "$1" "$(state "(objs().get('$2') or {}).get('etag', '').strip('\"')")" "$(md5sum "$3" | cut -d' ' -f1)"
+}
 # No Lambda or state machine change in the calls after SINCE.
 expect_no_updates() {
 	expect_eq "updates since seq $1" "$(calls "$1" '[x["op"] for x in c if x["op"] in ("UpdateFunctionCode", "PublishVersion", "UpdateStateMachine", "PublishStateMachineVersion", "UpdateAlias")]')" "[]"
@@ -343,7 +130,7 @@ race_check() {	# race_check RID1 PID1 ZIP1 RID2 PID2 ZIP2 SINCE
 	for s in ValidateResources Upload Snapshot UpdateLambda UpdateStateMachine; do
 		expect_lacks "==> $s"
 	done
-	expect_eq loser-prefix "$(state "under('$PFX/$l/')")" "[]"
+	expect_eq loser-prefix "$(state "keys('$PFX/$l/')")" "[]"
 	expect_eq loser-calls "$(calls "$since" "[x['op'] + ' ' + str(x['status']) for x in c if '/$l/' in x['path']]")" "[]"
 	# The winner deployed; nothing else did.
 	OUT=$(cat "$T/$w.out") ERR=$(cat "$T/$w.err")
@@ -358,8 +145,8 @@ race_check() {	# race_check RID1 PID1 ZIP1 RID2 PID2 ZIP2 SINCE
 	expect_eq lock-puts-refused "$(calls "$since" 'st("PutObject", "/production/lock").count(412)')" 1
 }
 t race-simultaneous-lock-put
-mkrel race-a1 b
-mkrel race-a2 c
+rel race-a1 b
+rel race-a2 c
 SINCE=$(last_seq)
 control POST faults '{"faults":[{"op":"s3:PutObject","path":"/production/lock","fault":"pause","times":2,"seconds":60}]}' >/dev/null
 bg_deploy race-a1 b; P1=$BG_PID
@@ -373,8 +160,8 @@ control DELETE faults >/dev/null
 # 1b: both started at once with no pause; the winner's window is widened
 # by a 3 s delay on UpdateFunctionCode, so the loser meets the lock held.
 t race-started-together
-mkrel race-b1 d
-mkrel race-b2 e
+rel race-b1 d
+rel race-b2 e
 SINCE=$(last_seq)
 control POST faults '{"faults":[{"op":"lambda:UpdateFunctionCode","fault":"delay","seconds":3}]}' >/dev/null
 bg_deploy race-b1 d; P1=$BG_PID
@@ -386,12 +173,10 @@ control DELETE faults >/dev/null
 # 2a: an expired lock (another holder, long gone) is taken over with
 # If-Match on its ETag, and the deploy goes through.
 t lock-expired-taken-over
-mkrel lock-1 f
-NOW=$(date +%s)
-printf '{"release_id":"r-ghost","holder":"ghost-host:4242:deadbeef0001","acquired_at":"%s","expires_at":"%s"}' \
-	"$(iso $((NOW - 7200)))" "$(iso $((NOW - 3600)))" >"$T/lock-expired"
+rel lock-1 f
+lockbody r-ghost ghost-host:4242:deadbeef0001 -7200 -3600 >"$T/lock-expired"
 expect_eq plant-expired-lock "$(s3req PUT "$PFX/lock" "$T/lock-expired")" 200
-expect_eq planted-etag "$(state "etag('$PFX/lock')")" "$(md5 "$T/lock-expired")"
+expect_etag planted-etag "$PFX/lock" "$T/lock-expired"
 SINCE=$(last_seq)
 deploy lock-1 f
 expect_rc 0
@@ -411,9 +196,8 @@ expect_eq lock-then "$(echo "$LOCK_CALLS" | "$PY" -c 'import json,sys; c = json.
 # 2b: an unexpired lock of another holder refuses the deploy, naming it,
 # and is left exactly as it was; the release id is not used up.
 t lock-held-refused
-mkrel lock-2 g
-printf '{"release_id":"r-other","holder":"other-host:777:cafe00000002","acquired_at":"%s","expires_at":"%s"}' \
-	"$(iso $((NOW - 60)))" "$(iso $((NOW + 3600)))" >"$T/lock-held"
+rel lock-2 g
+lockbody r-other other-host:777:cafe00000002 -60 3600 >"$T/lock-held"
 expect_eq plant-held-lock "$(s3req PUT "$PFX/lock" "$T/lock-held")" 200
 snap
 SINCE=$(last_seq)
@@ -424,7 +208,7 @@ expect_err_has "Deploy.Lock"
 expect_err_has "acme/hello production is locked by other-host:777:cafe00000002 for release r-other"
 expect_lacks "==> ValidateResources"
 expect_unchanged
-expect_eq lock-left-in-place "$(state "etag('$PFX/lock')")" "$(md5 "$T/lock-held")"
+expect_etag lock-left-in-place "$PFX/lock" "$T/lock-held"
 expect_eq writes "$(calls "$SINCE" 'writes()')" "[\"PUT /$B/$PFX/lock 412\"]"
 expect_no_updates "$SINCE"
 # The holder is done with it (deleted by hand): the same release deploys.
@@ -438,7 +222,8 @@ expect_no_lock
 
 # ================================================================ 3. freeze
 t frozen-refused
-mkrel frz-1 h
+rel frz-1 h
+NOW=$(date +%s)
 printf '{"by":"alice@ops","reason":"incident INC-42: no deploys until the postmortem","at":"%s"}' \
 	"$(iso "$NOW")" >"$T/freeze"
 expect_eq plant-freeze "$(s3req PUT "$PFX/freeze" "$T/freeze")" 200
@@ -452,7 +237,7 @@ expect_err_has "acme/hello production is frozen by alice@ops since $(iso "$NOW")
 expect_lacks "==> ValidateResources"
 expect_unchanged
 expect_no_lock
-expect_eq release-prefix "$(state "under('$PFX/frz-1/')")" "[]"
+expect_eq release-prefix "$(state "keys('$PFX/frz-1/')")" "[]"
 expect_eq writes "$(calls "$SINCE" 'writes()')" "[]"
 expect_no_updates "$SINCE"
 t unfrozen-deploys
@@ -491,7 +276,7 @@ t replay-after-deploy
 replay_case frz-1 h
 t replay-same-id-other-content
 cp "$T/frz-1.json" "$T/frz-1.orig.json"
-mkrel frz-1 a
+rel frz-1 a
 replay_case frz-1 a
 mv "$T/frz-1.orig.json" "$T/frz-1.json"
 expect_deployed frz-1 h
@@ -499,7 +284,7 @@ expect_deployed frz-1 h
 # 4b: a release that failed and was rolled back cannot be tried again
 # under the same id.
 t replay-after-rollback
-mkrel rb-1 b
+rel rb-1 b
 snap
 control POST faults '{"faults":[{"op":"states:UpdateStateMachine","fault":"error","status":400,"code":"InvalidDefinition","message":"injected by test_scenarios","times":1}]}' >/dev/null
 deploy rb-1 b
@@ -515,7 +300,7 @@ replay_case rb-1 b
 # ================================================================ 5. zip hash mismatch
 # rb-1's zip is b.zip; hm-1 says c.zip's hash but is given d.zip.
 t zip-hash-mismatch
-mkrel hm-1 d c
+rel hm-1 d c
 snap
 SINCE=$(last_seq)
 deploy hm-1 d
@@ -526,7 +311,7 @@ expect_err_has "is not the release's lambda_sha256 $(sha256sum "$T/c.zip" | cut 
 expect_lacks "==> Lock"
 expect_unchanged
 expect_no_lock
-expect_eq release-prefix "$(state "under('$PFX/hm-1/')")" "[]"
+expect_eq release-prefix "$(state "keys('$PFX/hm-1/')")" "[]"
 expect_eq calls "$(calls "$SINCE" '[x["op"] for x in c]')" "[]"
 # Nothing was used up: with the zip it names, the release deploys.
 t zip-hash-match-deploys
@@ -539,7 +324,7 @@ expect_no_lock
 # ================================================================ 6. throttling and 5xx, retried
 # Faults "before" (not applied): every call is retried and succeeds.
 t retried-throttle-and-5xx
-mkrel rt-1 e
+rel rt-1 e
 SINCE=$(last_seq)
 control POST faults '{"faults":[
  {"op":"s3:PutObject","path":"/production/lock","fault":"throttle","times":2},
@@ -591,7 +376,7 @@ apply5xx() {
 		ZIP=$i
 		[ "$(b64sha256 "$T/$ZIP.zip")" != "$cur" ] && break
 	done
-	mkrel "$rid" "$ZIP"
+	rel "$rid" "$ZIP"
 	snap
 	control POST faults "{\"faults\":[$rule]}" >/dev/null
 	deploy "$rid" "$ZIP"
@@ -601,7 +386,7 @@ apply5xx() {
 	APPLY_OK=0
 	if [ "$RC" = 0 ] &&
 	    [ "$(state 'fn("acme-hello")["CodeSha256"]')" = "$(b64sha256 "$T/$ZIP.zip")" ] &&
-	    [ "$(state 'canon(sm("acme-hello")["definition"])')" = "$(canon_file "$T/$rid.json")" ] &&
+	    [ "$(state 'canon(sm("acme-hello")["definition"])')" = "$(reldef "$rid")" ] &&
 	    [ "$(state 'has_lock()')" = false ]; then
 		APPLY_OK=1
 	else
@@ -614,7 +399,6 @@ apply5xx() {
 	WHY=$(printf '%s\n' "$ERR" | { grep -o 'stepdeploy deploy: .*' || true; } | tail -n 1 | cut -c1-240)
 }
 applied_ok() { if [ "$APPLY_OK" = 1 ]; then ok; else bad "not deployed: exit $RC: $WHY"; fi; }
-applied_bug() { if [ "$APPLY_OK" = 1 ]; then ok; else bug "$1: exit $RC: $WHY"; fi; }
 # The lock and release.json go through lock.c's cond_put, which reads
 # back what a retried conditional write finds; UpdateStateMachine is
 # idempotent; a retried DELETE If-Match that finds nothing is success.
@@ -626,17 +410,18 @@ apply5xx update-state-machine '{"op":"states:UpdateStateMachine","fault":"500","
 applied_ok
 apply5xx lock-delete '{"op":"s3:DeleteObject","path":"/production/lock","fault":"500","when":"after","times":1}'
 applied_ok
-# lambda.zip and previous.zip are put with If-None-Match: * straight
-# through sd_aws_s3_put_object (deploy_tasks.c t_upload, t_snapshot),
-# which does not read back what the retry's 412 found.
+# lambda.zip and previous.zip (deploy_tasks.c t_upload, t_snapshot) are
+# plain PUTs under the release's own prefix, which the claim of its
+# release.json keeps to this deploy: the retry writes the same bytes again.
 apply5xx lambda-zip-put '{"op":"s3:PutObject","path":"/lambda.zip","fault":"500","when":"after","times":1}'
-applied_bug "a 500 after S3 applied PutObject lambda.zip fails the deploy"
+applied_ok
 apply5xx previous-zip-put '{"op":"s3:PutObject","path":"/previous.zip","fault":"500","when":"after","times":1}'
-applied_bug "a 500 after S3 applied PutObject previous.zip fails the deploy"
+applied_ok
 # UpdateFunctionCode carries the snapshot's RevisionId: once applied, the
-# retry's RevisionId is stale (412) or the update still in progress (409).
+# retry's is stale and refused; the uploader then reads the function back
+# and takes the update as done when it already has the release's code.
 apply5xx update-function-code '{"op":"lambda:UpdateFunctionCode","fault":"500","when":"after","times":1}'
-applied_bug "a 500 after Lambda applied UpdateFunctionCode fails the deploy"
+applied_ok
 
 # ================================================================ the journals
 # Every deploy above ended (deployed, refused or rolled back): none is
@@ -644,7 +429,7 @@ applied_bug "a 500 after Lambda applied UpdateFunctionCode fails the deploy"
 t no-journal-left-in-flight
 LAST_ZIP=a
 [ "$(state 'fn("acme-hello")["CodeSha256"]')" != "$(b64sha256 "$T/a.zip")" ] || LAST_ZIP=b
-mkrel last-1 "$LAST_ZIP"
+rel last-1 "$LAST_ZIP"
 deploy last-1 "$LAST_ZIP"
 expect_rc 0
 expect_has "deploy last-1: Deployed"
@@ -652,8 +437,4 @@ expect_lacks "recover "
 expect_deployed last-1 "$LAST_ZIP"
 expect_no_lock
 
-if [ ${#KNOWN_BUGS[@]} -gt 0 ]; then
-	echo "known uploader bugs (failing checks): ${KNOWN_BUGS[*]}"
-fi
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+up_end

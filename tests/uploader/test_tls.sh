@@ -48,12 +48,7 @@ mkdir -p "$C"
 STANDIN_SCHEME=https
 STANDIN_CACERT=$C/ca.pem
 
-up_fixtures
-up_standin --update-delay 0.3 --tls-cert "$C/srv.pem" --tls-key "$C/srv.key"
-t seed
-up_seed
-expect_rc 0
-up_signer
+up_start --update-delay 0.3 --tls-cert "$C/srv.pem" --tls-key "$C/srv.key"
 
 # restart_standin NAME: the stand-in again on the same ports and state,
 # serving NAME.pem.
