@@ -118,7 +118,7 @@ fault_case sfn-list-tags ValidateResources release \
 # Upload: PutObject of lambda.zip.
 fault_case put-lambda-zip Upload release \
 	"$(err s3:PutObject 403 AccessDenied '"path":"/lambda.zip"')"
-# Snapshot: GetFunction (a 500 on every one of the 3 the policy allows attempts),
+# Snapshot: GetFunction (a 500 on every one of the 3 tries the policy allows),
 # DescribeStateMachine, the Code.Location download, PutObject of previous.zip.
 fault_case get-function-500x3 Snapshot release \
 	'{"faults":[{"op":"lambda:GetFunction","fault":"500","times":3}]}' "after 3 tries"
