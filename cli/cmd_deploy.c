@@ -168,7 +168,7 @@ cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
 	struct sd_deploy_ctx ctx;
 	json_t *input = NULL;
 	char jpath[4096], hpath[4096];
-	const char *rid, *e, *cause;
+	const char *rid, *e, *cause, *lock_left;
 	int rc = 1, failed = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -227,6 +227,14 @@ cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
 			fprintf(stderr, "stepdeploy deploy: %s\n",
 			    sd_error_text(&e2));
 		printf("deploy %s: Deployed\n", rid);
+		lock_left = json_string_value(json_object_get(json_object_get(
+		    step_result_output(res), "ReleaseLockError"), "Cause"));
+		if (path_has(res, "DeployedLockLeft"))
+			fprintf(stderr, "stepdeploy deploy: warning: the "
+			    "release is deployed but its lock could not be "
+			    "released (%s): it stays until its lease ends, or "
+			    "`stepdeploy unlock --force`\n",
+			    lock_left != NULL ? lock_left : "?");
 		rc = 0;
 	} else {
 		/* A failed rollback keeps the journal open (and the lock

@@ -58,19 +58,20 @@ expect_eq lock-held "$(state 'has_lock()')" false
 
 # ---------------------------------------------------------------- a failure at every call after Lock
 # Each case: read back what is deployed, install one fault that the client
-# does not retry (a 4xx it never retries, or a 500 on more attempts than
-# its 5), deploy c.zip + the r-2 definition under a fresh release id, and
+# does not retry (a 4xx it never retries, or a 500 on every try the
+# policy allows), deploy c.zip + the r-2 definition under a fresh release id, and
 # check the failure is reported at the right step and that the code,
 # the definition read back from the stand-in are what they were, with no
-# lock left. Failures before UpdateLambda change nothing (ReleaseLockOnError);
-# from UpdateLambda on the flow rolls back (Rollback, ReleaseLockAfterRollback).
+# lock left. Failures at Lock take no lock (refused); then, before
+# UpdateLambda, nothing has changed (ReleaseLockOnError); from UpdateLambda
+# on the flow rolls back (Rollback, ReleaseLockAfterRollback).
 fault_fired() { control GET faults | "$PY" -c 'import json,sys
 r = json.load(sys.stdin)["faults"]
 print("yes" if r and all(x.get("fired", 0) >= 1 for x in r) else "no: %s" % json.dumps(r))'; }
 NEW_SHA=$(b64sha256 "$T/c.zip")
 NEW_DEF=$(canon_file "$T/r-2-def.json")
 N=0
-# fault_case NAME STEP rollback|release FAULTS-JSON [stderr text]
+# fault_case NAME STEP refused|release|rollback FAULTS-JSON [stderr text]
 fault_case() {
 	local name=$1 step=$2 how=$3 faults=$4 msg=${5-injected by test_deploy}
 	local prev_sha prev_def rid
@@ -93,6 +94,9 @@ fault_case() {
 	if [ "$how" = rollback ]; then
 		expect_has "==> Rollback"
 		expect_has "==> ReleaseLockAfterRollback"
+	elif [ "$how" = refused ]; then
+		expect_lacks "==> ValidateResources"
+		expect_lacks "==> ReleaseLock"
 	else
 		expect_has "==> ReleaseLockOnError"
 		case $OUT in *"==> UpdateLambda"*) bad "UpdateLambda ran" ;; *) ok ;; esac
@@ -110,6 +114,13 @@ err() {	# err OP STATUS CODE [extra JSON members]
 	    "$1" "$2" "$3" "${4:+,$4}"
 }
 
+# Lock: the freeze marker's read, the lock's PUT, the release's claim.
+fault_case freeze-read Lock refused \
+	"$(err s3:GetObject 403 AccessDenied '"path":"/freeze","nth":1')"
+fault_case lock-put Lock refused \
+	"$(err s3:PutObject 403 AccessDenied '"path":"/lock","nth":1')"
+fault_case claim-release Lock refused \
+	"$(err s3:PutObject 403 AccessDenied '"path":"/release.json"')"
 # ValidateResources: the tag reads.
 fault_case lambda-list-tags ValidateResources release \
 	"$(err lambda:ListTags 403 AccessDeniedException)"
@@ -163,7 +174,13 @@ fault_case guard-describe-state-machine UpdateStateMachine rollback \
 fault_case verify-describe-state-machine Verify rollback \
 	"$(err states:DescribeStateMachine 400 ValidationException '"nth":3')"
 
-# Record: its PutObjects (a failure there rolls the verified release back).
+# UpdateStateMachine renews the lease too (the lock's third PutObject).
+fault_case renew-lock-2 UpdateStateMachine rollback \
+	"$(err s3:PutObject 412 PreconditionFailed '"path":"/lock","nth":3')" "renewed"
+# Record: its read of deployed.json and its PutObjects (a failure there
+# rolls the verified release back).
+fault_case record-read-history Record rollback \
+	"$(err s3:GetObject 403 AccessDenied '"path":"/deployed.json"')"
 fault_case record-result Record rollback \
 	"$(err s3:PutObject 403 AccessDenied '"path":"/result.json"')"
 fault_case record-history Record rollback \
@@ -172,6 +189,28 @@ fault_case record-history Record rollback \
 # a holder that lost its lock changes nothing.
 fault_case renew-lock UpdateLambda rollback \
 	"$(err s3:PutObject 412 PreconditionFailed '"path":"/lock","nth":2')" "renewed"
+
+# ReleaseLock: the release is in place and verified; a lock that cannot be
+# deleted is left to its lease, with a warning (and `stepdeploy unlock`).
+t fault-release-lock
+mkrel f-lock
+control POST faults "$(err s3:DeleteObject 403 AccessDenied '"path":"/lock"')" >/dev/null
+deploy f-lock c
+control DELETE faults >/dev/null
+expect_rc 0
+expect_has "deploy f-lock: Deployed"
+expect_err_has "its lock could not be released"
+expect_eq CodeSha256 "$(state 'fn("acme-hello")["CodeSha256"]')" "$NEW_SHA"
+expect_eq definition "$(state 'canon(sm("acme-hello")["definition"])')" "$NEW_DEF"
+expect_eq lock-held "$(state 'has_lock()')" true
+run "$SD" unlock acme/hello production --force --reason "test_deploy: left by f-lock" \
+	--policy "$T/policy.json" --signer "$SOCK"
+expect_rc 0
+expect_eq lock-held "$(state 'has_lock()')" false
+# (back to a state that is not c/r-2 for the next cases)
+mkrel f-back r-1
+deploy f-back b
+expect_rc 0
 
 # ---------------------------------------------------------------- retried faults: still deployed
 t deploy-retried-faults
