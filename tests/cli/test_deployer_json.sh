@@ -25,7 +25,8 @@ expect_py "not a definition starting at Validate" \
 expect_py "a Task after the first change lacks a Catch into Rollback" \
     'all(r["States"][s]["Catch"][0]["Next"] == "Rollback" and
          r["States"][s]["Catch"][0]["ErrorEquals"] == ["States.ALL"]
-         for s in ["UpdateLambda", "PublishVersion", "UpdateStateMachine", "Verify"])'
+         for s in ["UpdateLambda", "PublishVersion", "UpdateStateMachine", "Verify",
+                   "Record"])'
 expect_py "DeployFailed does not re-raise the caught error" \
     '(r["States"]["DeployFailed"].get("ErrorPath") == "$.Error.Error" and
       r["States"]["DeployFailed"].get("CausePath") == "$.Error.Cause")'
@@ -61,11 +62,19 @@ expect_json result '"OK"'
 t "success: every step once, in order"
 run exec "$T/deployer.json" --mocks "$MOCKS/success.json" --input '{"release":"r1"}' --path
 expect_status SUCCEEDED
-expect_json path "[$HEAD,$CHANGES,\"Verify\",\"ReleaseLock\",\"Deployed\"]"
+expect_json path "[$HEAD,$CHANGES,\"Verify\",\"Record\",\"ReleaseLock\",\"Deployed\"]"
 expect_py "a step's result is not kept" \
     '(r["output"]["release"] == "r1" and r["output"]["Snapshot"]["RevisionId"] == "rev-1" and
       r["output"]["Version"] == {"Version": "2"} and r["output"]["ReleaseLock"] == {"released": True})'
 expect_py "Rollback ran on success" '"Rollback" not in r["path"]'
+
+t "a lock that cannot be released after a verified deploy: still deployed"
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); m["ReleaseLock"]={"error":"Deploy.ReleaseLock","cause":"403"}; json.dump(m,open(sys.argv[2],"w"))' \
+    "$MOCKS/success.json" "$T/lockleft.json"
+run exec "$T/deployer.json" --mocks "$T/lockleft.json" --path
+if [ "$RC" = 0 ]; then ok; else bad "exit status $RC, want 0"; fi
+expect_status SUCCEEDED
+expect_json path "[$HEAD,$CHANGES,\"Verify\",\"Record\",\"ReleaseLock\",\"DeployedLockLeft\"]"
 
 t "failure at UpdateStateMachine: Rollback, release, the original error"
 run exec "$T/deployer.json" --mocks "$MOCKS/fail_update_state_machine.json" --path
