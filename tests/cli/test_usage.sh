@@ -194,4 +194,31 @@ mkjson timeout.json '{"TimeoutSeconds":1,"StartAt":"W","States":{"W":{"Type":"Wa
 run exec "$T/timeout.json"
 expect_status TIMED_OUT
 
+# ---------------------------------------------------------------- the uploader's commands
+# Each has --help, refuses an unknown option and missing arguments with
+# exit 2 and one line naming the command, and reaches no AWS (no policy
+# or signer is needed to say so).
+for cmd in deploy plan bootstrap freeze unfreeze unlock rollback recover halt; do
+	t "$cmd --help"
+	run "$cmd" --help
+	if [ "$RC" = 0 ]; then ok; else bad "exit status $RC, want 0"; fi
+	case $OUT in usage:*"stepdeploy $cmd"*) ok ;; *) bad "no usage line naming $cmd" ;; esac
+	t "$cmd --no-such-option"
+	run "$cmd" --no-such-option
+	expect_usage
+	t "$cmd with nothing"
+	run "$cmd"
+	expect_usage "stepdeploy $cmd"
+	t "listed in stepdeploy --help: $cmd"
+	run --help
+	case $OUT in *"  $cmd "*) ok ;; *) bad "$cmd not listed" ;; esac
+done
+
+t "unlock without --force is refused before anything"
+run unlock acme/hello production --reason x --policy /nonexistent --signer /nonexistent
+expect_usage --force
+t "halt: a release id, not a path"
+run halt ../x
+expect_usage "not a release id"
+
 finish
