@@ -251,6 +251,7 @@ cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
 		    cause != NULL ? cause : "");
 		rc = 1;
 	}
+	(void)unlink(hpath);	/* a halt request is for this run only */
 	goto out;
 fail:
 	fprintf(stderr, "stepdeploy deploy: %s\n", sd_error_text(&err));

@@ -84,16 +84,70 @@ journal_regions(const char *dir, struct sd_error *err)
 	return regions;
 }
 
+/*
+ * End the journal of a release that recovery must leave alone (its lock
+ * was taken over, or removed by hand): an operator has checked the
+ * Lambda and state machine. Touches nothing in AWS.
+ */
+static int
+abandon(const char *dir, const char *rid, const char *reason)
+{
+	struct sd_journal_state st = SD_JOURNAL_STATE_INIT;
+	struct sd_journal *j = NULL;
+	struct sd_error err = SD_ERROR_INIT;
+	char path[4096], who[512], cause[1600];
+	int rc = 1;
+
+	if (!sd_lock_valid_release_id(rid))
+		return cli_usage_error("recover", "\"%s\" is not a release id",
+		    rid);
+	if (reason == NULL || reason[0] == '\0' ||
+	    strchr(reason, '\n') != NULL || strlen(reason) > 1000)
+		return cli_usage_error("recover", "--abandon needs --reason: "
+		    "one line, at most 1000 bytes");
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.journal", dir, rid) >=
+	    sizeof(path))
+		return cli_usage_error("recover", "--journal-dir is too long");
+	if (sd_journal_open_idle(path, &j, &err) != 0 ||
+	    sd_journal_replay(path, &st, &err) != 0)
+		goto out;
+	if (json_object_get(st.dones, SD_DEPLOY_END_STEP) != NULL) {
+		sd_error_set(&err, SD_ERR_INVALID, NULL, "release %s has "
+		    "ended already", rid);
+		goto out;
+	}
+	cli_aws_who(who, sizeof(who));
+	(void)snprintf(cause, sizeof(cause), "abandoned by %s: %s (it was "
+	    "at %s)", who, reason, st.in_flight != NULL ? st.in_flight :
+	    st.last_done != NULL ? st.last_done : "its start");
+	if (sd_deploy_journal_end(j, "Abandoned", "Deploy.Abandoned", cause,
+	    &err) != 0)
+		goto out;
+	printf("recover %s: Abandoned (%s)\n", rid, cause);
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "stepdeploy recover: %s\n",
+		    sd_error_text(&err));
+	sd_journal_state_clear(&st);
+	sd_journal_free(j);
+	sd_error_clear(&err);
+	return rc;
+}
+
 int
 cmd_recover(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "abandon", required_argument, NULL, 'a' },
+		{ "reason", required_argument, NULL, 'r' },
 		CLI_AWS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_aws a;
 	struct sd_error err = SD_ERROR_INIT;
+	const char *abandon_rid = NULL, *reason = NULL;
 	json_t *regions = NULL, *v;
 	size_t i;
 	int c, rc = 0, failed = 0;
@@ -101,17 +155,33 @@ cmd_recover(int argc, char **argv)
 	cli_aws_init(&a);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'h') {
+		switch (c) {
+		case 'a': abandon_rid = optarg; break;
+		case 'r': reason = optarg; break;
+		case 'h':
 			printf("usage: stepdeploy recover " CLI_AWS_USAGE "\n"
+			    "       stepdeploy recover --abandon RELEASE "
+			    "--reason TEXT [--journal-dir DIR]\n"
 			    "Complete or roll back every release of the "
 			    "journal directory whose deploy stopped part "
-			    "way.\n");
+			    "way.\nWith --abandon, end the journal of a release "
+			    "recovery must leave alone (its lock was taken\n"
+			    "over): nothing in AWS is touched.\n");
 			return 0;
+		default:
+			if (!cli_aws_option(&a, c, optarg))
+				return EXIT_USAGE;
 		}
-		if (!cli_aws_option(&a, c, optarg))
-			return EXIT_USAGE;
 	}
-	if (optind != argc || a.policy_path == NULL || a.signer_path == NULL)
+	if (optind != argc)
+		return cli_usage_error("recover", "unexpected argument %s",
+		    argv[optind]);
+	if (abandon_rid != NULL)
+		return abandon(a.journal_dir, abandon_rid, reason);
+	if (reason != NULL)
+		return cli_usage_error("recover", "--reason goes with "
+		    "--abandon");
+	if (a.policy_path == NULL || a.signer_path == NULL)
 		return cli_usage_error("recover", "--policy and --signer are "
 		    "required");
 	if (cli_aws_load_policy(&a, &err) != 0 ||

@@ -174,14 +174,17 @@ t_recover(void *user, const struct step_task_call *call, json_t **output,
 			(void)snprintf(why, sizeof(why), "the lock of %s/%s is "
 			    "now held by %s for release %s, not by this "
 			    "release: the Lambda and state machine are left "
-			    "alone; check them, then end this journal",
+			    "alone; check them, then end this journal "
+			    "(stepdeploy recover --abandon %s --reason ...)",
 			    c->project, c->config, info.holder,
-			    info.release_id);
+			    info.release_id, c->release_id);
 		else
 			(void)snprintf(why, sizeof(why), "the lock of %s/%s is "
 			    "gone (removed by hand?): the Lambda and state "
 			    "machine are left alone; check them, then end "
-			    "this journal", c->project, c->config);
+			    "this journal (stepdeploy recover --abandon %s "
+			    "--reason ...)", c->project, c->config,
+			    c->release_id);
 		return task_fail(failure, "Deploy.LockLost", why);
 	} else if (json_object_get(st->intents, "Rollback") != NULL ||
 	    st->last_failed != NULL || c->version[0] == '\0')

@@ -166,6 +166,50 @@ expect_eq lock-held "$(state 'has_lock()')" false
 expect_eq set-aside "$(journal_ended "$T/j/$RID.journal.1")" "End RolledBack"
 expect_eq new-journal "$(journal_ended "$T/j/$RID.journal")" "End Failed"
 
+# Its lock taken over meanwhile (it expired; another deployer holds it):
+# the recovery leaves the Lambda and state machine alone - the new code is
+# in $LATEST only, the live definition still names the old version - and
+# keeps the journal in flight until an operator abandons it.
+N=$((N + 1)); RID=k-$N
+NEW=$([ "$CUR" = x ] && echo y || echo x)
+t lock-lost
+mkrel "$RID" "$NEW"
+BEFORE_DEF=$(state 'canon(sm("acme-hello")["definition"])')
+{ STEPDEPLOY_TEST_CRASH=UpdateLambda:applied "$SD" deploy --release "$T/$RID.json" --zip "$T/${ZIP[$NEW]}.zip" \
+	--policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j" >/dev/null 2>&1; } 2>/dev/null || true
+lockbody other-release other-host:1:abc -5 600 >"$T/other-lock"
+expect_eq plant-lock "$(s3req PUT acme/hello/production/lock "$T/other-lock")" 200
+recover
+expect_rc 1
+expect_has "recover $RID: Failed"
+expect_has "now held by other-host:1:abc"
+expect_has "--abandon $RID"
+expect_eq definition-untouched "$(state 'canon(sm("acme-hello")["definition"])')" "$BEFORE_DEF"
+expect_eq code-in-latest-only "$(state 'fn("acme-hello")["CodeSha256"]')" "$(b64sha256 "$T/${ZIP[$NEW]}.zip")"
+expect_eq journal-open "$(journal_ended "$T/j/$RID.journal" | cut -d' ' -f1)" Recover
+run "$SD" recover --abandon "$RID" --journal-dir "$T/j"
+expect_rc 2
+expect_err_has "--abandon needs --reason"
+run "$SD" recover --abandon "$RID" --reason "checked by hand" --journal-dir "$T/j"
+expect_rc 0
+expect_has "recover $RID: Abandoned"
+expect_eq journal-ended "$(journal_ended "$T/j/$RID.journal")" "End Abandoned"
+run "$SD" recover --abandon "$RID" --reason again --journal-dir "$T/j"
+expect_rc 1
+expect_err_has "ended already"
+recover
+expect_rc 0
+expect_lacks "recover $RID"
+expect_eq other-lock-kept "$(s3get acme/hello/production/lock)" "$(cat "$T/other-lock")"
+run "$SD" unlock acme/hello production --force --reason "test_crash: the other holder is gone" \
+	--policy "$T/policy.json" --signer "$SOCK"
+expect_rc 0
+# Back to a consistent pair for what follows: deploy the current one again.
+N=$((N + 1)); mkrel "k-$N" "$CUR"
+deploy "k-$N" "${ZIP[$CUR]}"
+expect_rc 0
+expect_eq state "$(which)" "$CUR"
+
 # Killed during a rollback (UpdateStateMachine refused): the recovery
 # finishes the rollback.
 for point in Rollback:intent Rollback:applied; do
