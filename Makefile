@@ -167,6 +167,7 @@ bench: deps
 	@bash tests/bench/run.sh $(BUILD) $(SHARED)
 	@bash tests/bench/lint_run.sh $(BUILD) $(SHARED)
 	@bash tests/bench/sign_run.sh $(BUILD) $(SHARED)
+	@bash tests/bench/deploy_run.sh $(BUILD)
 
 fuzz-build: $(FUZZ_BIN)
 
