@@ -14,6 +14,7 @@
 #  - in the middle of an AWS call: the stand-in holds the request (a
 #    "pause" fault, before or after applying it), the test kills the
 #    deploy with SIGKILL, then lets the request go on.
+# The recovery is killed part way too, and the next one finishes its work.
 # "Never a mix": the function's code ($LATEST) and the definition read back
 # are both the old release's or both the new one's, and the version the
 # deployed definition names has the same code as $LATEST.
@@ -147,6 +148,32 @@ crash_at Record:intent Completed new
 crash_at Record:applied Completed new
 crash_at ReleaseLock:intent Completed new
 crash_at ReleaseLock:applied Completed new
+
+# The recovery itself killed part way: the next recovery takes over.
+# crash_recovery DEPLOY-POINT RECOVER-POINT OUTCOME old|new
+crash_recovery() {
+	local dpoint=$1 rpoint=$2 outcome=$3 want=$4 rid new
+	N=$((N + 1)); rid=k-$N
+	new=$([ "$CUR" = x ] && echo y || echo x)
+	t "crash-$dpoint-then-recovery-at-$rpoint"
+	mkrel "$rid" "$new"
+	{ STEPDEPLOY_TEST_CRASH=$dpoint "$SD" deploy --release "$T/$rid.json" --zip "$T/${ZIP[$new]}.zip" \
+		--policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j" >/dev/null 2>&1; } 2>/dev/null || true
+	CMD="STEPDEPLOY_TEST_CRASH=$rpoint stepdeploy recover"
+	set +e
+	{ STEPDEPLOY_TEST_CRASH=$rpoint "$SD" recover --policy "$T/policy.json" --signer "$SOCK" \
+		--journal-dir "$T/j" >"$T/out" 2>"$T/err"; } 2>/dev/null
+	RC=$?
+	set -e
+	OUT=$(cat "$T/out"); ERR=$(cat "$T/err")
+	expect_rc 137
+	after_crash "$outcome" "$want" "$rid"
+}
+crash_recovery UpdateLambda:applied Rollback:intent RolledBack old
+crash_recovery UpdateLambda:applied Rollback:applied RolledBack old
+crash_recovery UpdateStateMachine:applied Verify:applied Completed new
+crash_recovery UpdateStateMachine:applied Record:applied Completed new
+crash_recovery Record:applied ReleaseLock:intent Completed new
 
 # The next deploy recovers first - the crashed release itself too, when
 # it is deployed again; its S3 claim then refuses the replay, and its
