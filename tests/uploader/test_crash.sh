@@ -249,12 +249,13 @@ done
 # before applying it or after, then lets it go on once the uploader is
 # dead (as AWS would finish a request whose client went away).
 pause_kill() {
-	local op=$1 when=$2 outcome=$3 want=$4 path=${5-} rid new pid rule
+	local op=$1 when=$2 outcome=$3 want=$4 path=${5-} rid new pid rule mark
 	N=$((N + 1)); rid=k-$N
 	new=$([ "$CUR" = x ] && echo y || echo x)
 	t "kill-in-$op-$when${path:+-$path}"
 	mkrel "$rid" "$new"
 	rule="{\"op\":\"$op\",\"fault\":\"pause\",\"when\":\"$when\",\"times\":1${path:+,\"path\":\"$path\"}}"
+	mark=$(last_seq)
 	control POST faults "{\"faults\":[$rule]}" >/dev/null
 	"$SD" deploy --release "$T/$rid.json" --zip "$T/${ZIP[$new]}.zip" \
 		--policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j" >"$T/out" 2>"$T/err" &
@@ -271,7 +272,12 @@ pause_kill() {
 	expect_rc 137
 	control POST release >/dev/null
 	control DELETE faults >/dev/null
-	sleep 0.3	# the held request finishes
+	# The held request finishes (the stand-in logs a call once it has
+	# been applied) before the recovery looks.
+	for _ in $(seq 1 200); do
+		[ "$(calls "$mark" "len(st('${op#*:}', '$path'))")" -ge 1 ] && break
+		sleep 0.05
+	done
 	after_crash "$outcome" "$want" "$rid"
 }
 pause_kill s3:PutObject after Released old /lock
