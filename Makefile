@@ -16,6 +16,7 @@ FUZZ_CC		?= clang
 PREFIX		?= /usr/local
 SHARED		?= ../shared
 FUZZ_SECONDS	?= 60
+FUZZ_SMOKE_SECONDS ?= 3
 BUILD		:= build
 
 PKGS		:= jansson openssl libcurl libzip libsodium libseccomp
@@ -136,7 +137,13 @@ asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(UNIT_BIN)
 test: deps
 	@$(MAKE) --no-print-directory asan all
 	@$(MAKE) --no-print-directory unit conformance cli-test standin-test uploader-test \
-		deploy-test sigv4-cross-check
+		deploy-test sigv4-cross-check fuzz-smoke
+
+# Every fuzz target for a few seconds on its seeds (make test); make fuzz
+# runs them for FUZZ_SECONDS.
+.PHONY: fuzz-smoke
+fuzz-smoke: fuzz-build
+	@bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SMOKE_SECONDS)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; SHARED=$(SHARED) $$t; done
