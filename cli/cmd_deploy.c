@@ -194,9 +194,17 @@ cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
 		sd_error_clear(&err);
 	}
 	/* One journal per attempt: an earlier, ended one is set aside. */
-	if (set_aside(jpath, &err) != 0 ||
-	    sd_journal_create(jpath, &journal, &err) != 0)
+	if (set_aside(jpath, &err) != 0)
 		goto fail;
+	if (sd_journal_create(jpath, &journal, &err) != 0) {
+		if (err.code == SD_ERR_INVALID) {
+			sd_error_clear(&err);
+			sd_error_set(&err, SD_ERR_INVALID, NULL, "another "
+			    "process is deploying release %s (%s was just "
+			    "created)", rid, jpath);
+		}
+		goto fail;
+	}
 	if (step_machine_new(sd_deploy_definition(),
 	    strlen(sd_deploy_definition()), NULL, &m, &err) != 0)
 		goto fail;
