@@ -115,7 +115,7 @@ path_has(const struct step_result *res, const char *state)
  * live deploy holds it), refuse.
  */
 static int
-set_aside(const char *path, struct sd_error *err)
+set_aside(const char *path, const char *rid, struct sd_error *err)
 {
 	struct sd_journal_state st = SD_JOURNAL_STATE_INIT;
 	struct sd_journal *j = NULL;
@@ -130,7 +130,8 @@ set_aside(const char *path, struct sd_error *err)
 	if (r == SD_ERR_INVALID) {
 		sd_error_clear(err);
 		return sd_error_set(err, SD_ERR_INVALID, NULL, "another "
-		    "process is deploying this release (%s)", path);
+		    "process is deploying release %s (it holds %s)", rid,
+		    path);
 	}
 	if (r != 0)
 		return r;
@@ -194,7 +195,7 @@ cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
 		sd_error_clear(&err);
 	}
 	/* One journal per attempt: an earlier, ended one is set aside. */
-	if (set_aside(jpath, &err) != 0)
+	if (set_aside(jpath, rid, &err) != 0)
 		goto fail;
 	if (sd_journal_create(jpath, &journal, &err) != 0) {
 		if (err.code == SD_ERR_INVALID) {

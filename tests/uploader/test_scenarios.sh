@@ -169,6 +169,29 @@ bg_deploy race-b2 e; P2=$BG_PID
 race_check race-b1 "$P1" d race-b2 "$P2" e "$SINCE"
 control DELETE faults >/dev/null
 
+# 1c: the same release started twice at once (a CI job retried while the
+# first still runs): one deploys it; the other is refused - by the journal
+# (another process is deploying it), the lock or the release's claim -
+# and changes nothing.
+t race-same-release
+rel race-c d
+cp "$T/race-c.json" "$T/race-c-again.json"
+control POST faults '{"faults":[{"op":"lambda:UpdateFunctionCode","fault":"delay","seconds":2}]}' >/dev/null
+bg_deploy race-c d; P1=$BG_PID
+bg_deploy race-c-again d; P2=$BG_PID
+bg_wait race-c "$P1"; RC1=$RC OUT1=$OUT
+bg_wait race-c-again "$P2"; RC2=$RC OUT2=$OUT ERR2=$ERR
+control DELETE faults >/dev/null
+expect_eq exit-statuses "$(printf '%s\n' "$RC1" "$RC2" | sort | tr '\n' ' ')" "0 1 "
+if [ "$RC1" = 0 ]; then LOSER_OUT=$OUT2 LOSER_ERR=$ERR2; else LOSER_OUT=$OUT1 LOSER_ERR=$(cat "$T/race-c.err"); fi
+case $LOSER_ERR in
+*"another process is deploying release race-c"* | *"is locked by"* | *"submitted before"*) ok ;;
+*) bad "the loser's refusal: $LOSER_ERR" ;;
+esac
+case $LOSER_OUT in *"==> UpdateLambda"*) bad "the loser changed something" ;; *) ok ;; esac
+expect_deployed race-c d
+expect_no_lock
+
 # ================================================================ 2. planted locks
 # 2a: an expired lock (another holder, long gone) is taken over with
 # If-Match on its ETag, and the deploy goes through.
