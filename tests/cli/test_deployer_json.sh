@@ -55,6 +55,31 @@ RC=0
 OUT=$(cat "$T/out") ERR=$(cat "$T/err")
 if [ "$RC" = 0 ]; then ok; else bad "exit status $RC, want 0"; fi
 
+t "deployer-json --recovery: the recovery's machine, accepted by our validator"
+run deployer-json --recovery
+if [ "$RC" = 0 ]; then ok; else bad "exit status $RC, want 0"; fi
+cp "$T/out" "$T/recovery.json"
+expect_py "not the recovery machine" \
+    '(r["StartAt"] == "Recover" and r["States"]["Decide"]["Type"] == "Choice" and
+      r["States"]["Verify"]["Catch"][0]["Next"] == "Rollback")'
+run validate "$T/recovery.json"
+if [ "$RC" = 0 ]; then ok; else bad "exit status $RC, want 0"; fi
+
+t "recovery with mocks: an interrupted release that verifies is completed"
+printf '%s' '{"Recover":{"result":{"action":"complete","interruptedAt":"UpdateStateMachine","lockHeld":true}},
+ "Verify":{"result":{}},"Record":{"result":{}},"ReleaseLock":{"result":{}}}' >"$T/rec-ok.json"
+run exec "$T/recovery.json" --mocks "$T/rec-ok.json" --path
+expect_status SUCCEEDED
+expect_json path '["Recover","Decide","Verify","Record","ReleaseLock","Completed"]'
+
+t "recovery with mocks: one that does not verify is rolled back"
+printf '%s' '{"Recover":{"result":{"action":"complete","interruptedAt":"UpdateStateMachine","lockHeld":true}},
+ "Verify":{"error":"Deploy.Verify","cause":"not the release"},"Rollback":{"result":{}},
+ "ReleaseLockAfterRollback":{"result":{}}}' >"$T/rec-rb.json"
+run exec "$T/recovery.json" --mocks "$T/rec-rb.json" --path
+expect_status SUCCEEDED
+expect_json path '["Recover","Decide","Verify","Rollback","ReleaseLockAfterRollback","RolledBack"]'
+
 t "validate --json: result OK"
 run validate "$T/deployer.json" --json
 expect_json result '"OK"'
