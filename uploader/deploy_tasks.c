@@ -937,6 +937,19 @@ t_rollback(void *user, const struct step_task_call *call, json_t **output,
 		return -1;
 	if (!c->have_snapshot)
 		return fail(c, S, failure, "no snapshot to restore");
+	/* A holder that lost its lock (it stalled past its lease and another
+	 * deployer took over) must not restore its snapshot over the new
+	 * holder's deploy: that deploy's own snapshot has this one's
+	 * changes, and the live definition still names the old version. */
+	if (c->lock == NULL)
+		return fail(c, S, failure, "the lock is not held: not rolling "
+		    "back");
+	if (sd_lock_renew(c->aws, c->lock, &err) != 0) {
+		r = fail(c, S, failure, "the lock could not be renewed (%s): "
+		    "not rolling back over what another deployer may be "
+		    "doing", sd_error_text(&err));
+		goto out;
+	}
 	prev = sd_json_loadb(c->prev_definition, strlen(c->prev_definition),
 	    0, "snapshot definition", &err);
 	if (prev == NULL) {

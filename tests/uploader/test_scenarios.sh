@@ -23,6 +23,8 @@
 #      deploy succeeds; the calls log shows the faulted statuses, then 2xx;
 #      then a 5xx answered after the call was applied, one call at a time:
 #      the retry meets its own write and the deploy still succeeds;
+#   7. a stale holder (stalled past its lease, the lock taken over) changes
+#      nothing more, not even by rolling back;
 # and, last, that no deploy above left its journal in flight.
 # The definitions deployed name no Lambda (Pass/Succeed states), so they
 # are deployed unchanged whatever the flow does to Task Resources; step
@@ -35,7 +37,7 @@ source "$(dirname "$0")/lib.sh"
 # planted), but a deployer killed by a failing run frees the config soon.
 POLICY_EXTRA='{"lock": {"lease_seconds": 60}}'
 up_start --update-delay 0.3
-mkzip d e f g h
+mkzip d e f g h i
 PFX=acme/hello/production
 HOST=$(hostname)
 # rel RID ZIP [SHA-OF-ZIP]: $T/RID.json, a release of acme/hello
@@ -445,6 +447,43 @@ applied_ok
 # and takes the update as done when it already has the release's code.
 apply5xx update-function-code '{"op":"lambda:UpdateFunctionCode","fault":"500","when":"after","times":1}'
 applied_ok
+
+# ================================================================ 7. a stale holder
+# A deploy stalls past its lease (its UpdateFunctionCode answer held by the
+# stand-in) while another deployer takes the lock over. When it wakes it
+# changes nothing more: UpdateStateMachine's lease renewal fails, and its
+# rollback refuses too - restoring its snapshot would overwrite what the
+# new holder is doing. The live definition still names the old version;
+# the new code sits in $LATEST only. Its journal stays in flight (reported
+# by every recovery) until an operator abandons it.
+t stale-holder
+rel stale-1 i
+snap
+control POST faults '{"faults":[{"op":"lambda:UpdateFunctionCode","fault":"pause","when":"after","times":1}]}' >/dev/null
+bg_deploy stale-1 i; P1=$BG_PID
+HELD=$(control GET 'paused?wait=60&kind=pause' | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["paused"]))')
+expect_eq update-held "$HELD" 1
+lockbody other-release newer-holder:7:beef -1 600 >"$T/newer-lock"
+expect_eq takeover "$(s3req PUT acme/hello/production/lock "$T/newer-lock")" 200
+control POST release '{}' >/dev/null
+control DELETE faults >/dev/null
+bg_wait stale-1 "$P1"
+expect_rc 1
+expect_err_has "Deploy.RollbackFailed"
+expect_err_has "not rolling back"
+expect_lacks "==> Verify"
+expect_eq definition-unchanged "$(state 'canon(sm("acme-hello")["definition"])')" "$SNAP_DEF"
+expect_eq newer-lock-kept "$(s3get acme/hello/production/lock)" "$(cat "$T/newer-lock")"
+recover
+expect_rc 1
+expect_has "recover stale-1: Failed"
+expect_has "newer-holder:7:beef"
+run "$SD" recover --abandon stale-1 --reason "the newer holder owns it" --journal-dir "$T/j"
+expect_rc 0
+run "$SD" unlock acme/hello production --force --reason "test_scenarios: newer holder gone" \
+	--policy "$T/policy.json" --signer "$SOCK"
+expect_rc 0
+expect_no_lock
 
 # ================================================================ the journals
 # Every deploy above ended (deployed, refused or rolled back): none is
