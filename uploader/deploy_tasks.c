@@ -822,7 +822,7 @@ t_record(void *user, const struct step_task_call *call, json_t **output,
 	int r;
 
 	memset(&o, 0, sizeof(o));
-	if (intent(c, S, NULL, failure) != 0)
+	if (intent(c, S, NULL, failure) != 0 || keep_lock(c, S, failure) != 0)
 		return -1;
 	if ((size_t)snprintf(key, sizeof(key), "%s/%s/%s/result.json",
 	    c->project, c->config, c->release_id) >= sizeof(key) ||

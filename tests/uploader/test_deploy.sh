@@ -174,9 +174,12 @@ fault_case guard-describe-state-machine UpdateStateMachine rollback \
 fault_case verify-describe-state-machine Verify rollback \
 	"$(err states:DescribeStateMachine 400 ValidationException '"nth":3')"
 
-# UpdateStateMachine renews the lease too (the lock's third PutObject).
+# UpdateStateMachine and Record renew the lease too (the lock's third and
+# fourth PutObject).
 fault_case renew-lock-2 UpdateStateMachine rollback \
 	"$(err s3:PutObject 412 PreconditionFailed '"path":"/lock","nth":3')" "renewed"
+fault_case renew-lock-3 Record rollback \
+	"$(err s3:PutObject 412 PreconditionFailed '"path":"/lock","nth":4')" "renewed"
 # Record: its read of deployed.json and its PutObjects (a failure there
 # rolls the verified release back).
 fault_case record-read-history Record rollback \
