@@ -177,6 +177,8 @@ bench: deps
 	@bash tests/bench/deploy_run.sh $(BUILD)
 
 fuzz-build: $(FUZZ_BIN)
+# Keep the fuzz objects (pattern-rule intermediates) between runs.
+.SECONDARY: $(LIB_FUZZ_OBJ) $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/tests/fuzz/%.o,$(FUZZ_SRC))
 
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
