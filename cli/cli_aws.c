@@ -4,6 +4,7 @@
  */
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -80,9 +81,68 @@ cli_aws_open(struct cli_aws *a, const char *region, struct sd_error *err)
 	return sd_aws_new(&cfg, &a->aws, err);
 }
 
+FILE *
+cli_aws_progress(const struct cli_aws *a)
+{
+	return a->json ? stderr : stdout;
+}
+
+static json_t *
+report(struct cli_aws *a)
+{
+	if (a->report == NULL)
+		a->report = json_object();
+	return a->report;
+}
+
+void
+cli_aws_report_add(struct cli_aws *a, const char *key, json_t *v)
+{
+	json_t *r, *arr;
+
+	if (!a->json || (r = report(a)) == NULL) {
+		json_decref(v);
+		return;
+	}
+	if ((arr = json_object_get(r, key)) == NULL) {
+		arr = json_array();
+		if (json_object_set_new(r, key, arr) != 0)
+			arr = NULL;
+	}
+	(void)json_array_append_new(arr, v);
+}
+
+void
+cli_aws_report_set(struct cli_aws *a, const char *key, json_t *v)
+{
+	json_t *r;
+
+	if (!a->json || (r = report(a)) == NULL) {
+		json_decref(v);
+		return;
+	}
+	(void)json_object_set_new(r, key, v);
+}
+
+void
+cli_aws_report_print(struct cli_aws *a)
+{
+	char *s;
+
+	if (!a->json || report(a) == NULL)
+		return;
+	if ((s = json_dumps(a->report, JSON_COMPACT)) != NULL) {
+		(void)printf("%s\n", s);
+		free(s);
+	}
+	(void)fflush(stdout);
+}
+
 void
 cli_aws_close(struct cli_aws *a)
 {
+	json_decref(a->report);
+	a->report = NULL;
 	sd_aws_free(a->aws);
 	a->aws = NULL;
 	sd_aws_signer_free(a->signer);

@@ -15,6 +15,9 @@
 #define CLI_AWS_H
 
 #include <getopt.h>
+#include <stdio.h>
+
+#include <jansson.h>
 
 #include "sd_aws.h"
 #include "sd_err.h"
@@ -28,6 +31,10 @@ struct cli_aws {
 	struct sd_policy	*policy;	/* after cli_aws_open */
 	struct sd_aws_signer	*signer;
 	struct sd_aws		*aws;
+	/* --json (deploy, rollback, recover): the progress lines go to
+	 * stderr and one JSON object, built up in report, to stdout */
+	int			 json;
+	json_t			*report;
 };
 
 /* The long options above, with values 0x100.. (append to a command's). */
@@ -48,8 +55,16 @@ int	cli_aws_load_policy(struct cli_aws *a, struct sd_error *err);
 /* Load the policy (if not yet) and connect the client for region. */
 int	cli_aws_open(struct cli_aws *a, const char *region,
 	    struct sd_error *err);
-/* Free what cli_aws_open made. */
+/* Free what cli_aws_open made (and the report). */
 void	cli_aws_close(struct cli_aws *a);
+/* Where progress lines go: stderr with --json, else stdout. */
+FILE	*cli_aws_progress(const struct cli_aws *a);
+/* With --json: append v (stolen) to the report's array key. */
+void	cli_aws_report_add(struct cli_aws *a, const char *key, json_t *v);
+/* With --json: set the report's key to v (stolen). */
+void	cli_aws_report_set(struct cli_aws *a, const char *key, json_t *v);
+/* With --json: print the report on stdout (one line). */
+void	cli_aws_report_print(struct cli_aws *a);
 /*
  * The bucket of project (from the policy); NULL and err when the project
  * is not in it.
@@ -61,9 +76,8 @@ void	cli_aws_who(char *buf, size_t len);
 
 /* ---- the deploy, shared by deploy, rollback and recover (cmd_deploy.c) */
 
-#include <jansson.h>
-
-/* Prints each step of the flow ("==> State", "    State done"). */
+/* Prints each step of the flow ("==> State", "    State done"); arg is
+ * the struct cli_aws. */
 void	cli_deploy_on_step(void *arg, const char *state, const char *phase,
 	    const char *detail);
 /* SD_TESTING builds: $STEPDEPLOY_TEST_CRASH (see sd_deploy_ctx). */

@@ -33,14 +33,19 @@ void
 cli_deploy_on_step(void *arg, const char *state, const char *phase,
     const char *detail)
 {
-	(void)arg;
+	struct cli_aws *a = arg;
+	FILE *fp = cli_aws_progress(a);
+
 	if (strcmp(phase, "intent") == 0)
-		printf("==> %s\n", state);
+		fprintf(fp, "==> %s\n", state);
 	else if (detail != NULL)
-		printf("    %s %s: %s\n", state, phase, detail);
+		fprintf(fp, "    %s %s: %s\n", state, phase, detail);
 	else
-		printf("    %s %s\n", state, phase);
-	fflush(stdout);
+		fprintf(fp, "    %s %s\n", state, phase);
+	fflush(fp);
+	if (strcmp(phase, "intent") != 0)
+		cli_aws_report_add(a, "steps", json_pack("{s:s,s:s,s:s?}",
+		    "state", state, "phase", phase, "detail", detail));
 }
 
 const char *
@@ -54,31 +59,35 @@ cli_deploy_crash_at(void)
 }
 
 struct recovery_report {
-	int	failed;
-	int	show_busy;
+	struct cli_aws	*a;
+	int		 failed;
+	int		 show_busy;
 };
 
 static void
 report_recovery(void *arg, const struct sd_recover_outcome *o)
 {
 	struct recovery_report *rr = arg;
+	FILE *fp = cli_aws_progress(rr->a);
 
 	if (strcmp(o->outcome, "Busy") == 0 && !rr->show_busy)
 		return;
-
-	printf("recover %s: %s%s%s%s\n", o->release_id[0] != '\0' ?
+	fprintf(fp, "recover %s: %s%s%s%s\n", o->release_id[0] != '\0' ?
 	    o->release_id : "?", o->outcome, o->detail[0] != '\0' ? " (" : "",
 	    o->detail, o->detail[0] != '\0' ? ")" : "");
+	fflush(fp);
+	cli_aws_report_add(rr->a, "recovered", json_pack("{s:s,s:s,s:s}",
+	    "release_id", o->release_id, "outcome", o->outcome, "detail",
+	    o->detail));
 	if (strcmp(o->outcome, "Failed") == 0)
 		rr->failed++;
-	fflush(stdout);
 }
 
 int
 cli_recover_all(struct cli_aws *a, const char *skip, int show_busy,
     int *failed, struct sd_error *err)
 {
-	struct recovery_report rr = { 0, show_busy };
+	struct recovery_report rr = { a, 0, show_busy };
 	struct sd_recover_opts ro;
 	int r;
 
@@ -88,6 +97,7 @@ cli_recover_all(struct cli_aws *a, const char *skip, int show_busy,
 	ro.journal_dir = a->journal_dir;
 	ro.skip_release = skip;
 	ro.on_step = cli_deploy_on_step;
+	ro.on_step_arg = a;
 	ro.crash_at = cli_deploy_crash_at();
 	r = sd_deploy_recover_dir(&ro, report_recovery, &rr, err);
 	*failed += rr.failed;
@@ -219,6 +229,7 @@ cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
 	ctx.journal = journal;
 	ctx.work_dir = a->journal_dir;
 	ctx.on_step = cli_deploy_on_step;
+	ctx.on_step_arg = a;
 	ctx.halt_path = hpath;
 	ctx.crash_at = cli_deploy_crash_at();
 	if (sd_deploy_register(m, &ctx) != 0) {
@@ -235,15 +246,21 @@ cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
 		    &e2) != 0)
 			fprintf(stderr, "stepdeploy deploy: %s\n",
 			    sd_error_text(&e2));
-		printf("deploy %s: Deployed\n", rid);
+		fprintf(cli_aws_progress(a), "deploy %s: Deployed\n", rid);
 		lock_left = json_string_value(json_object_get(json_object_get(
 		    step_result_output(res), "ReleaseLockError"), "Cause"));
-		if (path_has(res, "DeployedLockLeft"))
+		if (path_has(res, "DeployedLockLeft")) {
 			fprintf(stderr, "stepdeploy deploy: warning: the "
 			    "release is deployed but its lock could not be "
 			    "released (%s): it stays until its lease ends, or "
 			    "`stepdeploy unlock --force`\n",
 			    lock_left != NULL ? lock_left : "?");
+			cli_aws_report_set(a, "lock_left", json_string(
+			    lock_left != NULL ? lock_left : "?"));
+		}
+		cli_aws_report_set(a, "status", json_string("Deployed"));
+		cli_aws_report_set(a, "lambda_version", json_string(
+		    ctx.version));
 		rc = 0;
 	} else {
 		/* A failed rollback keeps the journal open (and the lock
@@ -253,19 +270,31 @@ cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
 		    "RolledBack" : "Failed", e, cause, &e2) != 0)
 			fprintf(stderr, "stepdeploy deploy: %s\n",
 			    sd_error_text(&e2));
-		printf("deploy %s: %s\n", rid,
+		fprintf(cli_aws_progress(a), "deploy %s: %s\n", rid,
 		    step_status_name(step_result_status(res)));
 		fprintf(stderr, "stepdeploy deploy: %s%s%s\n",
 		    e != NULL ? e : "failed", cause != NULL ? ": " : "",
 		    cause != NULL ? cause : "");
+		cli_aws_report_set(a, "status", json_string(
+		    e != NULL && strcmp(e, "Deploy.RollbackFailed") == 0 ?
+		    "RollbackFailed" : path_has(res, "Rollback") ?
+		    "RolledBack" : "Failed"));
+		cli_aws_report_set(a, "error", json_string(e != NULL ? e :
+		    "failed"));
+		if (cause != NULL)
+			cli_aws_report_set(a, "cause", json_string(cause));
 		rc = 1;
 	}
 	(void)unlink(hpath);	/* a halt request is for this run only */
 	goto out;
 fail:
 	fprintf(stderr, "stepdeploy deploy: %s\n", sd_error_text(&err));
+	cli_aws_report_set(a, "status", json_string("Failed"));
+	cli_aws_report_set(a, "error", json_string(sd_error_text(&err)));
 	rc = 1;
 out:
+	cli_aws_report_set(a, "release_id", json_string(rid));
+	cli_aws_report_set(a, "journal", json_string(jpath));
 	fflush(stdout);
 	sd_error_clear(&e2);
 	sd_deploy_ctx_clear(&ctx);
@@ -283,6 +312,7 @@ cmd_deploy(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "release", required_argument, NULL, 'r' },
 		{ "zip", required_argument, NULL, 'z' },
+		{ "json", no_argument, NULL, 'J' },
 		CLI_AWS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -302,9 +332,16 @@ cmd_deploy(int argc, char **argv)
 		switch (c) {
 		case 'r': release_path = optarg; break;
 		case 'z': zip = optarg; break;
+		case 'J': a.json = 1; break;
 		case 'h':
 			printf("usage: stepdeploy deploy --release FILE --zip "
-			    "FILE " CLI_AWS_USAGE "\n");
+			    "FILE [--json] " CLI_AWS_USAGE "\n"
+			    "With --json the steps go to stderr and one JSON "
+			    "object to stdout:\n{\"release_id\", \"status\": "
+			    "Deployed|RolledBack|Failed|RollbackFailed, "
+			    "\"error\", \"cause\",\n \"steps\": [{\"state\", "
+			    "\"phase\", \"detail\"}], \"recovered\": [...], "
+			    "\"journal\"}.\n");
 			return 0;
 		default:
 			if (cli_aws_option(&a, c, optarg))
@@ -328,10 +365,13 @@ cmd_deploy(int argc, char **argv)
 	region = json_string_value(json_object_get(release, "aws_region"));
 	if (cli_aws_open(&a, region, &err) != 0) {
 		fprintf(stderr, "stepdeploy deploy: %s\n", sd_error_text(&err));
+		cli_aws_report_set(&a, "status", json_string("Failed"));
+		cli_aws_report_set(&a, "error", json_string(
+		    sd_error_text(&err)));
 		rc = 1;
-		goto out;
-	}
-	rc = cli_deploy_run(&a, release, buf, len, zip);
+	} else
+		rc = cli_deploy_run(&a, release, buf, len, zip);
+	cli_aws_report_print(&a);
 out:
 	json_decref(release);
 	cli_aws_close(&a);

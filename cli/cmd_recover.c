@@ -141,6 +141,7 @@ cmd_recover(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "abandon", required_argument, NULL, 'a' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'J' },
 		CLI_AWS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -158,8 +159,10 @@ cmd_recover(int argc, char **argv)
 		switch (c) {
 		case 'a': abandon_rid = optarg; break;
 		case 'r': reason = optarg; break;
+		case 'J': a.json = 1; break;
 		case 'h':
-			printf("usage: stepdeploy recover " CLI_AWS_USAGE "\n"
+			printf("usage: stepdeploy recover [--json] "
+			    CLI_AWS_USAGE "\n"
 			    "       stepdeploy recover --abandon RELEASE "
 			    "--reason TEXT [--journal-dir DIR]\n"
 			    "Complete or roll back every release of the "
@@ -192,7 +195,9 @@ cmd_recover(int argc, char **argv)
 		goto out;
 	}
 	if (json_array_size(regions) == 0)
-		printf("recover: no release in flight in %s\n", a.journal_dir);
+		fprintf(cli_aws_progress(&a), "recover: no release in flight "
+		    "in %s\n", a.journal_dir);
+	cli_aws_report_set(&a, "recovered", json_array());
 	json_array_foreach(regions, i, v) {
 		sd_aws_free(a.aws);
 		a.aws = NULL;
@@ -208,6 +213,7 @@ cmd_recover(int argc, char **argv)
 	}
 	if (failed > 0)
 		rc = 1;
+	cli_aws_report_print(&a);
 out:
 	json_decref(regions);
 	cli_aws_close(&a);
@@ -328,6 +334,7 @@ cmd_rollback(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'J' },
 		CLI_AWS_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -354,9 +361,10 @@ cmd_rollback(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': to = optarg; break;
+		case 'J': a.json = 1; break;
 		case 'h':
 			printf("usage: stepdeploy rollback PROJECT CONFIG "
-			    "[--to RELEASE] " CLI_AWS_USAGE "\nRedeploy the "
+			    "[--to RELEASE] [--json] " CLI_AWS_USAGE "\nRedeploy the "
 			    "release deployed before the current one (or "
 			    "RELEASE) under a new release id.\n");
 			return 0;
@@ -416,8 +424,11 @@ cmd_rollback(int argc, char **argv)
 		goto fail;
 	}
 	to = json_string_value(json_object_get(target, "release_id"));
-	printf("rollback %s %s: from %s to %s\n", project, config,
-	    cur != NULL ? cur : "?", to);
+	fprintf(cli_aws_progress(&a), "rollback %s %s: from %s to %s\n",
+	    project, config, cur != NULL ? cur : "?", to);
+	cli_aws_report_set(&a, "rollback_from", json_string(cur != NULL ?
+	    cur : "?"));
+	cli_aws_report_set(&a, "rollback_to", json_string(to));
 
 	/* The target's release and zip, as it was deployed. */
 	(void)snprintf(key, sizeof(key), "%s/%s/%s/release.json", project,
@@ -472,10 +483,11 @@ cmd_rollback(int argc, char **argv)
 	if (sd_release_parse(buf, strlen(buf), a.policy, &release,
 	    &err) != 0)
 		goto fail;
-	printf("rollback: deploying %s's code and definition as release "
-	    "%s\n", to, newid);
-	fflush(stdout);
+	fprintf(cli_aws_progress(&a), "rollback: deploying %s's code and "
+	    "definition as release %s\n", to, newid);
+	fflush(cli_aws_progress(&a));
 	rc = cli_deploy_run(&a, release, buf, strlen(buf), zpath);
+	cli_aws_report_print(&a);
 	goto out;
 usage:
 	fprintf(stderr, "stepdeploy rollback: %s\n", sd_error_text(&err));
@@ -483,6 +495,9 @@ usage:
 	goto out;
 fail:
 	fprintf(stderr, "stepdeploy rollback: %s\n", sd_error_text(&err));
+	cli_aws_report_set(&a, "status", json_string("Failed"));
+	cli_aws_report_set(&a, "error", json_string(sd_error_text(&err)));
+	cli_aws_report_print(&a);
 	rc = 1;
 out:
 	if (zpath[0] != '\0')

@@ -98,4 +98,31 @@ recover
 expect_rc 0
 expect_has "no release in flight"
 
+# ---------------------------------------------------------------- --json
+# One JSON object on stdout (the steps on stderr), for CI.
+t deploy-json
+mkrel j-1 r-1
+run "$SD" deploy --json --release "$T/j-1.json" --zip "$T/b.zip" --policy "$T/policy.json" \
+	--signer "$SOCK" --journal-dir "$T/j"
+expect_rc 0
+expect_eq json "$(jget "$OUT" '(v["release_id"], v["status"], [s["state"] for s in v["steps"]][-1], v["journal"].endswith("/j-1.journal"))')" '["j-1", "Deployed", "ReleaseLock", true]'
+expect_err_has "==> Verify"
+t deploy-json-failed
+mkrel j-2 r-2
+control POST faults '{"faults":[{"op":"UpdateStateMachine","fault":"error","status":400,"code":"InvalidDefinition","message":"injected by test_rollback","times":1}]}' >/dev/null
+run "$SD" deploy --json --release "$T/j-2.json" --zip "$T/c.zip" --policy "$T/policy.json" \
+	--signer "$SOCK" --journal-dir "$T/j"
+control DELETE faults >/dev/null
+expect_rc 1
+expect_eq json "$(jget "$OUT" '(v["status"], v["error"], "injected by test_rollback" in v["cause"])')" '["RolledBack", "Deploy.UpdateStateMachine", true]'
+t rollback-json
+PREV=$(history | cut -d' ' -f2)
+run "$SD" rollback acme/hello production --json --policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j"
+expect_rc 0
+expect_eq json "$(jget "$OUT" '(v["rollback_from"], v["rollback_to"], v["status"])')" "[\"j-1\", \"$PREV\", \"Deployed\"]"
+t recover-json
+run "$SD" recover --json --policy "$T/policy.json" --signer "$SOCK" --journal-dir "$T/j"
+expect_rc 0
+expect_eq json "$OUT" '{"recovered":[]}'
+
 up_end
