@@ -70,25 +70,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- helpers
-PASSED=0 FAILED=0 CASE=- CMD= OUT= ERR= RC=0
-t() { CASE=$1; }
-ok() { PASSED=$((PASSED + 1)); }
-bad() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL [%s] %s\n    $ %.300s\n    exit %s; stdout: %.900s\n    stderr: %.900s\n' \
-	    "$CASE" "$1" "$CMD" "$RC" "$OUT" "$ERR"
-}
-run() {
-	CMD="$*"
-	set +e
-	OUT=$(timeout 60 "$@" 2>"$T/err")
-	RC=$?
-	set -e
-	ERR=$(cat "$T/err")
-	case $ERR in
-	*Sanitizer*|*"runtime error:"*) bad "sanitizer report" ;;
-	esac
-}
+# shellcheck source=checks.sh
+source "$HERE/checks.sh"
 # Every run: fast timeouts and backoff (100 ms scale).
 FAST=(--attempts 4 --backoff-ms 100 --backoff-max-ms 200
       --connect-timeout-ms 1000 --timeout-ms 3000 --poll-ms 100 --wait-ms 10000)
@@ -106,11 +89,7 @@ v = eval(sys.argv[1])
 print(v if isinstance(v, str) else json.dumps(v))' "$1" <<<"$OUT" 2>/dev/null ||
 	    echo "<no $1>"
 }
-expect_rc() { if [ "$RC" = "$1" ]; then ok; else bad "exit $RC, expected $1"; fi; }
-expect_eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', expected '$3'"; fi; }
 expect_j() { expect_eq "$1" "$(jget "$1")" "$2"; }
-expect_has() { case $OUT in *"$1"*) ok ;; *) bad "stdout lacks '$1'" ;; esac; }
-expect_err_has() { case $ERR in *"$1"*) ok ;; *) bad "stderr lacks '$1'" ;; esac; }
 expect_err_lacks() { case $ERR in *"$1"*) bad "stderr has '$1'" ;; *) ok ;; esac; }
 control() { # control METHOD WHAT [JSON]
 	local data=()
@@ -868,5 +847,4 @@ if [ "$MODE" = signer ]; then
 	fi
 fi
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+up_end
