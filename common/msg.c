@@ -16,17 +16,45 @@ sd_msg_type_name(int type)
 	switch (type) {
 	case SD_MSG_ERROR:		return "ERROR";
 	case SD_MSG_OK:			return "OK";
+	case SD_MSG_PROGRESS:		return "PROGRESS";
 	case SD_MSG_SIGN_REQUEST:	return "SIGN_REQUEST";
 	case SD_MSG_SIGN_RESPONSE:	return "SIGN_RESPONSE";
 	case SD_MSG_SUBMIT:		return "SUBMIT";
 	case SD_MSG_SUBMIT_RESULT:	return "SUBMIT_RESULT";
+	case SD_MSG_CHUNK:		return "CHUNK";
 	case SD_MSG_EXEC_REQUEST:	return "EXEC_REQUEST";
 	case SD_MSG_EXEC_RESULT:	return "EXEC_RESULT";
 	case SD_MSG_DEPLOY:		return "DEPLOY";
 	case SD_MSG_DEPLOY_RESULT:	return "DEPLOY_RESULT";
 	case SD_MSG_STATUS:		return "STATUS";
 	case SD_MSG_STATUS_RESULT:	return "STATUS_RESULT";
+	case SD_MSG_HALT:		return "HALT";
 	default:			return NULL;
+	}
+}
+
+size_t
+sd_msg_type_max(int type)
+{
+	switch (type) {
+	case SD_MSG_ERROR:		return (size_t)16 << 10;
+	case SD_MSG_OK:			return (size_t)64 << 10;
+	case SD_MSG_PROGRESS:		return (size_t)8 << 10;
+	case SD_MSG_SIGN_REQUEST:	return SD_MSG_MAX_DEFAULT;
+	case SD_MSG_SIGN_RESPONSE:	return (size_t)64 << 10;
+	/* release.json and tests.json, JSON-escaped: the policy's own
+	 * limits (2 MiB, 8 MiB by default) are checked on the text */
+	case SD_MSG_SUBMIT:		return (size_t)40 << 20;
+	case SD_MSG_SUBMIT_RESULT:	return (size_t)4 << 20;
+	case SD_MSG_CHUNK:		return SD_MSG_CHUNK_MAX;
+	case SD_MSG_EXEC_REQUEST:	return (size_t)40 << 20;
+	case SD_MSG_EXEC_RESULT:	return (size_t)4 << 20;
+	case SD_MSG_DEPLOY:		return (size_t)16 << 10;
+	case SD_MSG_DEPLOY_RESULT:	return (size_t)1 << 20;
+	case SD_MSG_STATUS:		return (size_t)4 << 10;
+	case SD_MSG_STATUS_RESULT:	return (size_t)4 << 20;
+	case SD_MSG_HALT:		return (size_t)4 << 10;
+	default:			return 0;
 	}
 }
 
@@ -55,6 +83,11 @@ check_header(const unsigned char *h, size_t max, uint8_t *type, size_t *plen,
 	if (sd_msg_type_name(h[4]) == NULL)
 		return sd_error_set(err, SD_ERR_INVALID, NULL,
 		    "unknown message type %u", (unsigned)h[4]);
+	if ((size_t)len - 1 > sd_msg_type_max(h[4]))
+		return sd_error_set(err, SD_ERR_LIMIT, NULL, "a %s frame of "
+		    "%lu bytes is over its limit of %zu",
+		    sd_msg_type_name(h[4]), (unsigned long)len,
+		    sd_msg_type_max(h[4]));
 	*type = h[4];
 	*plen = (size_t)len - 1;
 	return 0;
@@ -253,4 +286,78 @@ sd_msg_peer(int fd, uid_t *uid, pid_t *pid, struct sd_error *err)
 	if (pid != NULL)
 		*pid = uc.pid;
 	return 0;
+}
+
+int
+sd_msg_expect_json(int fd, uint8_t want, json_t **obj, struct sd_error *err)
+{
+	uint8_t type;
+	int r;
+
+	if ((r = sd_msg_read_json(fd, 0, &type, obj, err)) != 0)
+		return r;
+	if (type == want)
+		return 0;
+	if (type == SD_MSG_ERROR) {
+		const char *m = json_string_value(json_object_get(*obj,
+		    "message"));
+
+		r = sd_error_set(err, SD_ERR_INVALID, NULL, "%s",
+		    m != NULL ? m : "refused");
+	} else
+		r = sd_error_set(err, SD_ERR_INVALID, NULL, "expected a %s "
+		    "message, got %s", sd_msg_type_name(want),
+		    sd_msg_type_name(type));
+	json_decref(*obj);
+	*obj = NULL;
+	return r;
+}
+
+int
+sd_msg_write_progress(int fd, const char *step, const char *detail,
+    struct sd_error *err)
+{
+	json_t *o = json_pack("{s:s, s:s?}", "step", step, "detail", detail);
+	int r;
+
+	if (o == NULL)
+		return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+	r = sd_msg_write_json(fd, SD_MSG_PROGRESS, o, err);
+	json_decref(o);
+	return r;
+}
+
+int
+sd_msg_dispatch(const struct sd_msg_route *table, size_t n,
+    struct sd_msg_conn *conn, struct sd_error *err)
+{
+	const struct sd_msg_route *rt = NULL;
+	json_t *obj = NULL;
+	uint8_t type;
+	size_t i;
+	int r;
+
+	if ((r = sd_msg_read_json(conn->fd, 0, &type, &obj, err)) != 0)
+		return r;
+	for (i = 0; i < n; i++)
+		if (table[i].type == type) {
+			rt = &table[i];
+			break;
+		}
+	if (rt == NULL)
+		r = sd_error_set(err, SD_ERR_INVALID, NULL, "a %s message is "
+		    "not taken on this socket", sd_msg_type_name(type));
+	else if ((rt->roles & conn->roles) == 0)
+		r = sd_error_set(err, SD_ERR_INVALID, NULL, "uid %lu may not "
+		    "send %s here", (unsigned long)conn->uid,
+		    sd_msg_type_name(type));
+	else if ((rt->flags & SD_MSG_ROUTE_ONCE) && conn->nframes > 0)
+		r = sd_error_set(err, SD_ERR_INVALID, NULL, "%s only as a "
+		    "connection's first message", sd_msg_type_name(type));
+	else {
+		conn->nframes++;
+		r = rt->handler(conn, obj, err);
+	}
+	json_decref(obj);
+	return r;
 }

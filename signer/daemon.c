@@ -31,13 +31,13 @@
 #include "sd_msg.h"
 #include "sd_policy.h"
 #include "sd_sign_policy.h"
+#include "sd_sock.h"
 #include "sd_sigv4.h"
 #include "sd_signer.h"
 
 #define BUF_START	((size_t)16 * 1024)
 #define BUF_KEEP	((size_t)64 * 1024)	/* shrink to 0 above, if idle */
 #define FRAME_MAX	(SD_MSG_HDR_LEN + SD_SIGN_MSG_MAX)
-#define LISTEN_BACKLOG	16
 #define SUN_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
 
 struct client {
@@ -108,78 +108,14 @@ mono_s(void)
 static int
 make_socket(struct sd_signer *s, const char *path, struct sd_error *err)
 {
-	struct sockaddr_un sa;
-	struct stat st;
-	mode_t old;
-	int fd = -1, probe = -1, r = SD_ERR_IO, n;
+	int n = snprintf(s->sock_path, sizeof(s->sock_path), "%s", path);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (n <= 0 || (size_t)n >= sizeof(sa.sun_path))
+	if (n <= 0 || (size_t)n >= sizeof(s->sock_path))
 		return sd_error_set(err, SD_ERR_INVALID, path,
 		    "a socket path must be 1-%zu bytes",
-		    sizeof(sa.sun_path) - 1);
-	memcpy(s->sock_path, sa.sun_path, sizeof(s->sock_path));
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return sd_error_set(err, SD_ERR_INVALID, path,
-			    "exists and is not a socket");
-		/* A live signer answers; a stale socket refuses. */
-		if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-		    0)) == -1)
-			return sd_error_set(err, SD_ERR_IO, NULL, "socket: %s",
-			    strerror(errno));
-		if (connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			r = sd_error_set(err, SD_ERR_INVALID, path,
-			    "another process listens on this socket");
-			goto out;
-		}
-		if (unlink(path) == -1) {
-			r = sd_error_set(err, SD_ERR_IO, path,
-			    "cannot remove the stale socket: %s",
-			    strerror(errno));
-			goto out;
-		}
-	} else if (errno != ENOENT)
-		return sd_error_set(err, SD_ERR_IO, path, "lstat: %s",
-		    strerror(errno));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) == -1) {
-		r = sd_error_set(err, SD_ERR_IO, NULL, "socket: %s",
-		    strerror(errno));
-		goto out;
-	}
-	/* Created 0660 from the start: no window with a wider mode. */
-	old = umask(0117);
-	n = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	(void)umask(old);
-	if (n == -1) {
-		r = sd_error_set(err, SD_ERR_IO, path, "bind: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if (chmod(path, 0660) == -1 || (s->switch_user &&
-	    chown(path, s->run_uid, s->run_gid) == -1)) {
-		r = sd_error_set(err, SD_ERR_IO, path, "chmod/chown: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if (listen(fd, LISTEN_BACKLOG) == -1) {
-		r = sd_error_set(err, SD_ERR_IO, path, "listen: %s",
-		    strerror(errno));
-		goto out;
-	}
-	s->lfd = fd;
-	fd = -1;
-	r = 0;
- out:
-	if (probe != -1 && close(probe) == -1 && r == 0)
-		r = sd_error_set(err, SD_ERR_IO, NULL, "close: %s",
-		    strerror(errno));
-	if (fd != -1 && close(fd) == -1)
-		sd_warn("close: %s", strerror(errno));
-	return r;
+		    sizeof(s->sock_path) - 1);
+	return sd_sock_listen(path, 0660, s->switch_user ? s->run_uid :
+	    (uid_t)-1, s->run_gid, &s->lfd, err);
 }
 
 static int

@@ -24,9 +24,9 @@
 #include <unistd.h>
 #include <fcntl.h>
 
-#include <seccomp.h>
 
 #include "sd_log.h"
+#include "sd_sandbox.h"
 #include "sd_signer.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -107,175 +107,68 @@ sd_signer_memlock(struct sd_error *err)
 #endif
 }
 
-#ifdef SD_SANDBOX_DEBUG
-static void
-sigsys_logger(int sig, siginfo_t *info, void *ctx)
-{
-	char msg[96] = "stepdeploy-signer: sandbox: system call ";
-	char num[16];
-	size_t n = strlen(msg), i = 0;
-	int nr = info->si_syscall;
-	unsigned u = nr < 0 ? 0u : (unsigned)nr;
-
-	(void)sig;
-	(void)ctx;
-	do {
-		num[i++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u > 0 && i < sizeof(num));
-	while (i > 0 && n < sizeof(msg) - 24)
-		msg[n++] = num[--i];
-	memcpy(msg + n, " not allowed\n", 13);
-	n += 13;
-	(void)!write(STDERR_FILENO, msg, n);
-	_exit(128 + SIGSYS);
-}
-#endif
-
-/* A rule; nargs 0 for "any arguments". */
-struct rule {
-	int			 nr;
-	const char		*name;
-	unsigned		 nargs;
-	struct scmp_arg_cmp	 arg[2];
-};
-
-/*
- * Argument comparisons written out (libseccomp's SCMP_A* are compound
- * literals, not constant initialisers). MASKED_EQ: datum_a is the mask,
- * datum_b the value.
- */
-#define ARG(n, op, a, b)	\
-	{ (n), (op), (scmp_datum_t)(a), (scmp_datum_t)(b) }
-#define NOARG			ARG(0, SCMP_CMP_EQ, 0, 0)
-#define ALLOW(sys)		{ SCMP_SYS(sys), #sys, 0, { NOARG, NOARG } }
-#define ALLOW1(sys, a)		{ SCMP_SYS(sys), #sys, 1, { a, NOARG } }
-#define ALLOW2(sys, a, b)	{ SCMP_SYS(sys), #sys, 2, { a, b } }
-
 /* The one static allowlist. */
-static const struct rule allowlist[] = {
+static const struct sd_sandbox_rule allowlist[] = {
 	/* sockets and stderr */
-	ALLOW(read),
-	ALLOW(write),
-	ALLOW(writev),
-	ALLOW(recvfrom),
-	ALLOW(recvmsg),
-	ALLOW(sendto),
-	ALLOW(sendmsg),
-	ALLOW(accept4),
+	SD_SB_ALLOW(read),
+	SD_SB_ALLOW(write),
+	SD_SB_ALLOW(writev),
+	SD_SB_ALLOW(recvfrom),
+	SD_SB_ALLOW(recvmsg),
+	SD_SB_ALLOW(sendto),
+	SD_SB_ALLOW(sendmsg),
+	SD_SB_ALLOW(accept4),
 #ifdef __NR_accept
-	ALLOW(accept),
+	SD_SB_ALLOW(accept),
 #endif
-	ALLOW(close),
-	ALLOW(ppoll),
+	SD_SB_ALLOW(close),
+	SD_SB_ALLOW(ppoll),
 #ifdef __NR_poll
-	ALLOW(poll),
+	SD_SB_ALLOW(poll),
 #endif
 	/* SO_PEERCRED of a new connection, nothing else */
-	ALLOW2(getsockopt, ARG(1, SCMP_CMP_EQ, SOL_SOCKET, 0),
-	    ARG(2, SCMP_CMP_EQ, SO_PEERCRED, 0)),
+	SD_SB_ALLOW2(getsockopt, SD_SB_ARG(1, SCMP_CMP_EQ, SOL_SOCKET, 0),
+	    SD_SB_ARG(2, SCMP_CMP_EQ, SO_PEERCRED, 0)),
 	/* the credentials reload: fstat (glibc: newfstatat(fd, "",
 	 * AT_EMPTY_PATH)), pread from offset 0, the file's ACL */
-	ALLOW(pread64),
-	ALLOW(lseek),
-	ALLOW(fgetxattr),	/* the ACL of a LoadCredential= file */
+	SD_SB_ALLOW(pread64),
+	SD_SB_ALLOW(lseek),
+	SD_SB_ALLOW(fgetxattr),	/* the ACL of a LoadCredential= file */
 #ifdef __NR_fstat
-	ALLOW(fstat),
+	SD_SB_ALLOW(fstat),
 #endif
 #ifdef __NR_newfstatat
-	ALLOW1(newfstatat, ARG(3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
+	SD_SB_ALLOW1(newfstatat, SD_SB_ARG(3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
 	    AT_EMPTY_PATH)),
 #endif
 	/* memory, never executable; sodium_malloc's guard pages and locks */
-	ALLOW1(mmap, ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
-	ALLOW1(mprotect, ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
-	ALLOW(munmap),
-	ALLOW(mremap),
-	ALLOW(madvise),
-	ALLOW(brk),
-	ALLOW(mlock),
-	ALLOW(munlock),
+	SD_SB_ALLOW1(mmap, SD_SB_ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
+	SD_SB_ALLOW1(mprotect, SD_SB_ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
+	SD_SB_ALLOW(munmap),
+	SD_SB_ALLOW(mremap),
+	SD_SB_ALLOW(madvise),
+	SD_SB_ALLOW(brk),
+	SD_SB_ALLOW(mlock),
+	SD_SB_ALLOW(munlock),
 	/* signals (SIGHUP reload, SIGTERM stop) */
-	ALLOW(rt_sigreturn),
-	ALLOW(rt_sigprocmask),
-	ALLOW(restart_syscall),
+	SD_SB_ALLOW(rt_sigreturn),
+	SD_SB_ALLOW(rt_sigprocmask),
+	SD_SB_ALLOW(restart_syscall),
 	/* clock, randomness (OpenSSL's DRBG reseeds), locks, identity */
-	ALLOW(clock_gettime),
-	ALLOW(gettimeofday),
-	ALLOW(getrandom),
-	ALLOW(futex),
-	ALLOW(getpid),
+	SD_SB_ALLOW(clock_gettime),
+	SD_SB_ALLOW(gettimeofday),
+	SD_SB_ALLOW(getrandom),
+	SD_SB_ALLOW(futex),
+	SD_SB_ALLOW(getpid),
 	/* the end */
-	ALLOW(exit),
-	ALLOW(exit_group),
+	SD_SB_ALLOW(exit),
+	SD_SB_ALLOW(exit_group),
 };
 
 int
 sd_signer_sandbox(struct sd_error *err)
 {
-	struct rlimit zero = { 0, 0 };
-	scmp_filter_ctx ctx = NULL;
-	size_t i;
-	int r = SD_ERR_INTERNAL, rc;
-#ifdef SD_SANDBOX_DEBUG
-	struct sigaction sa;
-	sigset_t set;
-	const uint32_t deflt = SCMP_ACT_TRAP;
-#else
-	const uint32_t deflt = SCMP_ACT_KILL_PROCESS;
-#endif
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		return sd_error_set(err, SD_ERR_INTERNAL, NULL,
-		    "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
-	if (setrlimit(RLIMIT_NPROC, &zero) == -1)
-		return sd_error_set(err, SD_ERR_INTERNAL, NULL,
-		    "setrlimit(RLIMIT_NPROC): %s", strerror(errno));
-	if (setrlimit(RLIMIT_FSIZE, &zero) == -1)
-		return sd_error_set(err, SD_ERR_INTERNAL, NULL,
-		    "setrlimit(RLIMIT_FSIZE): %s", strerror(errno));
-#ifdef SD_SANDBOX_DEBUG
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = sigsys_logger;
-	sa.sa_flags = SA_SIGINFO;
-	if (sigaction(SIGSYS, &sa, NULL) == -1 || sigemptyset(&set) == -1 ||
-	    sigaddset(&set, SIGSYS) == -1 ||
-	    sigprocmask(SIG_UNBLOCK, &set, NULL) == -1)
-		return sd_error_set(err, SD_ERR_INTERNAL, NULL,
-		    "SIGSYS handler: %s", strerror(errno));
-	sd_warn("SD_SANDBOX_DEBUG build: forbidden system calls are "
-	    "logged (SCMP_ACT_TRAP), not a release build");
-#endif
-	if ((ctx = seccomp_init(deflt)) == NULL)
-		return sd_error_set(err, SD_ERR_INTERNAL, NULL,
-		    "seccomp_init failed");
-	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0) {
-		r = sd_error_set(err, SD_ERR_INTERNAL, NULL,
-		    "seccomp_attr_set(TSYNC): %s", strerror(-rc));
-		goto out;
-	}
-	for (i = 0; i < sizeof(allowlist) / sizeof(allowlist[0]); i++) {
-		const struct rule *ru = &allowlist[i];
-
-		if (ru->nargs == 0)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, ru->nr, 0);
-		else
-			rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW,
-			    ru->nr, ru->nargs, ru->arg);
-		if (rc != 0) {
-			r = sd_error_set(err, SD_ERR_INTERNAL, NULL,
-			    "seccomp_rule_add(%s): %s", ru->name,
-			    strerror(-rc));
-			goto out;
-		}
-	}
-	if ((rc = seccomp_load(ctx)) != 0) {
-		r = sd_error_set(err, SD_ERR_INTERNAL, NULL,
-		    "seccomp_load: %s", strerror(-rc));
-		goto out;
-	}
-	r = 0;
- out:
-	seccomp_release(ctx);
-	return r;
+	return sd_sandbox_install("stepdeploy-signer", allowlist,
+	    sizeof(allowlist) / sizeof(allowlist[0]),
+	    SD_SANDBOX_NO_FILES | SD_SANDBOX_NO_FORK, err);
 }
