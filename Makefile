@@ -255,3 +255,11 @@ deploy-test: $(BUILD)/asan/stepdeploy $(BUILD)/stepdeploy-signer
 	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_rollback.sh
 	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_scenarios.sh
 	STEPDEPLOY=$(BUILD)/asan/stepdeploy SIGNER=$(BUILD)/stepdeploy-signer bash tests/uploader/test_tls.sh
+
+# the service: stepdeploy-executor, -validator, -uploader (each main.c is
+# its own program; the rest of each directory is in LIB_SRC)
+DAEMONS		:= executor validator uploader
+$(BUILD)/stepdeploy-%: $(LIB_OBJ) $(BUILD)/obj/%/main.o
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+$(BUILD)/asan/stepdeploy-%: $(LIB_ASAN_OBJ) $(BUILD)/asan/%/main.o
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
