@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sd_check.h"
 #include "sd_json.h"
 #include "sd_lint.h"
 #include "sd_policy.h"
@@ -50,22 +51,11 @@ validate_usage(FILE *fp)
 	    "file that cannot be read.\n");
 }
 
-/* Append one diagnostic {severity, code, message[, location]}. */
 static int
 add_diag(json_t *diags, const char *sev, const char *code, const char *msg,
     const char *loc)
 {
-	json_t *d;
-
-	if ((d = json_pack("{s:s, s:s, s:s}", "severity", sev, "code", code,
-	    "message", msg != NULL ? msg : "")) == NULL)
-		return -1;
-	if (loc != NULL && json_object_set_new(d, "location",
-	    json_string(loc)) != 0) {
-		json_decref(d);
-		return -1;
-	}
-	return json_array_append_new(diags, d);
+	return sd_check_diag(diags, sev, code, msg, loc) == 0 ? 0 : -1;
 }
 
 /* The last component of a path. */
@@ -82,10 +72,8 @@ static int
 lint_file(const char *path, const struct sd_lint_opts *o, json_t *diags)
 {
 	struct sd_error err = SD_ERROR_INIT;
-	struct sd_lint_report *rep = NULL;
-	json_t *j = NULL, *d;
 	char *buf = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	int r, rc = EXIT_USAGE;
 
 	if ((r = sd_read_file(path, VALIDATE_READ_MAX, &buf, &len, &err)) != 0) {
@@ -101,19 +89,13 @@ lint_file(const char *path, const struct sd_lint_opts *o, json_t *diags)
 		fprintf(stderr, "stepdeploy validate: %s\n", sd_error_text(&err));
 		goto out;
 	}
-	if (sd_lint(buf, len, o, &rep, &err) != 0 ||
-	    (j = sd_lint_report_json(rep)) == NULL)
+	if (sd_check_definition(buf, len, o, diags, &err) != 0)
 		goto nomem;
-	json_array_foreach(json_object_get(j, "diagnostics"), i, d)
-		if (json_array_append(diags, d) != 0)
-			goto nomem;
 	rc = 0;
 	goto out;
  nomem:
 	fprintf(stderr, "stepdeploy validate: out of memory\n");
  out:
-	json_decref(j);
-	sd_lint_report_free(rep);
 	free(buf);
 	sd_error_clear(&err);
 	return rc;
@@ -125,60 +107,12 @@ zip_file(const char *path, json_t *diags, json_t *release,
     const struct sd_policy *pol)
 {
 	struct sd_error err = SD_ERROR_INIT;
-	struct sd_zip_report *rep = NULL;
-	struct sd_zip_limits lim;
-	const char *runtime, *want;
-	json_t *j = NULL, *d;
-	char *msg = NULL;
-	size_t i;
-	int rc = EXIT_USAGE;
+	int rc = 0;
 
-	/* What the release says of its zip: a provided.* runtime needs an
-	 * executable bootstrap, and lambda_sha256 must be this zip's. */
-	sd_zip_limits_default(&lim);
-	if (pol != NULL) {
-		const struct sd_policy_limits *pl = sd_policy_limits(pol,
-		    sd_policy_project(pol, json_string_value(json_object_get(
-		    release, "project_name"))));
-
-		lim.max_zipped = pl->zip_max_bytes;
-		lim.max_unzipped = pl->zip_unzipped_max_bytes;
-		lim.max_entries = pl->zip_max_entries;
-		lim.max_ratio = pl->zip_max_ratio;
-	}
-	runtime = json_string_value(json_object_get(release, "runtime"));
-	want = json_string_value(json_object_get(release, "lambda_sha256"));
-	if (runtime != NULL && strncmp(runtime, "provided", 8) == 0)
-		lim.require_bootstrap = 1;
-	if (sd_zip_inspect_file(path, &lim, &rep, &err) != 0) {
+	if (sd_check_zip(path, release, pol, diags, NULL, &err) != 0) {
 		fprintf(stderr, "stepdeploy validate: %s\n", sd_error_text(&err));
-		goto out;
+		rc = EXIT_USAGE;
 	}
-	if ((j = sd_zip_report_json(rep)) == NULL) {
-		fprintf(stderr, "stepdeploy validate: out of memory\n");
-		goto out;
-	}
-	json_array_foreach(json_object_get(j, "diagnostics"), i, d) {
-		if (json_array_append(diags, d) != 0) {
-			fprintf(stderr, "stepdeploy validate: out of memory\n");
-			goto out;
-		}
-	}
-	if (want != NULL && strcmp(want, rep->sha256_hex) != 0) {
-		msg = sd_asprintf("the release's lambda_sha256 %s is not the "
-		    "zip's SHA-256 %s", want, rep->sha256_hex);
-		if (msg == NULL || add_diag(diags, "ERROR",
-		    "RELEASE_ZIP_SHA256_MISMATCH", msg, "release.json:"
-		    "/lambda_sha256") != 0) {
-			fprintf(stderr, "stepdeploy validate: out of memory\n");
-			goto out;
-		}
-	}
-	rc = 0;
- out:
-	free(msg);
-	json_decref(j);
-	sd_zip_report_free(rep);
 	sd_error_clear(&err);
 	return rc;
 }
@@ -189,41 +123,16 @@ release_file(const char *path, json_t *diags, json_t **parsed,
     const struct sd_policy *pol)
 {
 	struct sd_error err = SD_ERROR_INIT;
-	struct sd_release_report *rep = NULL;
-	const struct sd_finding *f;
-	char *buf = NULL, *loc = NULL;
-	size_t len = 0, i;
-	int rc = EXIT_USAGE, r;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = EXIT_USAGE;
 
-	if (sd_read_file(path, VALIDATE_READ_MAX, &buf, &len, &err) != 0) {
+	if (sd_read_file(path, VALIDATE_READ_MAX, &buf, &len, &err) != 0 ||
+	    sd_check_release(buf, len, base_name(path), pol, NULL, diags,
+	    parsed, &err) != 0)
 		fprintf(stderr, "stepdeploy validate: %s\n", sd_error_text(&err));
-		goto out;
-	}
-	if ((rep = sd_release_report_new()) == NULL ||
-	    sd_release_check_buf(buf, len, pol, sd_time_now(), NULL, rep,
-	    NULL) != 0)
-		goto nomem;
-	/* Kept for the zip's checks; a release that does not parse has a
-	 * finding already. */
-	*parsed = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-	for (i = 0; i < sd_release_report_count(rep); i++) {
-		f = sd_release_report_get(rep, i);
-		loc = sd_asprintf("%s:%s", base_name(path), f->location != NULL &&
-		    f->location[0] != '\0' ? f->location : "/");
-		if (loc == NULL)
-			goto nomem;
-		r = add_diag(diags, f->severity == SD_SEVERITY_ERROR ? "ERROR" :
-		    "WARNING", f->code, f->message, loc);
-		free(loc);
-		if (r != 0)
-			goto nomem;
-	}
-	rc = 0;
-	goto out;
- nomem:
-	fprintf(stderr, "stepdeploy validate: out of memory\n");
- out:
-	sd_release_report_free(rep);
+	else
+		rc = 0;
 	free(buf);
 	sd_error_clear(&err);
 	return rc;

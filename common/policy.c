@@ -44,6 +44,7 @@ const struct sd_policy_limits sd_policy_default_limits = {
 	.metadata_max_bytes = 16384,
 	.tests_max_bytes = 8388608,		/* 8 MiB */
 	.tests_max_count = 1000,
+	.tests_min_count = 1,
 	.release_max_age_seconds = 86400,
 	.release_future_skew_seconds = 300,
 };
@@ -1003,6 +1004,7 @@ static const struct limit_field {
 	LU(metadata_max_bytes, 1, INT64_C(1) << 30),
 	LU(tests_max_bytes, 1, INT64_C(1) << 30),
 	LU(tests_max_count, 1, 1000000),
+	LU(tests_min_count, 0, 1000000),
 	LS(release_max_age_seconds, 1, INT64_C(10) * 366 * 86400),
 	LS(release_future_skew_seconds, 0, 86400),
 #undef LU

@@ -80,6 +80,8 @@ struct sd_policy_limits {
 	uint64_t	metadata_max_bytes;	/* metadata, canonical JSON */
 	uint64_t	tests_max_bytes;	/* tests.json as submitted */
 	uint64_t	tests_max_count;	/* test cases in tests.json */
+	uint64_t	tests_min_count;	/* fewer: refused (0: tests
+						   optional) */
 	int64_t		release_max_age_seconds;     /* now - created_at */
 	int64_t		release_future_skew_seconds; /* created_at - now */
 };

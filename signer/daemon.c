@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "sd_creds.h"
+#include "sd_daemon.h"
 #include "sd_json.h"
 #include "sd_log.h"
 #include "sd_msg.h"
@@ -319,52 +320,17 @@ sd_signer_new(const struct sd_signer_opts *o, struct sd_signer **out,
 int
 sd_signer_daemonize(struct sd_error *err)
 {
-	pid_t pid;
-	int fd;
-
-	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
-		return sd_error_set(err, SD_ERR_IO, NULL, "/dev/null: %s",
-		    strerror(errno));
-	if ((pid = fork()) == -1) {
-		(void)close(fd);
-		return sd_error_set(err, SD_ERR_INTERNAL, NULL, "fork: %s",
-		    strerror(errno));
-	}
-	if (pid != 0)
-		_exit(0);
-	if (setsid() == -1 || dup2(fd, STDIN_FILENO) == -1 ||
-	    dup2(fd, STDOUT_FILENO) == -1) {
-		(void)close(fd);
-		return sd_error_set(err, SD_ERR_INTERNAL, NULL,
-		    "daemonize: %s", strerror(errno));
-	}
-	if (fd > STDERR_FILENO && close(fd) == -1)
-		return sd_error_set(err, SD_ERR_IO, NULL, "close: %s",
-		    strerror(errno));
-	return 0;
+	return sd_daemon_background(err);
 }
 
 int
 sd_signer_drop(struct sd_signer *s, struct sd_error *err)
 {
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
-
 	if (s->switch_user) {
-		if (setgroups(1, &s->run_gid) == -1 ||
-		    setresgid(s->run_gid, s->run_gid, s->run_gid) == -1 ||
-		    setresuid(s->run_uid, s->run_uid, s->run_uid) == -1)
-			return sd_error_set(err, SD_ERR_INTERNAL, NULL,
-			    "dropping privileges: %s", strerror(errno));
-		if (getresuid(&ru, &eu, &su) == -1 ||
-		    getresgid(&rg, &eg, &sg) == -1 ||
-		    ru != s->run_uid || eu != s->run_uid || su != s->run_uid ||
-		    rg != s->run_gid || eg != s->run_gid || sg != s->run_gid)
-			return sd_error_set(err, SD_ERR_INTERNAL, NULL,
-			    "dropping privileges did not take");
-		if (setuid(0) != -1)
-			return sd_error_set(err, SD_ERR_INTERNAL, NULL,
-			    "could regain root after dropping privileges");
+		int r = sd_daemon_setuser(s->run_uid, s->run_gid, err);
+
+		if (r != 0)
+			return r;
 	} else if (geteuid() == 0)
 		sd_warn("running as root: give --user, or run under "
 		    "systemd's User=");

@@ -408,6 +408,7 @@ test_defaults(void **state)
 	assert_int_equal(l->metadata_max_bytes, 16384);
 	assert_int_equal(l->tests_max_bytes, 8388608);
 	assert_int_equal(l->tests_max_count, 1000);
+	assert_int_equal(l->tests_min_count, 1);
 	assert_int_equal(l->release_max_age_seconds, 86400);
 	assert_int_equal(l->release_future_skew_seconds, 300);
 	/* No policy at all: the built-in defaults. */
