@@ -185,6 +185,12 @@ sd_daemon_setup(struct sd_daemon *d, mode_t mode, struct sd_error *err)
 	if (d->state_dir != NULL && (r = sd_daemon_mkdir(d->state_dir, 0750,
 	    d->switch_user ? d->run_uid : (uid_t)-1, d->run_gid, err)) != 0)
 		return r;
+	if (d->state_dir != NULL) {
+		if (realpath(d->state_dir, d->state_abs) == NULL)
+			return sd_error_set(err, SD_ERR_IO, d->state_dir,
+			    "realpath: %s", strerror(errno));
+		d->state_dir = d->state_abs;
+	}
 	if ((r = sd_sock_listen(d->socket_path, mode, d->switch_user ?
 	    d->run_uid : (uid_t)-1, d->run_gid, &d->lfd, err)) != 0)
 		return r;
@@ -205,8 +211,8 @@ sd_daemon_drop(struct sd_daemon *d, struct sd_error *err)
 	} else if (geteuid() == 0)
 		sd_warn("running as root: give --user, or run under "
 		    "systemd's User=");
-	if (chdir(d->state_dir != NULL ? d->state_dir : "/") == -1)
-		return sd_error_set(err, SD_ERR_IO, d->state_dir, "chdir: %s",
+	if (chdir("/") == -1)
+		return sd_error_set(err, SD_ERR_IO, NULL, "chdir /: %s",
 		    strerror(errno));
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 ||
 	    setrlimit(RLIMIT_CORE, &rl) == -1)

@@ -38,6 +38,7 @@ struct sd_daemon {
 	int		 switch_user;
 	uid_t		 run_uid;
 	gid_t		 run_gid;
+	char		 state_abs[4096];	/* state_dir, absolute */
 };
 
 #define SD_DAEMON_LONGOPTS \
@@ -73,8 +74,8 @@ int	 sd_daemon_option(struct sd_daemon *d, int c, const char *arg);
  * background.
  */
 int	 sd_daemon_setup(struct sd_daemon *d, mode_t mode, struct sd_error *err);
-/* Become the run user for good (when --user), chdir to the state dir
- * (or /), not dumpable. */
+/* Become the run user for good (when --user), chdir /, not dumpable.
+ * After sd_daemon_setup d->state_dir is absolute. */
 int	 sd_daemon_drop(struct sd_daemon *d, struct sd_error *err);
 void	 sd_daemon_free(struct sd_daemon *d);
 
