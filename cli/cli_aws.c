@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cli_aws.h"
+#include "sd_daemon.h"
+#include "sd_run.h"
 
 void
 cli_aws_init(struct cli_aws *a)
@@ -43,8 +45,6 @@ cli_aws_load_policy(struct cli_aws *a, struct sd_error *err)
 int
 cli_aws_open(struct cli_aws *a, const char *region, struct sd_error *err)
 {
-	const struct sd_policy_aws *pa;
-	struct sd_aws_config cfg;
 	int r;
 
 	if ((r = cli_aws_load_policy(a, err)) != 0)
@@ -52,33 +52,15 @@ cli_aws_open(struct cli_aws *a, const char *region, struct sd_error *err)
 	if (a->signer_path == NULL)
 		return sd_error_set(err, SD_ERR_INVALID, NULL,
 		    "--signer SOCKET is required");
-	if (region == NULL || !sd_policy_valid_region(region))
-		return sd_error_set(err, SD_ERR_INVALID, NULL,
-		    "no valid AWS region");
-	if ((r = sd_aws_signer_socket(a->signer_path, &a->signer, err)) != 0)
+	/* The journals' directory: made when missing (0700), refused in one
+	 * line when it cannot be or is writable by others. */
+	if ((r = sd_daemon_mkdir(a->journal_dir, 0700, (uid_t)-1, (gid_t)-1,
+	    err)) != 0) {
+		sd_error_prefix(err, "--journal-dir: ");
 		return r;
-	sd_aws_config_init(&cfg);
-	pa = sd_policy_aws(a->policy);
-	if (pa->connect_timeout_ms > 0)
-		cfg.connect_timeout_ms = (long)pa->connect_timeout_ms;
-	if (pa->request_timeout_ms > 0)
-		cfg.request_timeout_ms = (long)pa->request_timeout_ms;
-	if (pa->attempts > 0)
-		cfg.retry.max_attempts = (unsigned)pa->attempts;
-	if (pa->backoff_base_ms > 0)
-		cfg.retry.base_ms = (uint32_t)pa->backoff_base_ms;
-	if (pa->backoff_max_ms > 0)
-		cfg.retry.max_ms = (uint32_t)pa->backoff_max_ms;
-	if (pa->poll_interval_ms > 0)
-		cfg.poll_interval_ms = (long)pa->poll_interval_ms;
-	if (pa->poll_timeout_ms > 0)
-		cfg.poll_timeout_ms = (long)pa->poll_timeout_ms;
-	cfg.region = region;
-	cfg.policy = a->policy;
-	cfg.ca_file = a->ca_bundle;
-	cfg.sign = sd_aws_signer_sign;
-	cfg.sign_ctx = a->signer;
-	return sd_aws_new(&cfg, &a->aws, err);
+	}
+	return sd_run_open_aws(a->policy, a->signer_path, a->ca_bundle, region,
+	    &a->signer, &a->aws, err);
 }
 
 FILE *

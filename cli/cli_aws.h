@@ -35,6 +35,7 @@ struct cli_aws {
 	 * stderr and one JSON object, built up in report, to stdout */
 	int			 json;
 	json_t			*report;
+	int			 show_busy;	/* cli_recover_all's */
 };
 
 /* The long options above, with values 0x100.. (append to a command's). */
