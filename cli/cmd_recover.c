@@ -33,56 +33,10 @@
 #include "sd_lock.h"
 #include "sd_policy.h"
 #include "sd_release.h"
+#include "sd_run.h"
 #include "sd_time.h"
 
 /* ------------------------------------------------------------ recover */
-
-/* The regions of the in-flight journals of dir, as a JSON array. */
-static json_t *
-journal_regions(const char *dir, struct sd_error *err)
-{
-	struct sd_journal_state st = SD_JOURNAL_STATE_INIT;
-	struct sd_error e1 = SD_ERROR_INIT;
-	struct dirent **names = NULL;
-	json_t *regions = json_array(), *v;
-	const char *region;
-	char path[4096];
-	size_t len, k;
-	int i, n, seen;
-
-	if (regions == NULL)
-		return NULL;
-	if ((n = scandir(dir, &names, NULL, alphasort)) < 0) {
-		sd_error_set(err, SD_ERR_IO, NULL, "cannot list %s: %s", dir,
-		    strerror(errno));
-		json_decref(regions);
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		len = strlen(names[i]->d_name);
-		if (len > 8 && strcmp(names[i]->d_name + len - 8,
-		    ".journal") == 0 && (size_t)snprintf(path, sizeof(path),
-		    "%s/%s", dir, names[i]->d_name) < sizeof(path) &&
-		    sd_journal_replay(path, &st, &e1) == 0 &&
-		    json_object_get(st.dones, SD_DEPLOY_END_STEP) == NULL) {
-			region = json_string_value(json_object_get(
-			    json_object_get(json_object_get(st.intents,
-			    "Validate"), "release"), "aws_region"));
-			seen = region == NULL;
-			json_array_foreach(regions, k, v)
-				seen |= region != NULL &&
-				    strcmp(json_string_value(v), region) == 0;
-			if (!seen)
-				(void)json_array_append_new(regions,
-				    json_string(region));
-		}
-		sd_error_clear(&e1);
-		sd_journal_state_clear(&st);
-		free(names[i]);
-	}
-	free(names);
-	return regions;
-}
 
 /*
  * End the journal of a release that recovery must leave alone (its lock
@@ -188,7 +142,7 @@ cmd_recover(int argc, char **argv)
 		return cli_usage_error("recover", "--policy and --signer are "
 		    "required");
 	if (cli_aws_load_policy(&a, &err) != 0 ||
-	    (regions = journal_regions(a.journal_dir, &err)) == NULL) {
+	    (regions = sd_run_journal_regions(a.journal_dir, &err)) == NULL) {
 		fprintf(stderr, "stepdeploy recover: %s\n",
 		    sd_error_text(&err));
 		rc = EXIT_USAGE;

@@ -10,12 +10,15 @@
  * ends that connection only and the daemon keeps serving everyone else.
  * At most max_children run at once; later connections wait in the
  * listen backlog. SIGTERM/SIGINT stop the loop (children are left to
- * finish); tick_fn runs in the parent at least every tick_ms and after
- * every reaped child, for the uploader's scheduler.
+ * finish); tick_fn runs in the parent at least every tick_ms, after
+ * every reaped child and on SIGUSR1 (a child's kick: kill(getppid(),
+ * SIGUSR1)), for the uploader's scheduler. Children start with the
+ * default signal dispositions and an unblocked mask.
  */
 #ifndef SD_SERVE_H
 #define SD_SERVE_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "sd_err.h"
@@ -39,10 +42,16 @@ struct sd_serve {
 	/* In the parent, for every child reaped that is not a connection's
 	 * (a worker the daemon forked itself); may be NULL. */
 	void		(*reap_fn)(void *arg, pid_t pid, int status);
+	/* the loop's own */
+	sigset_t	 child_mask;	/* the signal mask children start with */
 };
 
 /* Run until SIGTERM or SIGINT: 0, or an error of the loop itself. */
 int	 sd_serve_run(struct sd_serve *, struct sd_error *err);
+
+/* In a child the daemon forks itself (from tick_fn): the dispositions
+ * and mask a child starts with, the listening socket closed. */
+void	 sd_serve_child_init(struct sd_serve *);
 
 /* 1 once SIGTERM or SIGINT arrived (for long tick_fn work). */
 int	 sd_serve_stopping(void);

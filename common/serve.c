@@ -19,12 +19,15 @@
 
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_chld;
+static volatile sig_atomic_t got_kick;
 
 static void
 on_signal(int sig)
 {
 	if (sig == SIGCHLD)
 		got_chld = 1;
+	else if (sig == SIGUSR1)
+		got_kick = 1;
 	else
 		got_term = 1;
 }
@@ -87,6 +90,21 @@ refuse(struct sd_serve *s, int fd, uid_t uid, const char *why)
 	sd_error_clear(&err);
 }
 
+void
+sd_serve_child_init(struct sd_serve *s)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	(void)sigaction(SIGUSR1, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigprocmask(SIG_SETMASK, &s->child_mask, NULL);
+	(void)close(s->lfd);
+}
+
 static void
 serve_one(struct sd_serve *s, struct kids *k, int fd)
 {
@@ -115,12 +133,7 @@ serve_one(struct sd_serve *s, struct kids *k, int fd)
 		goto out;
 	}
 	if (pid == 0) {
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		(void)sigaction(SIGCHLD, &sa, NULL);
-		(void)close(s->lfd);
+		sd_serve_child_init(s);
 		if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 		    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
 		    sd_sock_timeout(fd, s->io_timeout_ms > 0 ?
@@ -158,7 +171,8 @@ sd_serve_run(struct sd_serve *s, struct sd_error *err)
 	(void)sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
 	    sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGCHLD, &sa, NULL) == -1) {
+	    sigaction(SIGCHLD, &sa, NULL) == -1 ||
+	    sigaction(SIGUSR1, &sa, NULL) == -1) {
 		free(k.pid);
 		return sd_error_set(err, SD_ERR_INTERNAL, NULL,
 		    "sigaction: %s", strerror(errno));
@@ -170,6 +184,7 @@ sd_serve_run(struct sd_serve *s, struct sd_error *err)
 	(void)sigaddset(&block, SIGTERM);
 	(void)sigaddset(&block, SIGINT);
 	(void)sigaddset(&block, SIGCHLD);
+	(void)sigaddset(&block, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &block, &wait) == -1) {
 		free(k.pid);
 		return sd_error_set(err, SD_ERR_INTERNAL, NULL,
@@ -178,11 +193,14 @@ sd_serve_run(struct sd_serve *s, struct sd_error *err)
 	(void)sigdelset(&wait, SIGTERM);
 	(void)sigdelset(&wait, SIGINT);
 	(void)sigdelset(&wait, SIGCHLD);
+	(void)sigdelset(&wait, SIGUSR1);
+	s->child_mask = wait;
 	sd_info("listening on %s", s->sock_name);
 	while (!got_term) {
-		if (got_chld) {
-			got_chld = 0;
-			reap(s, &k);
+		if (got_chld || got_kick) {
+			if (got_chld)
+				reap(s, &k);
+			got_chld = got_kick = 0;
 			if (s->tick_fn != NULL)
 				s->tick_fn(s->arg);
 		}

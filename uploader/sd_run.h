@@ -60,6 +60,10 @@ void	 sd_run_result_clear(struct sd_run_result *);
 int	 sd_run_recover_all(const struct sd_run_opts *o, const char *skip,
 	    int *failed, struct sd_error *err);
 
+/* The regions of the in-flight journals of dir (a new JSON array of
+ * strings), or NULL and err. */
+json_t	*sd_run_journal_regions(const char *dir, struct sd_error *err);
+
 /*
  * An AWS client for region, signed through the signer at signer_path,
  * with the policy's client settings. *signer and *aws are new (free
