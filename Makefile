@@ -263,3 +263,4 @@ $(BUILD)/stepdeploy-%: $(LIB_OBJ) $(BUILD)/obj/%/main.o
 	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 $(BUILD)/asan/stepdeploy-%: $(LIB_ASAN_OBJ) $(BUILD)/asan/%/main.o
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+all: $(patsubst %,$(BUILD)/stepdeploy-%,$(DAEMONS))
