@@ -32,6 +32,14 @@ int	cmd_unlock(int argc, char **argv);
 int	cmd_recover(int argc, char **argv);
 int	cmd_halt(int argc, char **argv);
 int	cmd_rollback(int argc, char **argv);
+int	cmd_submit(int argc, char **argv);
+int	cmd_status(int argc, char **argv);
+
+/* One request to a service socket; *reply (new) is the answer of type
+ * want. 0, or the exit status (1 refused, 3 unreachable) after a line
+ * on stderr. */
+int	cli_service_call(const char *cmd, const char *sock, uint8_t type,
+	    json_t *req, uint8_t want, json_t **reply);
 
 /* Print "stepdeploy CMD: message" on stderr; returns EXIT_USAGE. */
 int	cli_usage_error(const char *cmd, const char *fmt, ...)

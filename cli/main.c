@@ -22,7 +22,10 @@ static const struct {
 	{ "validate", cmd_validate, "lint a definition (and a zip, a release)" },
 	{ "deployer-json", cmd_deployer_json,
 	    "print the deployer's own state machine" },
-	{ "deploy", cmd_deploy, "deploy a release (Lambda + state machine)" },
+	{ "submit", cmd_submit, "hand a release to the deployment service" },
+	{ "status", cmd_status, "where the service's releases are" },
+	{ "deploy", cmd_deploy, "deploy a release in the foreground "
+	    "(break-glass)" },
 	{ "plan", cmd_plan, "show what a deploy would change (reads only)" },
 	{ "bootstrap", cmd_bootstrap,
 	    "update existing resources directly (no lock, no record)" },
