@@ -83,6 +83,7 @@ static const struct sd_sandbox_rule allowlist[] = {
 	SD_SB_ALLOW(ioctl),
 	SD_SB_ALLOW(umask),
 	SD_SB_ALLOW(fchmod),
+	SD_SB_ALLOW(chmod),	/* sd_daemon_mkdir */
 	SD_SB_ALLOW(getcwd),
 	/* workers and the resolver's threads */
 	SD_SB_ALLOW1(clone, SD_SB_ARG(0, SCMP_CMP_MASKED_EQ, CLONE_NS_MASK, 0)),

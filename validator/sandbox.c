@@ -56,6 +56,7 @@ static const struct sd_sandbox_rule allowlist[] = {
 	SD_SB_ALLOW(getdents64),
 	SD_SB_ALLOW(umask),
 	SD_SB_ALLOW(fchmod),
+	SD_SB_ALLOW(chmod),	/* sd_daemon_mkdir */
 	SD_SB_ALLOW1(fcntl, SD_SB_ARG(1, SCMP_CMP_EQ, F_GETFL, 0)),
 	SD_SB_ALLOW1(fcntl, SD_SB_ARG(1, SCMP_CMP_EQ, F_SETFL, 0)),
 	SD_SB_ALLOW1(fcntl, SD_SB_ARG(1, SCMP_CMP_EQ, F_GETFD, 0)),

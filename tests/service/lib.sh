@@ -1,0 +1,84 @@
+# tests/service/lib.sh: the whole service for the end-to-end tests —
+# everything tests/uploader/lib.sh starts (the stand-in, the signer, the
+# fixtures), plus the executor, the uploader and the validator daemons in
+# the same temporary directory, all as the current user, with a policy
+# that names that user on every socket and as the project's submitter.
+#
+#   NAME=test_x; source "$(dirname "$0")/lib.sh"; svc_start; ...; up_end
+#
+# EXECUTOR, VALIDATOR, UPLOADER override the daemons' binaries.
+
+SVC_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SVC_ROOT=$(cd "$SVC_HERE/../.." && pwd)
+EXECUTOR=${EXECUTOR:-$SVC_ROOT/build/stepdeploy-executor}
+VALIDATOR=${VALIDATOR:-$SVC_ROOT/build/stepdeploy-validator}
+UPLOADER=${UPLOADER:-$SVC_ROOT/build/stepdeploy-uploader}
+for b in "$EXECUTOR" "$VALIDATOR" "$UPLOADER"; do
+	[ -x "$b" ] || { echo "$0: $b is missing (make)" >&2; exit 1; }
+done
+ME=$(id -u)
+POLICY_EXTRA=${POLICY_EXTRA:-"{\"sockets\": {\"submit\": [$ME], \"exec\": [$ME], \"deploy\": [$ME], \"sign\": [$ME]}, \"projects\": {\"acme/hello\": {\"submitters\": [$ME]}}}"}
+# shellcheck source=../uploader/lib.sh
+source "$SVC_ROOT/tests/uploader/lib.sh"
+
+SUBMIT_SOCK=$T/submit.sock
+EXEC_SOCK=$T/exec.sock
+DEPLOY_SOCK=$T/deploy.sock
+EXECUTOR_PID= VALIDATOR_PID= UPLOADER_PID=
+
+# wait_log FILE PID WHAT: until FILE says "listening on", or fail.
+wait_log() {
+	local i
+	for i in $(seq 1 200); do
+		grep -q 'listening on' "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || { echo "$3 died:"; cat "$1"; exit 1; }
+		sleep 0.05
+	done
+	echo "$3 is not ready after 10 s:"; cat "$1"; exit 1
+}
+
+svc_executor() {
+	"$EXECUTOR" --policy "$T/policy.json" --socket "$EXEC_SOCK" --foreground \
+	    "$@" 2> >(exec cat >>"$T/executor.log") &
+	EXECUTOR_PID=$!; BG_PIDS+=("$EXECUTOR_PID")
+	wait_log "$T/executor.log" "$EXECUTOR_PID" "the executor"
+}
+svc_uploader() {
+	"$UPLOADER" --policy "$T/policy.json" --socket "$DEPLOY_SOCK" --foreground \
+	    --state-dir "$T/up" --spool "$T/val/spool" --signer "$SOCK" \
+	    "$@" 2> >(exec cat >>"$T/uploader.log") &
+	UPLOADER_PID=$!; BG_PIDS+=("$UPLOADER_PID")
+	wait_log "$T/uploader.log" "$UPLOADER_PID" "the uploader"
+}
+svc_validator() {
+	"$VALIDATOR" --policy "$T/policy.json" --socket "$SUBMIT_SOCK" --foreground \
+	    --state-dir "$T/val" --exec-socket "$EXEC_SOCK" --deploy-socket "$DEPLOY_SOCK" \
+	    "$@" 2> >(exec cat >>"$T/validator.log") &
+	VALIDATOR_PID=$!; BG_PIDS+=("$VALIDATOR_PID")
+	wait_log "$T/validator.log" "$VALIDATOR_PID" "the validator"
+}
+
+# tests.json files: $T/tests-ok.json passes on r-1's and r-2's
+# machines, $T/tests-bad.json fails on both.
+svc_tests() {
+	echo '[{"name": "succeeds", "expected": {"status": "SUCCEEDED"}}]' >"$T/tests-ok.json"
+	echo '[{"name": "fails on purpose", "expected": {"status": "FAILED"}}]' >"$T/tests-bad.json"
+}
+
+# The stand-in, the signer and the three daemons.
+svc_start() {
+	up_start "$@"
+	svc_tests
+	svc_executor
+	svc_uploader
+	svc_validator
+}
+
+# submit RELEASE-ID ZIP-NAME [TESTS-NAME [ARGS...]]: stepdeploy submit.
+submit() {
+	local rid=$1 zip=$2 tests=${3:-ok}
+	shift 3 2>/dev/null || shift $#
+	run "$SD" submit --release "$T/$rid.json" --zip "$T/$zip.zip" \
+	    ${tests:+--tests "$T/tests-$tests.json"} --socket "$SUBMIT_SOCK" "$@"
+}
+status() { run "$SD" status --socket "$DEPLOY_SOCK" "$@"; }
