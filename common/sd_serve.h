@@ -44,6 +44,7 @@ struct sd_serve {
 	void		(*reap_fn)(void *arg, pid_t pid, int status);
 	/* the loop's own */
 	sigset_t	 child_mask;	/* the signal mask children start with */
+	pid_t		 parent;	/* the loop's process */
 };
 
 /* Run until SIGTERM or SIGINT: 0, or an error of the loop itself. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -103,6 +104,10 @@ sd_serve_child_init(struct sd_serve *s)
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigprocmask(SIG_SETMASK, &s->child_mask, NULL);
 	(void)close(s->lfd);
+	/* A daemon killed takes its children with it (as systemd's
+	 * control group would): no orphan deploys behind a restart. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != s->parent)
+		_exit(1);
 }
 
 static void
@@ -195,7 +200,10 @@ sd_serve_run(struct sd_serve *s, struct sd_error *err)
 	(void)sigdelset(&wait, SIGCHLD);
 	(void)sigdelset(&wait, SIGUSR1);
 	s->child_mask = wait;
+	s->parent = getpid();
 	sd_info("listening on %s", s->sock_name);
+	if (s->tick_fn != NULL)
+		s->tick_fn(s->arg);	/* work left from before a restart */
 	while (!got_term) {
 		if (got_chld || got_kick) {
 			if (got_chld)

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include "sd_executor.h"
@@ -45,7 +46,9 @@ static const struct sd_sandbox_rule allowlist[] = {
 	SD_SB_ALLOW(setrlimit),
 	SD_SB_ALLOW(prlimit64),
 	SD_SB_ALLOW(getpid),
-	SD_SB_ALLOW(set_robust_list),	/* glibc's fork, in the child */
+	SD_SB_ALLOW(getppid),
+	SD_SB_ALLOW(set_robust_list),
+	SD_SB_ALLOW1(prctl, SD_SB_ARG(0, SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0)),	/* glibc's fork, in the child */
 	/* memory, never executable */
 	SD_SB_ALLOW1(mmap, SD_SB_ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
 	SD_SB_ALLOW1(mprotect, SD_SB_ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),

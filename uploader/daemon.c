@@ -1159,6 +1159,5 @@ sd_uploader_run(const struct sd_uploader_opts *o, struct sd_error *err)
 	s.tick_fn = tick;
 	s.reap_fn = reaped;
 	u.serve = &s;
-	tick(&u);
 	return sd_serve_run(&s, err);
 }

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include "sd_sandbox.h"
@@ -89,6 +90,7 @@ static const struct sd_sandbox_rule allowlist[] = {
 	SD_SB_ALLOW1(clone, SD_SB_ARG(0, SCMP_CMP_MASKED_EQ, CLONE_NS_MASK, 0)),
 	SD_SB_ALLOW(clone3),
 	SD_SB_ALLOW(set_robust_list),
+	SD_SB_ALLOW1(prctl, SD_SB_ARG(0, SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0)),
 	SD_SB_ALLOW(rseq),
 	SD_SB_ALLOW(wait4),
 	SD_SB_ALLOW(kill),

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include "sd_sandbox.h"
@@ -64,8 +65,10 @@ static const struct sd_sandbox_rule allowlist[] = {
 	/* a child per connection */
 	SD_SB_ALLOW1(clone, SD_SB_ARG(0, SCMP_CMP_MASKED_EQ, CLONE_NS_MASK, 0)),
 	SD_SB_ALLOW(set_robust_list),
+	SD_SB_ALLOW1(prctl, SD_SB_ARG(0, SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0)),
 	SD_SB_ALLOW(wait4),
 	SD_SB_ALLOW(getpid),
+	SD_SB_ALLOW(getppid),
 	/* memory, never executable */
 	SD_SB_ALLOW1(mmap, SD_SB_ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
 	SD_SB_ALLOW1(mprotect, SD_SB_ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
