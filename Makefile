@@ -137,7 +137,7 @@ asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(UNIT_BIN)
 test: deps
 	@$(MAKE) --no-print-directory asan all
 	@$(MAKE) --no-print-directory unit conformance cli-test standin-test uploader-test \
-		deploy-test sigv4-cross-check fuzz-smoke
+		deploy-test service-test sigv4-cross-check fuzz-smoke
 
 # Every fuzz target for a few seconds on its seeds (make test); make fuzz
 # runs them for FUZZ_SECONDS.
@@ -264,3 +264,11 @@ $(BUILD)/stepdeploy-%: $(LIB_OBJ) $(BUILD)/obj/%/main.o
 $(BUILD)/asan/stepdeploy-%: $(LIB_ASAN_OBJ) $(BUILD)/asan/%/main.o
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 all: $(patsubst %,$(BUILD)/stepdeploy-%,$(DAEMONS))
+
+# The service end to end (tests/service): the daemons as shipped, the CLI
+# with the sanitizers.
+.PHONY: service-test
+service-test: all $(BUILD)/asan/stepdeploy $(BUILD)/signer-sandbox-probe.so
+	@failed=""; for t in $(sort $(wildcard tests/service/test_*.sh)); do \
+		echo "== $$t"; STEPDEPLOY=$(BUILD)/asan/stepdeploy bash $$t || failed="$$failed $$t"; \
+	done; if [ -n "$$failed" ]; then echo "service-test: failed:$$failed"; exit 1; fi

@@ -33,7 +33,9 @@
 #include "sd_lock.h"
 #include "sd_policy.h"
 #include "sd_release.h"
+#include "sd_msg.h"
 #include "sd_run.h"
+#include "sd_uploader.h"
 #include "sd_time.h"
 
 /* ------------------------------------------------------------ recover */
@@ -183,10 +185,13 @@ cmd_halt(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "reason", required_argument, NULL, 'r' },
 		{ "journal-dir", required_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sd_journal_state st = SD_JOURNAL_STATE_INIT;
+	const char *sock = NULL;
+	int journal_given = 0;
 	struct sd_journal *j = NULL;
 	struct sd_error err = SD_ERROR_INIT;
 	const char *dir = ".", *reason = "", *rid;
@@ -198,11 +203,18 @@ cmd_halt(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': reason = optarg; break;
-		case 'j': dir = optarg; break;
+		case 'j': dir = optarg; journal_given = 1; break;
+		case 's': sock = optarg; break;
 		case 'h':
-			printf("usage: stepdeploy halt RELEASE [--reason TEXT] "
-			    "[--journal-dir DIR]\nStop a running deploy at "
-			    "its next step; it then rolls back.\n");
+			printf("usage: stepdeploy halt RELEASE [--socket PATH]\n"
+			    "       stepdeploy halt RELEASE [--reason TEXT] "
+			    "[--journal-dir DIR]\nStop a queued or running "
+			    "deploy at its next step; it then rolls back.\n"
+			    "The first form asks the service (the uploader's "
+			    "socket, default %s; used\nwhen it is there and no "
+			    "--journal-dir is given); the second stops a\n"
+			    "`stepdeploy deploy` running in the foreground.\n",
+			    SD_UPLOADER_DEFAULT_SOCKET);
 			return 0;
 		default:
 			return EXIT_USAGE;
@@ -217,6 +229,25 @@ cmd_halt(int argc, char **argv)
 	if (strchr(reason, '\n') != NULL || strlen(reason) > 1000)
 		return cli_usage_error("halt", "--reason: one line, at most "
 		    "1000 bytes");
+	if (sock != NULL && journal_given)
+		return cli_usage_error("halt", "--socket (the service) or "
+		    "--journal-dir (a foreground deploy), not both");
+	if (sock == NULL && !journal_given &&
+	    access(SD_UPLOADER_DEFAULT_SOCKET, F_OK) == 0)
+		sock = SD_UPLOADER_DEFAULT_SOCKET;
+	if (sock != NULL) {
+		json_t *req = json_pack("{s:s}", "release_id", rid), *reply;
+
+		rc = cli_service_call("halt", sock, SD_MSG_HALT, req,
+		    SD_MSG_OK, &reply);
+		json_decref(req);
+		if (rc == 0)
+			printf("halt %s: requested; the service stops the "
+			    "deploy at its next step and rolls back what it "
+			    "changed\n", rid);
+		json_decref(reply);
+		return rc;
+	}
 	if ((size_t)snprintf(jpath, sizeof(jpath), "%s/%s.journal", dir,
 	    rid) >= sizeof(jpath) || (size_t)snprintf(hpath, sizeof(hpath),
 	    "%s/%s.halt", dir, rid) >= sizeof(hpath))

@@ -92,7 +92,7 @@ show_progress(json_t *m)
 static void
 show_findings(json_t *findings)
 {
-	const char *sev, *loc, *msg;
+	const char *sev, *loc, *msg, *code;
 	json_t *d;
 	size_t i;
 
@@ -100,10 +100,12 @@ show_findings(json_t *findings)
 		sev = json_string_value(json_object_get(d, "severity"));
 		loc = json_string_value(json_object_get(d, "location"));
 		msg = json_string_value(json_object_get(d, "message"));
-		fprintf(out_fp, "  %s%s%s: %s\n", sev != NULL &&
+		code = json_string_value(json_object_get(d, "code"));
+		fprintf(out_fp, "  %s%s%s: %s%s%s%s\n", sev != NULL &&
 		    strcmp(sev, "WARNING") == 0 ? "warning" : "error",
 		    loc != NULL ? " " : "", loc != NULL ? loc : "",
-		    msg != NULL ? msg : "");
+		    msg != NULL ? msg : "", code != NULL ? " (" : "",
+		    code != NULL ? code : "", code != NULL ? ")" : "");
 	}
 }
 

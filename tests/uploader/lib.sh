@@ -308,3 +308,54 @@ print(json.dumps({"release_id": sys.argv[1], "holder": sys.argv[2], "acquired_at
 }
 # jget JSON-TEXT EXPR: EXPR of the parsed JSON (v), printed.
 jget() { "$PY" -c 'import json,sys; v = json.loads(sys.argv[1]); x = eval(sys.argv[2]); print(x if isinstance(x, str) else json.dumps(x))' "$1" "$2"; }
+
+# xy_fixtures: releases that name the Lambda (so the definition deployed
+# names the published version): x (b.zip) and y (c.zip), with their
+# definitions in $T/x-def.json and $T/y-def.json; ZIP maps each to its zip.
+declare -A ZIP=([x]=b [y]=c)
+xy_fixtures() {
+"$PY" - "$T" "$FN" <<'PYEOF'
+import json, os, sys
+t, fn = sys.argv[1], sys.argv[2]
+defs = {
+  "x": {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": fn, "Next": "Done"},
+                                       "Done": {"Type": "Succeed"}}},
+  "y": {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": fn, "End": True}}},
+}
+for name, base in (("x", "r-1"), ("y", "r-2")):
+    r = json.load(open(os.path.join(t, base + ".json")))
+    r["state_machine"] = defs[name]
+    json.dump(r, open(os.path.join(t, name + ".json"), "w"))
+    json.dump(defs[name], open(os.path.join(t, name + "-def.json"), "w"))
+PYEOF
+}
+
+# which: "x" or "y" when the stand-in holds exactly that release (code,
+# definition, and the version it names), else "mix: ...".
+which() {
+	control GET state | "$PY" -c '
+import base64, hashlib, json, sys
+t, fn = sys.argv[1], sys.argv[2]
+r = json.load(sys.stdin)
+f = next(v for k, v in r["lambda"].items() if k.endswith(":acme-hello"))
+s = next(v for k, v in r["states"].items() if k.endswith(":acme-hello"))
+d = json.loads(s["definition"])
+named = set()
+def strip(states):
+    for st in states.values():
+        res = st.get("Resource", "")
+        if res.startswith(fn + ":"):
+            named.add(res[len(fn) + 1:]); st["Resource"] = fn
+        for b in st.get("Branches", []): strip(b["States"])
+strip(d["States"])
+def sha(z):
+    return base64.b64encode(hashlib.sha256(open("%s/%s.zip" % (t, z), "rb").read()).digest()).decode()
+for name, z in (("x", "b"), ("y", "c")):
+    want = json.load(open("%s/%s-def.json" % (t, name)))
+    if d == want and f["CodeSha256"] == sha(z) and \
+       all(f["Versions"].get(v) == sha(z) for v in named):
+        print(name); sys.exit(0)
+print("mix: code %s, definition %s naming %s (versions %s)" % (
+    f["CodeSha256"], json.dumps(d, sort_keys=True), sorted(named), f["Versions"]))
+' "$T" "$FN"
+}
