@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# The hello-world example deployed: `stepdeploy deploy` against the local
-# AWS stand-in (tests/standin/standin) with every AWS call signed by the
-# signer daemon (stepdeploy-signer), then a second release that fails
-# half-way (a fault the stand-in injects) and is rolled back.
+# The hello-world example deployed through the service, as CI would:
+# `stepdeploy submit` hands the release to the validator daemon, which
+# checks it and has the executor daemon run its tests, then spools it for
+# the uploader daemon, which deploys it to the local AWS stand-in
+# (tests/standin/standin) with every AWS call signed by the signer daemon.
+# Then a release whose test fails (refused before any AWS call) and one
+# that fails half-way (a fault the stand-in injects) and is rolled back.
 #
 #   bash examples/hello-world/deploy_demo.sh [BUILD_DIR]   (make demo does this)
 #
 # Everything runs in a temporary directory (/tmp/sddemo.XXXXXX) on
 # 127.0.0.1: nothing reaches real AWS and the credentials are made up.
-# The stand-in and the signer are stopped and the directory removed on
-# exit, Ctrl-C included (DEMO_KEEP=1 keeps the directory to look around).
+# The stand-in and the four daemons are stopped and the directory removed
+# on exit, Ctrl-C included (DEMO_KEEP=1 keeps the directory to look around).
 # The demo is also a smoke test: it exits non-zero when anything it shows
 # is not as it should be.
 set -euo pipefail
@@ -20,6 +23,9 @@ BUILD=${1:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 SD=$BUILD/stepdeploy
 SIGNER=$BUILD/stepdeploy-signer
+EXECUTOR=$BUILD/stepdeploy-executor
+VALIDATOR=$BUILD/stepdeploy-validator
+UPLOADER=$BUILD/stepdeploy-uploader
 HELLO=$BUILD/hello-world
 STANDIN=$ROOT/tests/standin/standin
 PY=/usr/bin/python3		# Debian's: python3-botocore installs there
@@ -44,7 +50,7 @@ show() {
 }
 indent() { sed 's/^/    /'; }
 
-for f in "$SD" "$SIGNER" "$HELLO"; do
+for f in "$SD" "$SIGNER" "$EXECUTOR" "$VALIDATOR" "$UPLOADER" "$HELLO"; do
 	[ -x "$f" ] || fail "$f is missing: build it first with 'make all'"
 done
 if ! [ -x "$PY" ] || ! "$PY" -c 'import botocore' 2>/dev/null; then
@@ -55,11 +61,11 @@ command -v curl >/dev/null || fail "curl is missing: run 'make deps'"
 # ---------------------------------------------------------------- set-up
 # A short path: the signer's socket lives here (sun_path < 108 bytes).
 T=$(mktemp -d /tmp/sddemo.XXXXXX)
-STANDIN_PID='' SIGNER_PID=''
+STANDIN_PID='' SIGNER_PID='' EXECUTOR_PID='' VALIDATOR_PID='' UPLOADER_PID=''
 cleanup() {
 	local rc=$? p
 	trap - EXIT INT TERM
-	for p in "$SIGNER_PID" "$STANDIN_PID"; do
+	for p in "$VALIDATOR_PID" "$UPLOADER_PID" "$EXECUTOR_PID" "$SIGNER_PID" "$STANDIN_PID"; do
 		if [ -n "$p" ]; then
 			kill "$p" 2>/dev/null || true
 			wait "$p" 2>/dev/null || true
@@ -68,7 +74,7 @@ cleanup() {
 	case $rc in
 	0) ;;
 	130|143) printf '\ndeploy demo: interrupted\n' >&2 ;;
-	*)	for f in standin.log signer.log; do
+	*)	for f in standin.log signer.log executor.log validator.log uploader.log; do
 			if [ -s "$T/$f" ]; then
 				printf '\n--- %s (last 15 lines)\n' "$f" >&2
 				tail -n 15 "$T/$f" >&2
@@ -349,9 +355,12 @@ TAGS=(--tag "ProjectName=$PROJECT" --tag "ConfigName=$CONFIG" --tag DeployWith=s
 section "Deploying hello-world (to a local stand-in for AWS)"
 say "No real AWS is involved: tests/standin/standin serves S3, Lambda and Step" \
     "Functions on 127.0.0.1 and checks every request's SigV4 signature with" \
-    "botocore. stepdeploy-signer is the only process that holds the (made-up)" \
-    "credentials; 'stepdeploy deploy' asks it to sign each AWS call, and it" \
-    "signs only what the policy allows." \
+    "botocore. Four daemons make the service, each in its own seccomp sandbox:" \
+    "  stepdeploy-validator  submit.sock  checks what CI submits, spools it" \
+    "  stepdeploy-executor   exec.sock    runs the release's tests (mocks only)" \
+    "  stepdeploy-uploader   deploy.sock  deploys, one release per config at a time" \
+    "  stepdeploy-signer     sign.sock    the only one holding the (made-up)" \
+    "                                     credentials; signs what the policy allows" \
     "" \
     "Working directory: DEMO=$T (removed at the end)"
 
@@ -377,14 +386,15 @@ export CONTROL=http://127.0.0.1:$P_S3
 say "    S3 on 127.0.0.1:$P_S3, Lambda on :$P_LAMBDA, Step Functions on :$P_STATES"
 
 # ---------------------------------------------------------------- policy
-# The signer admits the user running the demo (root too): by name, or by
-# uid when the name does not resolve.
+# Every socket admits the user running the demo (root too), who is also
+# the project's submitter: by name, or by uid when the name does not
+# resolve. (On a build host each daemon has its own user.)
 ME=$(id -un 2>/dev/null || true)
 if [[ $ME =~ ^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$ ]]; then ME_JSON="\"$ME\""; else ME=$(id -u) ME_JSON=$ME; fi
 cat >"$T/policy.json" <<EOF
 {
   "version": 1,
-  "sockets": { "sign": [$ME_JSON] },
+  "sockets": { "submit": [$ME_JSON], "exec": [$ME_JSON], "deploy": [$ME_JSON], "sign": [$ME_JSON] },
   "endpoints": {
     "s3": "http://127.0.0.1:$P_S3",
     "lambda": "http://127.0.0.1:$P_LAMBDA",
@@ -392,7 +402,7 @@ cat >"$T/policy.json" <<EOF
   },
   "projects": {
     "$PROJECT": {
-      "submitters": [],
+      "submitters": [$ME_JSON],
       "configs": ["$CONFIG"],
       "accounts": ["$ACCOUNT"],
       "regions": ["$REGION"],
@@ -404,8 +414,8 @@ cat >"$T/policy.json" <<EOF
 }
 EOF
 section "The policy (\$DEMO/policy.json)"
-say "Who may ask the signer for signatures (you: $ME), where \"AWS\" is, and" \
-    "what the project $PROJECT may change. The Lambda and the" \
+say "Who may use each socket and submit releases (you: $ME), where \"AWS\" is," \
+    "and what the project $PROJECT may change. The Lambda and the" \
     "state machine must also carry the tags ProjectName=$PROJECT," \
     "ConfigName=$CONFIG and DeployWith=stepdeploy (the default rule)."
 indent <"$T/policy.json"
@@ -427,11 +437,38 @@ done
 grep -q 'listening on' "$T/signer.log" || fail "the signer is not listening after 10 s"
 say "    listening on \$DEMO/sign.sock"
 
+# start_daemon NAME PIDVAR BINARY ARGS...: in the foreground of its own
+# job, its log in $DEMO/NAME.log, until it says it listens.
+start_daemon() {
+	local name=$1 var=$2 pid
+	shift 2
+	show "$@" '&'
+	"$@" --foreground 2> >(exec cat >>"$T/$name.log") &
+	pid=$!
+	printf -v "$var" '%s' "$pid"
+	for _ in $(seq 1 200); do
+		grep -q 'listening on' "$T/$name.log" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || fail "the $name died"
+		sleep 0.05
+	done
+	grep -q 'listening on' "$T/$name.log" || fail "the $name is not listening after 10 s"
+}
+section "Start the executor, the uploader and the validator"
+start_daemon executor EXECUTOR_PID "$EXECUTOR" --policy "$T/policy.json" \
+	--socket "$T/exec.sock"
+start_daemon uploader UPLOADER_PID "$UPLOADER" --policy "$T/policy.json" \
+	--socket "$T/deploy.sock" --state-dir "$T/uploader" --spool "$T/validator/spool" \
+	--signer "$T/sign.sock"
+start_daemon validator VALIDATOR_PID "$VALIDATOR" --policy "$T/policy.json" \
+	--socket "$T/submit.sock" --state-dir "$T/validator" \
+	--exec-socket "$T/exec.sock" --deploy-socket "$T/deploy.sock"
+say "    listening on \$DEMO/exec.sock, \$DEMO/deploy.sock and \$DEMO/submit.sock"
+
 # ---------------------------------------------------------------- seed
 section "What is deployed today: an older hello-world"
 say "Deployers change existing resources, they do not create them. The stand-in" \
     "is seeded with the function and the state machine, tagged, holding v0."
-mkdir -p "$T/v0" "$T/r1" "$T/r2" "$T/journal"
+mkdir -p "$T/v0" "$T/r1" "$T/r2" "$T/r3"
 printf '#!/bin/sh\necho "hello-world v0"\n' >"$T/v0/bootstrap"
 py zip "$T/v0/lambda.zip" "$T/v0/bootstrap" >/dev/null
 cat >"$T/v0/definition.json" <<'EOF'
@@ -475,24 +512,29 @@ fi
 # How many signatures the signer has logged so far.
 nsigs() { grep -c ': info: signed ' "$T/signer.log" || true; }
 
-# Run stepdeploy deploy, its output shown as it comes; DEPLOY_RC, $T/$1.out.
-deploy() {
-	local rid=$1 dir=$2
-	cmd=("$SD" deploy --release "$T/$dir/release.json" --zip "$T/$dir/lambda.zip"
-		--policy "$T/policy.json" --signer "$T/sign.sock" --journal-dir "$T/journal")
+# Run stepdeploy submit, its output shown as it comes; SUBMIT_RC, $T/$1.out.
+submit() {
+	local rid=$1 dir=$2 tests=$3
+	cmd=("$SD" submit --release "$T/$dir/release.json" --zip "$T/$dir/lambda.zip"
+		--tests "$tests" --socket "$T/submit.sock")
 	show "${cmd[@]}"
 	set +e
 	timeout --foreground 120 "${cmd[@]}" 2>&1 | tee "$T/$rid.out" | indent
-	DEPLOY_RC=${PIPESTATUS[0]}
+	SUBMIT_RC=${PIPESTATUS[0]}
 	set -e
-	say "    (exit status $DEPLOY_RC)"
+	say "    (exit status $SUBMIT_RC)"
 }
+JOURNALS=$T/uploader/journals
 
-section "Deploy $R1"
+section "Submit $R1, with its tests (examples/hello-world/tests.json)"
+say "This is what CI runs. The progress comes from the validator, the" \
+    "executor and the uploader as each step happens."
 SEQ0=$(py seq)
 SIGS0=$(nsigs)
-deploy "$R1" r1
-[ "$DEPLOY_RC" = 0 ] || fail "stepdeploy deploy $R1 exited $DEPLOY_RC"
+submit "$R1" r1 "$ROOT/examples/hello-world/tests.json"
+[ "$SUBMIT_RC" = 0 ] || fail "stepdeploy submit $R1 exited $SUBMIT_RC"
+grep -q "tests passed: 2 passed, 0 failed" "$T/$R1.out" ||
+	fail "the executor did not report hello-world's 2 tests passed"
 
 section "What the stand-in holds now"
 py state "$NAME" >"$T/r1/state.json"
@@ -503,8 +545,8 @@ py check "$T/r1/state.json" "$FN_ARN" "$T/r1/lambda.zip" "$T/r1/definition.json"
 say "OK: the code and the definition are $R1's, and no lock is held."
 
 section "The trail of $R1"
-say "The journal (\$DEMO/journal/$R1.journal), one line per step:"
-py journal "$T/journal/$R1.journal" ok || fail "the journal of $R1 is not as expected"
+say "The uploader's journal (\$DEMO/uploader/journals/$R1.journal), one line per step:"
+py journal "$JOURNALS/$R1.journal" ok || fail "the journal of $R1 is not as expected"
 say "" "Every AWS call: the signature the signer issued (\$DEMO/signer.log) and what" \
     "the stand-in answered after checking it with botocore (GET /_standin/calls)." \
     "S3 keys are under $S3_PREFIX."
@@ -512,51 +554,83 @@ py calls "$SEQ0" "$T/signer.log" "$SIGS0" || fail "the trail of $R1 is not as ex
 SEQ1=$(py seq)
 SIGS1=$(nsigs)
 
+# ---------------------------------------------------------------- a test fails
+RB=hello-world-002
+section "A release whose test fails: $RB"
+say "$RB is hello-world with a test that expects \"Hello Mars\". The executor" \
+    "runs it; it fails, so the validator refuses the release: nothing reaches" \
+    "the uploader, the signer or AWS."
+cp "$T/r1/definition.json" "$T/r2/definition.json"
+cp "$T/r1/lambda.zip" "$T/r2/lambda.zip"
+py release "$T/r2/release.json" "$T/r2/lambda.zip" "$T/r2/definition.json" "$RB" "" >/dev/null
+sed 's/"Hello World"}, "path"/"Hello Mars"}, "path"/' "$ROOT/examples/hello-world/tests.json" >"$T/r2/tests.json"
+grep -q "Hello Mars" "$T/r2/tests.json" || fail "could not make the failing test"
+SEQB=$(py seq)
+SIGSB=$(nsigs)
+submit "$RB" r2 "$T/r2/tests.json"
+[ "$SUBMIT_RC" = 1 ] || fail "stepdeploy submit $RB exited $SUBMIT_RC, expected 1 (refused)"
+grep -q "TEST_FAILED" "$T/$RB.out" || fail "the refusal of $RB does not name the failed test"
+[ "$(py seq)" = "$SEQB" ] || fail "the stand-in received calls for the refused $RB"
+[ "$(nsigs)" = "$SIGSB" ] || fail "the signer signed something for the refused $RB"
+! grep -q "$RB" "$T/uploader.log" || fail "the uploader heard of the refused $RB"
+say "OK: refused by the validator; the stand-in received no call (its call log" \
+    "still ends at #$SEQB) and the signer signed nothing."
+
 # ---------------------------------------------------------------- release 2
-R2=hello-world-002
-section "A second release, $R2, that fails half-way"
+R2=hello-world-003
+section "A third release, $R2, that fails half-way"
 say "$R2 changes the definition's Comment and adds a VERSION file" \
     "to the zip; it validates. What breaks is the deploy: the stand-in is told" \
     "to refuse UpdateStateMachine (400 InvalidDefinition). THIS FAULT IS" \
     "INJECTED BY THE STAND-IN (POST /_standin/faults); nothing is wrong with" \
     "the release. By then the deploy has already replaced the Lambda's code," \
     "so it must roll back."
-cp "$T/r1/definition.json" "$T/r2/definition.json"
-py zip "$T/r2/lambda.zip" "$HELLO" "VERSION=$R2" >/dev/null
-py release "$T/r2/release.json" "$T/r2/lambda.zip" "$T/r2/definition.json" "$R2" \
+cp "$T/r1/definition.json" "$T/r3/definition.json"
+py zip "$T/r3/lambda.zip" "$HELLO" "VERSION=$R2" >/dev/null
+py release "$T/r3/release.json" "$T/r3/lambda.zip" "$T/r3/definition.json" "$R2" \
 	"Hello World ($R2)" >/dev/null
-"$SD" validate "$T/r2/definition.json" --zip "$T/r2/lambda.zip" \
-	--release "$T/r2/release.json" --policy "$T/policy.json" >/dev/null 2>&1 ||
+"$SD" validate "$T/r3/definition.json" --zip "$T/r3/lambda.zip" \
+	--release "$T/r3/release.json" --policy "$T/policy.json" >/dev/null 2>&1 ||
 	fail "stepdeploy validate found an error in $R2"
 FAULT='{"faults":[{"op":"states:UpdateStateMachine","fault":"error","status":400,"code":"InvalidDefinition","message":"fault injected by the stand-in (make demo)","times":1}]}'
 say "" "Install the fault:"
 show curl -sS -d "$FAULT" "$CONTROL/_standin/faults"
 curl -sS --max-time 30 -d "$FAULT" "$CONTROL/_standin/faults" >/dev/null
 
-section "Deploy $R2"
-deploy "$R2" r2
+section "Submit $R2"
+submit "$R2" r3 "$ROOT/examples/hello-world/tests.json"
 py faults || fail "the injected fault did not fire"
 curl -sS --max-time 30 -X DELETE "$CONTROL/_standin/faults" -o /dev/null
-[ "$DEPLOY_RC" != 0 ] || fail "stepdeploy deploy $R2 succeeded despite the fault"
+[ "$SUBMIT_RC" = 1 ] || fail "stepdeploy submit $R2 exited $SUBMIT_RC despite the fault"
+grep -q "^rolledback $R2" "$T/$R2.out" || fail "stepdeploy submit $R2 did not say it was rolled back"
 # Its last word is the original error: the step that failed and why.
-ERRLINE=$(grep -E '^stepdeploy deploy: .*UpdateStateMachine.*fault injected by the stand-in' \
+ERRLINE=$(grep -E '^stepdeploy submit: .*UpdateStateMachine.*fault injected by the stand-in' \
 	"$T/$R2.out" | tail -n 1) ||
-	fail "stepdeploy deploy $R2 did not report the original error (UpdateStateMachine, the injected fault)"
-say "" "stepdeploy deploy exited $DEPLOY_RC with the original error:" "    ${ERRLINE#stepdeploy deploy: }"
+	fail "stepdeploy submit $R2 did not report the original error (UpdateStateMachine, the injected fault)"
+say "" "stepdeploy submit exited $SUBMIT_RC with the original error:" "    ${ERRLINE#stepdeploy submit: }"
 
 section "After the rollback"
-py state "$NAME" >"$T/r2/state.json"
-py show "$T/r2/state.json" "$FN_ARN" --same-as "$T/r1/state.json" "after $R1's deploy (above)" \
+py state "$NAME" >"$T/r3/state.json"
+py show "$T/r3/state.json" "$FN_ARN" --same-as "$T/r1/state.json" "after $R1's deploy (above)" \
 	"$T/v0/lambda.zip" "v0" \
-	"$T/r1/lambda.zip" "$R1's lambda.zip" "$T/r2/lambda.zip" "$R2's lambda.zip" | indent
-py check "$T/r2/state.json" "$FN_ARN" "$T/r1/lambda.zip" "$T/r1/definition.json" ||
+	"$T/r1/lambda.zip" "$R1's lambda.zip" "$T/r3/lambda.zip" "$R2's lambda.zip" | indent
+py check "$T/r3/state.json" "$FN_ARN" "$T/r1/lambda.zip" "$T/r1/definition.json" ||
 	fail "the stand-in does not hold $R1 after the rollback"
-py same "$T/r1/state.json" "$T/r2/state.json" ||
+py same "$T/r1/state.json" "$T/r3/state.json" ||
 	fail "the code or definition differs from what $R1 deployed"
 say "OK: the code and the definition are $R1's again, and no lock is held."
-say "" "The journal (\$DEMO/journal/$R2.journal):"
-py journal "$T/journal/$R2.journal" failed || fail "the journal of $R2 is not as expected"
+say "" "The journal (\$DEMO/uploader/journals/$R2.journal):"
+py journal "$JOURNALS/$R2.journal" failed || fail "the journal of $R2 is not as expected"
 say "" "The AWS calls of this deploy, from the fault on (the rollback):"
 py calls "$SEQ1" "$T/signer.log" "$SIGS1" from-fault || fail "the trail of $R2 is not as expected"
 
-section "OK: $R1 deployed; $R2 failed at UpdateStateMachine (injected) and was rolled back"
+section "What the service says: stepdeploy status"
+cmd=("$SD" status --socket "$T/deploy.sock")
+show "${cmd[@]}"
+"${cmd[@]}" >"$T/status.out" 2>&1 || fail "stepdeploy status failed"
+indent <"$T/status.out"
+grep -q "^$R1 .* done .*Deployed" "$T/status.out" || fail "status does not show $R1 deployed"
+grep -q "^$R2 .* done .*RolledBack" "$T/status.out" || fail "status does not show $R2 rolled back"
+! grep -q "^$RB " "$T/status.out" || fail "status shows the refused $RB, which never reached the uploader"
+
+section "OK: $R1 deployed; $RB refused (its test failed, no AWS call); $R2 failed at UpdateStateMachine (injected) and was rolled back"
