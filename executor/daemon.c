@@ -214,20 +214,33 @@ run_worker(struct executor *x, const char *def, size_t dlen,
 	return r;
 }
 
+int
+sd_executor_parse_request(const json_t *req, const char **def, size_t *dlen,
+    const char **tests, size_t *tlen, struct sd_error *err)
+{
+	json_error_t je;
+
+	*def = *tests = NULL;
+	*dlen = *tlen = 0;
+	if (json_unpack_ex((json_t *)req, &je, JSON_STRICT, "{s:s%, s:s%}",
+	    "definition", def, dlen, "tests", tests, tlen) != 0)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "EXEC_REQUEST: "
+		    "%s", je.text);
+	return 0;
+}
+
 static int
 on_exec(struct sd_msg_conn *c, json_t *req, struct sd_error *err)
 {
 	struct executor *x = c->arg;
 	const char *def = NULL, *tests = NULL;
 	size_t dlen = 0, tlen = 0;
-	json_error_t je;
 	json_t *res = NULL;
 	int r;
 
-	if (json_unpack_ex(req, &je, JSON_STRICT, "{s:s%, s:s%}",
-	    "definition", &def, &dlen, "tests", &tests, &tlen) != 0)
-		return sd_error_set(err, SD_ERR_INVALID, NULL, "EXEC_REQUEST: "
-		    "%s", je.text);
+	if ((r = sd_executor_parse_request(req, &def, &dlen, &tests, &tlen,
+	    err)) != 0)
+		return r;
 	if ((r = run_worker(x, def, dlen, tests, tlen, &res, err)) != 0) {
 		sd_warn("uid %lu: %s", (unsigned long)c->uid,
 		    sd_error_text(err));

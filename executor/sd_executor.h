@@ -51,6 +51,11 @@ int	 sd_executor_run_tests(const char *definition, size_t dlen,
 	    const char *tests, size_t tlen, json_t **report,
 	    struct sd_error *err);
 
+/* An EXEC_REQUEST payload, checked for its shape (borrowed strings). */
+int	 sd_executor_parse_request(const json_t *req, const char **def,
+	    size_t *dlen, const char **tests, size_t *tlen,
+	    struct sd_error *err);
+
 /* The seccomp filter (sandbox.c). */
 int	 sd_executor_sandbox(struct sd_error *err);
 

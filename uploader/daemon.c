@@ -674,6 +674,47 @@ refuse(struct sd_msg_conn *c, const char *rid, const char *what,
 	return 1;
 }
 
+int
+sd_uploader_parse_deploy(const json_t *msg, struct sd_deploy_req *q,
+    struct sd_error *err)
+{
+	json_int_t submitter = -1;
+	json_error_t je;
+	int wait = 1;
+
+	memset(q, 0, sizeof(*q));
+	if (json_unpack_ex((json_t *)msg, &je, JSON_STRICT, "{s:s, s:s, s:s, "
+	    "s:s, s:I, s?b}", "spool", &q->spool, "release_id", &q->release_id,
+	    "release_sha256", &q->release_sha256, "zip_sha256",
+	    &q->zip_sha256, "submitter", &submitter, "wait", &wait) != 0)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "DEPLOY: %s",
+		    je.text);
+	if (!valid_name(q->spool) || !sd_lock_valid_release_id(q->release_id) ||
+	    !valid_hex64(q->release_sha256) || !valid_hex64(q->zip_sha256) ||
+	    submitter < 0 || submitter > (json_int_t)UINT32_MAX - 1)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "DEPLOY: a "
+		    "malformed field");
+	q->submitter = (uid_t)submitter;
+	q->wait = wait;
+	return 0;
+}
+
+int
+sd_uploader_parse_release_id(const json_t *msg, int required,
+    const char **rid, struct sd_error *err)
+{
+	json_error_t je;
+
+	*rid = NULL;
+	if (json_unpack_ex((json_t *)msg, &je, JSON_STRICT, required ?
+	    "{s:s}" : "{s?s}", "release_id", rid) != 0)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "%s", je.text);
+	if ((required || *rid != NULL) && !sd_lock_valid_release_id(*rid))
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "not a release "
+		    "id");
+	return 0;
+}
+
 static int
 on_deploy(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 {
@@ -681,25 +722,21 @@ on_deploy(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	const char *spool, *rid, *rsha, *zsha, *project, *config;
 	char src[PATH_LEN], dst[PATH_LEN], got[65], key[200], entry[64];
 	char what[600], *buf = NULL;
-	json_int_t submitter;
+	struct sd_deploy_req q;
 	json_t *rel = NULL, *diags = NULL, *e = NULL, *list = NULL, *v;
-	json_error_t je;
 	size_t len = 0, i, ahead = 0;
 	uid_t sub;
-	int wait = 1, r = SD_ERR_NOMEM, made = 0;
+	int wait, r = SD_ERR_NOMEM, made = 0;
 
-	if (json_unpack_ex(msg, &je, JSON_STRICT, "{s:s, s:s, s:s, s:s, s:I, "
-	    "s?b}", "spool", &spool, "release_id", &rid, "release_sha256",
-	    &rsha, "zip_sha256", &zsha, "submitter", &submitter, "wait",
-	    &wait) != 0)
-		return sd_error_set(err, SD_ERR_INVALID, NULL, "DEPLOY: %s",
-		    je.text);
-	if (!valid_name(spool) || !sd_lock_valid_release_id(rid) ||
-	    !valid_hex64(rsha) || !valid_hex64(zsha) || submitter < 0 ||
-	    submitter > (json_int_t)UINT32_MAX - 1)
-		return sd_error_set(err, SD_ERR_INVALID, NULL, "DEPLOY: a "
-		    "malformed field");
-	sub = (uid_t)submitter;
+	if ((r = sd_uploader_parse_deploy(msg, &q, err)) != 0)
+		return r;
+	r = SD_ERR_NOMEM;
+	spool = q.spool;
+	rid = q.release_id;
+	rsha = q.release_sha256;
+	zsha = q.zip_sha256;
+	sub = q.submitter;
+	wait = q.wait;
 	/* Our own copy, hashed as it is made: what was validated, or
 	 * nothing. */
 	run_path(u, spool, NULL, dst, sizeof(dst));
@@ -778,13 +815,13 @@ on_deploy(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	    (json_int_t)now_ms(), "submitter", (json_int_t)sub), 1);
 	if ((list = queue_list(u)) != NULL)
 		json_array_foreach(list, i, v) {
-			json_t *q = queue_entry(u, json_string_value(v));
+			json_t *qe = queue_entry(u, json_string_value(v));
 
-			if (q != NULL && json_is_string(json_object_get(q,
+			if (qe != NULL && json_is_string(json_object_get(qe,
 			    "key")) && strcmp(json_string_value(
-			    json_object_get(q, "key")), key) == 0)
+			    json_object_get(qe, "key")), key) == 0)
 				ahead++;
-			json_decref(q);
+			json_decref(qe);
 		}
 	(void)snprintf(entry, sizeof(entry), "%s/%020lld-%06ld.json",
 	    "", (long long)now_ms() * 1000, (long)getpid() % 1000000);
@@ -888,17 +925,13 @@ on_status(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	struct uploader *u = c->arg;
 	const char *rid = NULL;
 	json_t *list, *out, *sorted, **items = NULL;
-	json_error_t je;
 	size_t i, n, from;
 	int r;
 
-	if (json_unpack_ex(msg, &je, JSON_STRICT, "{s?s}", "release_id",
-	    &rid) != 0)
-		return sd_error_set(err, SD_ERR_INVALID, NULL, "STATUS: %s",
-		    je.text);
-	if (rid != NULL && !sd_lock_valid_release_id(rid))
-		return sd_error_set(err, SD_ERR_INVALID, NULL, "STATUS: not "
-		    "a release id");
+	if ((r = sd_uploader_parse_release_id(msg, 0, &rid, err)) != 0) {
+		sd_error_prefix(err, "STATUS: ");
+		return r;
+	}
 	if ((list = statuses(u, c, rid)) == NULL)
 		return sd_error_set(err, SD_ERR_IO, NULL, "cannot read the "
 		    "state directory");
@@ -926,18 +959,14 @@ on_halt(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	struct uploader *u = c->arg;
 	const char *rid = NULL, *state;
 	json_t *list, *st, *out;
-	json_error_t je;
 	char path[PATH_LEN];
 	size_t i;
 	int fd, r, live = 0;
 
-	if (json_unpack_ex(msg, &je, JSON_STRICT, "{s:s}", "release_id",
-	    &rid) != 0)
-		return sd_error_set(err, SD_ERR_INVALID, NULL, "HALT: %s",
-		    je.text);
-	if (!sd_lock_valid_release_id(rid))
-		return sd_error_set(err, SD_ERR_INVALID, NULL, "HALT: not "
-		    "a release id");
+	if ((r = sd_uploader_parse_release_id(msg, 1, &rid, err)) != 0) {
+		sd_error_prefix(err, "HALT: ");
+		return r;
+	}
 	if ((list = statuses(u, c, rid)) == NULL)
 		return sd_error_set(err, SD_ERR_IO, NULL, "cannot read the "
 		    "state directory");

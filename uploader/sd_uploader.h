@@ -48,6 +48,24 @@ struct sd_uploader_opts {
 	unsigned		 max_parallel;	/* deploys at once; 0: 4 */
 };
 
+#include <sys/types.h>
+
+/* A DEPLOY payload, checked for its shape (the strings are borrowed). */
+struct sd_deploy_req {
+	const char	*spool;		/* [A-Za-z0-9._-], not starting '.' */
+	const char	*release_id;
+	const char	*release_sha256;	/* 64 lowercase hex digits */
+	const char	*zip_sha256;
+	uid_t		 submitter;
+	int		 wait;
+};
+struct json_t;
+int	 sd_uploader_parse_deploy(const struct json_t *msg,
+	    struct sd_deploy_req *q, struct sd_error *err);
+/* STATUS {"release_id"?} (required 0) and HALT {"release_id"} (1). */
+int	 sd_uploader_parse_release_id(const struct json_t *msg, int required,
+	    const char **rid, struct sd_error *err);
+
 /* Recover what was in flight, then serve deploy.sock until SIGTERM. */
 int	 sd_uploader_run(const struct sd_uploader_opts *, struct sd_error *);
 /* The seccomp filter (sandbox.c). */

@@ -445,30 +445,53 @@ hand_over(struct sub *s, const char *name, int wait)
 	sd_error_clear(&err);
 }
 
+int
+sd_validator_parse_submit(const json_t *msg, struct sd_submit_req *q,
+    struct sd_error *err)
+{
+	json_int_t zip_bytes = -1;
+	json_error_t je;
+	int wait = 1;
+
+	memset(q, 0, sizeof(*q));
+	if (json_unpack_ex((json_t *)msg, &je, JSON_STRICT,
+	    "{s:s%, s?s%, s:I, s?b}", "release", &q->release, &q->release_len,
+	    "tests", &q->tests, &q->tests_len, "zip_bytes", &zip_bytes, "wait",
+	    &wait) != 0)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "SUBMIT: %s",
+		    je.text);
+	q->zip_bytes = (int64_t)zip_bytes;
+	q->wait = wait;
+	return 0;
+}
+
 static int
 on_submit(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 {
 	struct sub s;
 	const struct sd_policy_limits *lim;
 	const struct sd_policy *pol;
-	const char *rel = NULL, *tests = NULL;
-	size_t rlen = 0, tlen = 0;
-	json_int_t zip_bytes = -1;
-	json_error_t je;
+	struct sd_submit_req q;
+	const char *rel, *tests;
+	size_t rlen, tlen;
+	int64_t zip_bytes;
 	json_t *tj = NULL;
 	char name[SPOOL_NAME_MAX], detail[256];
-	int wait = 1, r = 0;
+	int wait, r = 0;
 	uid_t uid = c->uid;
 
 	memset(&s, 0, sizeof(s));
 	s.v = c->arg;
 	s.c = c;
 	pol = s.v->o->pol;
-	if (json_unpack_ex(msg, &je, JSON_STRICT, "{s:s%, s?s%, s:I, s?b}",
-	    "release", &rel, &rlen, "tests", &tests, &tlen, "zip_bytes",
-	    &zip_bytes, "wait", &wait) != 0)
-		return sd_error_set(err, SD_ERR_INVALID, NULL, "SUBMIT: %s",
-		    je.text);
+	if ((r = sd_validator_parse_submit(msg, &q, err)) != 0)
+		return r;
+	rel = q.release;
+	rlen = q.release_len;
+	tests = q.tests;
+	tlen = q.tests_len;
+	zip_bytes = q.zip_bytes;
+	wait = q.wait;
 	if ((s.result = json_object()) == NULL ||
 	    (s.findings = json_array()) == NULL) {
 		r = sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");

@@ -47,6 +47,19 @@ struct sd_validator_opts {
 	int			 exec_timeout_ms;	/* 0: 120000 */
 };
 
+/* A SUBMIT payload, checked for its shape (the strings are borrowed). */
+struct sd_submit_req {
+	const char	*release;
+	size_t		 release_len;
+	const char	*tests;		/* NULL: none */
+	size_t		 tests_len;
+	int64_t		 zip_bytes;
+	int		 wait;
+};
+struct json_t;
+int	 sd_validator_parse_submit(const struct json_t *msg,
+	    struct sd_submit_req *q, struct sd_error *err);
+
 /* Serve submit.sock until SIGTERM. */
 int	 sd_validator_run(const struct sd_validator_opts *, struct sd_error *);
 /* The seccomp filter (sandbox.c). */
