@@ -272,3 +272,10 @@ service-test: all $(BUILD)/asan/stepdeploy $(BUILD)/signer-sandbox-probe.so
 	@failed=""; for t in $(sort $(wildcard tests/service/test_*.sh)); do \
 		echo "== $$t"; STEPDEPLOY=$(BUILD)/asan/stepdeploy bash $$t || failed="$$failed $$t"; \
 	done; if [ -n "$$failed" ]; then echo "service-test: failed:$$failed"; exit 1; fi
+
+.PHONY: install-service
+install-service: $(patsubst %,$(BUILD)/stepdeploy-%,$(DAEMONS))
+	install -d $(DESTDIR)$(PREFIX)/bin
+	for d in $(DAEMONS); do install -m 0755 $(BUILD)/stepdeploy-$$d \
+		$(DESTDIR)$(PREFIX)/bin/stepdeploy-$$d || exit 1; done
+install: install-service
