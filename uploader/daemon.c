@@ -416,6 +416,23 @@ worker_recovered(void *arg, const struct sd_recover_outcome *o)
 	    o->detail);
 }
 
+/* The last line of run's progress.log: its followers stop there. */
+static void
+mark_end(struct uploader *u, const char *run)
+{
+	static const char line[] = "{\"end\": true}\n";
+	char path[PATH_LEN];
+	int fd;
+
+	run_path(u, run, "progress.log", path, sizeof(path));
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0640)) == -1 || write(fd, line, sizeof(line) - 1) !=
+	    (ssize_t)(sizeof(line) - 1))
+		sd_warn("%s: %s", path, strerror(errno));
+	if (fd != -1)
+		(void)close(fd);
+}
+
 static void
 worker_result(struct uploader *u, const char *run, const char *status,
     const char *error, const char *cause, const char *version)
@@ -426,6 +443,7 @@ worker_result(struct uploader *u, const char *run, const char *status,
 	    error[0] != '\0' ? error : NULL, "cause", cause,
 	    "lambda_version", version != NULL && version[0] != '\0' ?
 	    version : NULL), 1);
+	mark_end(u, run);
 }
 
 /* The worker process: deploy run, then exit. */
@@ -574,8 +592,8 @@ reaped(void *arg, pid_t pid, int st)
 
 /* ------------------------------------------------------------ messages */
 
-/* Send the lines of progress.log from *off on; 0, or -1 when the peer
- * has gone. */
+/* Send the lines of progress.log from *off on; 0, 1 at its end marker
+ * (not sent), or -1 when the peer has gone. */
 static int
 relay(struct sd_msg_conn *c, const char *path, off_t *off)
 {
@@ -585,15 +603,24 @@ relay(struct sd_msg_conn *c, const char *path, off_t *off)
 	json_t *line;
 	int fd, r = 0;
 
+	struct stat sb;
+
+	if (stat(path, &sb) == -1 || sb.st_size <= *off)
+		return 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
-	while ((n = pread(fd, buf, sizeof(buf) - 1, *off)) > 0) {
+	while (r == 0 && (n = pread(fd, buf, sizeof(buf) - 1, *off)) > 0) {
 		buf[n] = '\0';
 		for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
 			*nl = '\0';
 			line = sd_json_loadb(p, (size_t)(nl - p), 0, "progress",
 			    &err);
 			sd_error_clear(&err);
+			if (json_is_true(json_object_get(line, "end"))) {
+				json_decref(line);
+				r = 1;
+				break;
+			}
 			if (line != NULL && sd_msg_write_json(c->fd,
 			    SD_MSG_PROGRESS, line, &err) != 0)
 				r = -1;
@@ -618,24 +645,31 @@ follow(struct uploader *u, struct sd_msg_conn *c, const char *run,
 	const char *state;
 	json_t *st = NULL, *res;
 	off_t off = 0;
+	unsigned n;
 	int r;
 
 	run_path(u, run, "progress.log", path, sizeof(path));
-	for (;;) {
-		json_decref(st);
-		st = status_read(u, run);
-		state = json_string_value(json_object_get(st, "state"));
-		if (relay(c, path, &off) != 0) {
+	for (n = 0;; n++) {
+		if ((r = relay(c, path, &off)) < 0) {
 			sd_info("%s: the validator left; the deploy goes on",
 			    run);
-			json_decref(st);
 			return 1;
 		}
-		if (state != NULL && strcmp(state, "done") == 0)
+		if (r == 1)
 			break;
+		/* The end marker is the worker's last word; the status is
+		 * read now and then in case a worker died without it. */
+		if (n % 100 == 99) {
+			json_decref(st);
+			st = status_read(u, run);
+			state = json_string_value(json_object_get(st, "state"));
+			if (state != NULL && strcmp(state, "done") == 0)
+				break;
+		}
 		sleep_ms(5);
 	}
-	(void)relay(c, path, &off);
+	json_decref(st);
+	st = status_read(u, run);
 	res = json_deep_copy(json_object_get(st, "result"));
 	if (res == NULL)
 		res = json_pack("{s:s}", "status", "Failed");

@@ -9,6 +9,9 @@
 #   bash tests/service/test_service.sh	(STEPDEPLOY and the daemons override)
 set -euo pipefail
 NAME=test_service
+ME=$(id -u)
+# The policy of tests/service/lib.sh, with a small zip limit for one case.
+POLICY_EXTRA="{\"sockets\": {\"submit\": [$ME], \"exec\": [$ME], \"deploy\": [$ME], \"sign\": [$ME]}, \"projects\": {\"acme/hello\": {\"submitters\": [$ME], \"limits\": {\"zip_max_bytes\": 100000}}}}"
 source "$(dirname "$0")/lib.sh"
 
 svc_start
@@ -79,6 +82,40 @@ submit br b xy
 expect_rc 1
 expect_has "RELEASE_ZIP_SHA256_MISMATCH"
 expect_eq aws-calls "$(calls "$SEQ" 'len(c)')" 0
+
+t zip-over-the-limit
+# Refused from what SUBMIT announces, before the zip is read: the client
+# sees the verdict, not a broken connection.
+head -c 300000 /dev/urandom >"$T/big.bin"
+"$PY" -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z: z.write(sys.argv[2], "bootstrap")' "$T/big.zip" "$T/big.bin"
+mkrel bz x zip=big
+SEQ=$(last_seq)
+submit bz big xy
+expect_rc 1
+expect_has "ZIP_TOO_LARGE"
+expect_has "refused bz"
+expect_lacks "closed the connection"
+expect_eq aws-calls "$(calls "$SEQ" 'len(c)')" 0
+
+t journal-dir-made
+# `stepdeploy deploy --journal-dir` creates a missing directory (0700) ...
+mkrel jd y
+run "$SD" deploy --release "$T/jd.json" --zip "$T/c.zip" --policy "$T/policy.json" \
+    --signer "$SOCK" --journal-dir "$T/new/journals"
+expect_rc 0
+expect_eq mode "$(stat -c %a "$T/new/journals")" 700
+expect_eq journal "$( [ -f "$T/new/journals/jd.journal" ] && echo yes || echo no)" yes
+expect_eq state "$(which)" y
+# ... and refuses one others may write to, in one line.
+mkdir -m 777 "$T/open"
+chmod 777 "$T/open"
+mkrel jo x
+run "$SD" deploy --release "$T/jo.json" --zip "$T/b.zip" --policy "$T/policy.json" \
+    --signer "$SOCK" --journal-dir "$T/open"
+expect_rc 1
+expect_err_has "world-writable"
+expect_eq err-lines "$(printf '%s\n' "$ERR" | grep -c .)" 1
 
 t rolled-back
 mkrel rb x
