@@ -221,6 +221,35 @@ sd_daemon_drop(struct sd_daemon *d, struct sd_error *err)
 	return 0;
 }
 
+int
+sd_daemon_serve(struct sd_daemon *d, int argc, char **argv, mode_t mode,
+    int (*sandbox)(struct sd_error *),
+    int (*run)(void *arg, struct sd_daemon *d, struct sd_error *err),
+    void *arg)
+{
+	struct sd_error err = SD_ERROR_INIT;
+	int r;
+
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument \"%s\" (see --help)\n",
+		    d->prog, argv[optind]);
+		return 2;
+	}
+	if ((r = sd_daemon_setup(d, mode, &err)) != 0 ||
+	    (r = sd_daemon_drop(d, &err)) != 0 ||
+	    (r = sandbox(&err)) != 0) {
+		sd_error("%s", sd_error_text(&err));
+		goto out;
+	}
+	sd_info("sandboxed (seccomp), ready");
+	if ((r = run(arg, d, &err)) != 0)
+		sd_error("%s", sd_error_text(&err));
+ out:
+	sd_daemon_free(d);
+	sd_error_clear(&err);
+	return r == 0 ? 0 : r == SD_ERR_USAGE ? 2 : 1;
+}
+
 void
 sd_daemon_free(struct sd_daemon *d)
 {

@@ -79,6 +79,18 @@ int	 sd_daemon_setup(struct sd_daemon *d, mode_t mode, struct sd_error *err);
 int	 sd_daemon_drop(struct sd_daemon *d, struct sd_error *err);
 void	 sd_daemon_free(struct sd_daemon *d);
 
+/*
+ * The rest of a daemon's main() once its options are read (optind is
+ * past them): refuse a stray argument, sd_daemon_setup with the socket's
+ * mode, sd_daemon_drop, the daemon's sandbox, then run(arg, d, err) until
+ * it returns. Failures are logged. Returns the exit status: 0, 2 for bad
+ * usage, 1 otherwise.
+ */
+int	 sd_daemon_serve(struct sd_daemon *d, int argc, char **argv,
+	    mode_t mode, int (*sandbox)(struct sd_error *),
+	    int (*run)(void *arg, struct sd_daemon *d, struct sd_error *err),
+	    void *arg);
+
 /* Fork into the background: the parent exits 0, the child is a session
  * leader with stdin and stdout on /dev/null (stderr stays the log). */
 int	 sd_daemon_background(struct sd_error *err);

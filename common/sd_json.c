@@ -385,3 +385,22 @@ sd_json_type_name(const json_t *v)
 	}
 	return "unknown";
 }
+
+int
+sd_write_all(int fd, const void *p, size_t n, struct sd_error *err)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, c, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return sd_error_set(err, SD_ERR_IO, NULL, "write: %s",
+			    strerror(errno));
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}

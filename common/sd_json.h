@@ -50,6 +50,9 @@ json_t	*sd_json_load_file(const char *path, int flags, struct sd_error *err);
 int	 sd_read_file(const char *path, size_t max, char **out, size_t *outlen,
 	    struct sd_error *err);
 
+/* Write all n bytes of p to fd (short writes and EINTR retried). */
+int	 sd_write_all(int fd, const void *p, size_t n, struct sd_error *err);
+
 /* Name of v's type as AWS words it ("object", "array", "string", ...). */
 const char *sd_json_type_name(const json_t *v);
 

@@ -43,6 +43,12 @@ number(const char *opt, const char *s, unsigned long max, unsigned long *v)
 	return 0;
 }
 
+static int
+run(void *arg, struct sd_daemon *d, struct sd_error *err)
+{
+	return sd_executor_run(d->lfd, d->pol, arg, err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -55,7 +61,6 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sd_executor_limits lim;
-	struct sd_error err = SD_ERROR_INIT;
 	struct sd_daemon d;
 	unsigned long v;
 	int ch, r;
@@ -90,22 +95,6 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", prog,
-		    argv[optind]);
-		return 2;
-	}
-	if ((r = sd_daemon_setup(&d, 0666, &err)) != 0 ||
-	    (r = sd_daemon_drop(&d, &err)) != 0 ||
-	    (r = sd_executor_sandbox(&err)) != 0) {
-		sd_error("%s", sd_error_text(&err));
-		goto out;
-	}
-	sd_info("sandboxed (seccomp), ready");
-	if ((r = sd_executor_run(d.lfd, d.pol, &lim, &err)) != 0)
-		sd_error("%s", sd_error_text(&err));
- out:
-	sd_daemon_free(&d);
-	sd_error_clear(&err);
-	return r == 0 ? 0 : r == SD_ERR_USAGE ? 2 : 1;
+	return sd_daemon_serve(&d, argc, argv, 0666, sd_executor_sandbox, run,
+	    &lim);
 }

@@ -107,8 +107,6 @@ static int
 write_json(const char *path, json_t *obj, int sync, struct sd_error *err)
 {
 	char tmp[PATH_LEN + 32], *s = NULL;
-	size_t off = 0, n;
-	ssize_t w;
 	int fd = -1, r = 0;
 
 	if ((s = sd_json_dumps(obj, SD_JSON_SORT_KEYS)) == NULL)
@@ -120,17 +118,8 @@ write_json(const char *path, json_t *obj, int sync, struct sd_error *err)
 		    strerror(errno));
 		goto out;
 	}
-	n = strlen(s);
-	while (off < n) {
-		if ((w = write(fd, s + off, n - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = sd_error_set(err, SD_ERR_IO, tmp, "write: %s",
-			    strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
+	if ((r = sd_write_all(fd, s, strlen(s), err)) != 0)
+		goto out;
 	if (sync && fsync(fd) == -1) {
 		r = sd_error_set(err, SD_ERR_IO, tmp, "fsync: %s",
 		    strerror(errno));
@@ -166,7 +155,7 @@ copy_hash(const char *src, const char *dst, uint64_t max, char hex[65],
 	EVP_MD_CTX *md = NULL;
 	uint64_t total = 0;
 	int in = -1, out = -1, r = 0;
-	ssize_t n, w, off;
+	ssize_t n;
 
 	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return sd_error_set(err, SD_ERR_NOTFOUND, src, "open: %s",
@@ -202,12 +191,8 @@ copy_hash(const char *src, const char *dst, uint64_t max, char hex[65],
 			r = sd_error_set(err, SD_ERR_INTERNAL, NULL, "sha256");
 			goto done;
 		}
-		for (off = 0; off < n; off += w)
-			if ((w = write(out, buf + off, (size_t)(n - off))) <= 0) {
-				r = sd_error_set(err, SD_ERR_IO, dst, "write: %s",
-				    strerror(errno));
-				goto done;
-			}
+		if ((r = sd_write_all(out, buf, (size_t)n, err)) != 0)
+			goto done;
 	}
 	if (EVP_DigestFinal_ex(md, d, &dl) != 1 || dl != 32) {
 		r = sd_error_set(err, SD_ERR_INTERNAL, NULL, "sha256");

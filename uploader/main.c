@@ -37,6 +37,17 @@ usage(FILE *f)
 	    "(default 4)\n", prog);
 }
 
+static int
+run(void *arg, struct sd_daemon *d, struct sd_error *err)
+{
+	struct sd_uploader_opts *o = arg;
+
+	o->pol = d->pol;
+	o->lfd = d->lfd;
+	o->state_dir = d->state_dir;
+	return sd_uploader_run(o, err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -50,7 +61,6 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sd_uploader_opts o;
-	struct sd_error err = SD_ERROR_INIT;
 	struct sd_daemon d;
 	char *end;
 	long n;
@@ -88,30 +98,11 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", prog,
-		    argv[optind]);
-		return 2;
-	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "%s: curl_global_init failed\n", prog);
 		return 1;
 	}
-	if ((r = sd_daemon_setup(&d, 0666, &err)) != 0 ||
-	    (r = sd_daemon_drop(&d, &err)) != 0 ||
-	    (r = sd_uploader_sandbox(&err)) != 0) {
-		sd_error("%s", sd_error_text(&err));
-		goto out;
-	}
-	sd_info("sandboxed (seccomp), ready");
-	o.pol = d.pol;
-	o.lfd = d.lfd;
-	o.state_dir = d.state_dir;
-	if ((r = sd_uploader_run(&o, &err)) != 0)
-		sd_error("%s", sd_error_text(&err));
- out:
-	sd_daemon_free(&d);
-	sd_error_clear(&err);
+	r = sd_daemon_serve(&d, argc, argv, 0666, sd_uploader_sandbox, run, &o);
 	curl_global_cleanup();
-	return r == 0 ? 0 : r == SD_ERR_USAGE ? 2 : 1;
+	return r;
 }

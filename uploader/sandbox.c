@@ -7,22 +7,12 @@
  * deploy. Still no execve, ptrace, bind, listen, mount, namespaces,
  * module or key calls: any other call kills (SIGSYS).
  */
-#include <fcntl.h>
-#include <sched.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-
 #include "sd_sandbox.h"
 #include "sd_uploader.h"
 
-#define CLONE_NS_MASK	(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | \
-			 CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | \
-			 CLONE_NEWCGROUP)
-
 static const struct sd_sandbox_rule allowlist[] = {
+	SD_SB_DAEMON_BASE,
 	/* sockets */
-	SD_SB_ALLOW(accept4),
 	SD_SB_ALLOW1(socket, SD_SB_ARG(0, SCMP_CMP_EQ, AF_UNIX, 0)),
 	SD_SB_ALLOW1(socket, SD_SB_ARG(0, SCMP_CMP_EQ, AF_INET, 0)),
 	SD_SB_ALLOW1(socket, SD_SB_ARG(0, SCMP_CMP_EQ, AF_INET6, 0)),
@@ -31,15 +21,11 @@ static const struct sd_sandbox_rule allowlist[] = {
 	SD_SB_ALLOW(getpeername),
 	SD_SB_ALLOW(getsockopt),
 	SD_SB_ALLOW(setsockopt),
-	SD_SB_ALLOW(recvfrom),
 	SD_SB_ALLOW(recvmsg),
 	SD_SB_ALLOW(recvmmsg),
-	SD_SB_ALLOW(sendto),
 	SD_SB_ALLOW(sendmsg),
 	SD_SB_ALLOW(sendmmsg),
 	SD_SB_ALLOW(shutdown),
-	SD_SB_ALLOW(ppoll),
-	SD_SB_ALLOW(poll),
 	SD_SB_ALLOW(pselect6),
 	SD_SB_ALLOW(epoll_create1),
 	SD_SB_ALLOW(epoll_ctl),
@@ -50,13 +36,9 @@ static const struct sd_sandbox_rule allowlist[] = {
 	SD_SB_ALLOW(socketpair),
 	/* files: the state directory, the spool, CA bundles, resolv.conf */
 	SD_SB_ALLOW(openat),
-	SD_SB_ALLOW(read),
 	SD_SB_ALLOW(pread64),
 	SD_SB_ALLOW(readv),
-	SD_SB_ALLOW(write),
-	SD_SB_ALLOW(writev),
 	SD_SB_ALLOW(pwrite64),
-	SD_SB_ALLOW(close),
 	SD_SB_ALLOW(lseek),
 	SD_SB_ALLOW(fstat),
 	SD_SB_ALLOW(newfstatat),
@@ -87,16 +69,10 @@ static const struct sd_sandbox_rule allowlist[] = {
 	SD_SB_ALLOW(chmod),	/* sd_daemon_mkdir */
 	SD_SB_ALLOW(getcwd),
 	/* workers and the resolver's threads */
-	SD_SB_ALLOW1(clone, SD_SB_ARG(0, SCMP_CMP_MASKED_EQ, CLONE_NS_MASK, 0)),
 	SD_SB_ALLOW(clone3),
-	SD_SB_ALLOW(set_robust_list),
-	SD_SB_ALLOW1(prctl, SD_SB_ARG(0, SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0)),
 	SD_SB_ALLOW(rseq),
-	SD_SB_ALLOW(wait4),
 	SD_SB_ALLOW(kill),
 	SD_SB_ALLOW(tgkill),
-	SD_SB_ALLOW(getpid),
-	SD_SB_ALLOW(getppid),
 	SD_SB_ALLOW(gettid),
 	SD_SB_ALLOW(getuid),
 	SD_SB_ALLOW(geteuid),
@@ -107,27 +83,10 @@ static const struct sd_sandbox_rule allowlist[] = {
 	SD_SB_ALLOW(sched_yield),
 	SD_SB_ALLOW(prlimit64),
 	SD_SB_ALLOW(sysinfo),
-	/* memory, never executable */
-	SD_SB_ALLOW1(mmap, SD_SB_ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
-	SD_SB_ALLOW1(mprotect, SD_SB_ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
-	SD_SB_ALLOW(munmap),
-	SD_SB_ALLOW(mremap),
-	SD_SB_ALLOW(madvise),
-	SD_SB_ALLOW(brk),
 	/* signals, clock, randomness, locks */
-	SD_SB_ALLOW(rt_sigaction),
-	SD_SB_ALLOW(rt_sigreturn),
-	SD_SB_ALLOW(rt_sigprocmask),
 	SD_SB_ALLOW(sigaltstack),
-	SD_SB_ALLOW(restart_syscall),
-	SD_SB_ALLOW(clock_gettime),
 	SD_SB_ALLOW(clock_nanosleep),
 	SD_SB_ALLOW(nanosleep),
-	SD_SB_ALLOW(gettimeofday),
-	SD_SB_ALLOW(getrandom),
-	SD_SB_ALLOW(futex),
-	SD_SB_ALLOW(exit),
-	SD_SB_ALLOW(exit_group),
 };
 
 int

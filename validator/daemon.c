@@ -84,26 +84,6 @@ progress(struct sub *s, const char *step, const char *detail)
 	return r;
 }
 
-/* Write all of p to fd. */
-static int
-write_full(int fd, const void *p, size_t n, struct sd_error *err)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, c, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return sd_error_set(err, SD_ERR_IO, NULL, "write: %s",
-			    strerror(errno));
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* dir/name with content, fsynced. */
 static int
 put_file(const char *dir, const char *name, const char *p, size_t n,
@@ -117,7 +97,7 @@ put_file(const char *dir, const char *name, const char *p, size_t n,
 	    0640)) == -1)
 		return sd_error_set(err, SD_ERR_IO, NULL, "spool %s: %s", name,
 		    strerror(errno));
-	r = write_full(fd, p, n, err);
+	r = sd_write_all(fd, p, n, err);
 	if (r == 0 && fsync(fd) == -1)
 		r = sd_error_set(err, SD_ERR_IO, NULL, "fsync %s: %s", name,
 		    strerror(errno));
@@ -211,7 +191,7 @@ receive_zip(struct sub *s, uint64_t want, struct sd_error *err)
 			r = sd_error_set(err, SD_ERR_INTERNAL, NULL, "sha256");
 			goto out;
 		}
-		if ((r = write_full(fd, p, n, err)) != 0)
+		if ((r = sd_write_all(fd, p, n, err)) != 0)
 			goto out;
 		got += n;
 		free(p);

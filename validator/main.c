@@ -31,6 +31,17 @@ usage(FILE *f)
 	    SD_DEPLOY_DEFAULT_SOCKET ")\n", prog);
 }
 
+static int
+run(void *arg, struct sd_daemon *d, struct sd_error *err)
+{
+	struct sd_validator_opts *o = arg;
+
+	o->pol = d->pol;
+	o->lfd = d->lfd;
+	o->state_dir = d->state_dir;
+	return sd_validator_run(o, err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -42,7 +53,6 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sd_validator_opts o;
-	struct sd_error err = SD_ERROR_INIT;
 	struct sd_daemon d;
 	int ch, r;
 
@@ -66,25 +76,6 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", prog,
-		    argv[optind]);
-		return 2;
-	}
-	if ((r = sd_daemon_setup(&d, 0666, &err)) != 0 ||
-	    (r = sd_daemon_drop(&d, &err)) != 0 ||
-	    (r = sd_validator_sandbox(&err)) != 0) {
-		sd_error("%s", sd_error_text(&err));
-		goto out;
-	}
-	sd_info("sandboxed (seccomp), ready");
-	o.pol = d.pol;
-	o.lfd = d.lfd;
-	o.state_dir = d.state_dir;
-	if ((r = sd_validator_run(&o, &err)) != 0)
-		sd_error("%s", sd_error_text(&err));
- out:
-	sd_daemon_free(&d);
-	sd_error_clear(&err);
-	return r == 0 ? 0 : r == SD_ERR_USAGE ? 2 : 1;
+	return sd_daemon_serve(&d, argc, argv, 0666, sd_validator_sandbox, run,
+	    &o);
 }
