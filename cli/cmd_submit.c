@@ -167,7 +167,7 @@ cmd_submit(int argc, char **argv)
 	const char *sock = SD_VALIDATOR_DEFAULT_SOCKET, *status, *rid = NULL;
 	char *rel = NULL, *tests = NULL;
 	size_t rlen = 0, tlen = 0;
-	json_t *req = NULL, *m = NULL, *relj = NULL;
+	json_t *req = NULL, *m = NULL, *relj = NULL, *steps = NULL;
 	struct sigaction sa;
 	struct stat st;
 	uint8_t type;
@@ -252,6 +252,9 @@ cmd_submit(int argc, char **argv)
 		}
 		if (type == SD_MSG_PROGRESS) {
 			show_progress(m);
+			if (json && (steps != NULL || (steps = json_array()) !=
+			    NULL))
+				(void)json_array_append(steps, m);
 			continue;
 		}
 		break;
@@ -274,6 +277,9 @@ cmd_submit(int argc, char **argv)
 	    strcmp(status, "Queued") == 0))
 		rc = 0;
 	if (json) {
+		if (steps == NULL)
+			steps = json_array();
+		(void)json_object_set(m, "steps", steps);
 		if (cli_print_json(m, 0) != 0)
 			rc = 1;
 	} else {
@@ -314,6 +320,7 @@ cmd_submit(int argc, char **argv)
 	if (zfd != -1)
 		(void)close(zfd);
 	json_decref(relj);
+	json_decref(steps);
 	json_decref(req);
 	json_decref(m);
 	free(rel);

@@ -64,6 +64,7 @@ submit y1 c xy --json
 expect_rc 0
 expect_eq json-status "$(echo "$OUT" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["status"])')" Deployed
 expect_err_has "state machine updated"
+expect_eq json-steps "$(echo "$OUT" | "$PY" -c 'import json,sys; print(any(s["step"] == "verified" for s in json.load(sys.stdin)["steps"]))')" True
 expect_eq state "$(which)" y
 
 t no-tests-refused
