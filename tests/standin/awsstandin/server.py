@@ -318,6 +318,10 @@ class Handler(BaseHTTPRequestHandler):
                ("?" + req.raw_query if req.raw_query else ""), "request_id": rid}
         if req.header("x-amz-target"):
             rec["target"] = req.header("x-amz-target")
+        # S3's conditional writes (a lock taken, refreshed), for the tests
+        for h in ("if-match", "if-none-match"):
+            if service == "s3" and req.header(h):
+                rec[h.replace("-", "_")] = req.header(h)
         self._pending = rec
         try:
             self._serve(app, req, service, op, rec, rid)
