@@ -54,25 +54,6 @@ struct ops {
 	struct cli_aws	 a;
 };
 
-void
-cli_fmt_utc(int64_t sec, int style, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t t = (time_t)sec;
-	size_t n;
-
-	if (len == 0)
-		return;
-	if (gmtime_r(&t, &tm) == NULL)
-		n = 0;
-	else if (style == CLI_UTC_COMPACT)
-		n = strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
-	else
-		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (n == 0)
-		(void)snprintf(buf, len, "@%lld", (long long)sec);
-}
-
 /* 1 when s is 1..max-1 bytes of printable ASCII. */
 static int
 printable(const char *s, size_t max)
@@ -245,7 +226,7 @@ cmd_freeze(int argc, char **argv)
 		rc = failed(&o, &err);
 		goto out;
 	}
-	cli_fmt_utc(now, CLI_RFC3339, at, sizeof(at));
+	sd_lock_fmt_utc(now, SD_LOCK_RFC3339, at, sizeof(at));
 	printf("froze %s %s: by %s at %s: %s\n", o.project, o.config, who,
 	    at, o.reason);
 	printf("deploys of %s %s are refused until `stepdeploy unfreeze %s "
@@ -253,7 +234,7 @@ cmd_freeze(int argc, char **argv)
 	/* A deploy holding the lock already is not stopped: say so. */
 	if (sd_lock_read(o.a.aws, o.bucket, o.project, o.config, &li,
 	    &err) == 0 && li.expires_at > now) {
-		cli_fmt_utc(li.expires_at, CLI_RFC3339, until, sizeof(until));
+		sd_lock_fmt_utc(li.expires_at, SD_LOCK_RFC3339, until, sizeof(until));
 		printf("note: a deploy of release %s (%s) holds the lock until "
 		    "%s; the freeze does not stop it\n", li.release_id,
 		    li.holder, until);
@@ -314,7 +295,7 @@ cmd_unfreeze(int argc, char **argv)
 		printf("unfroze %s %s (its freeze marker was unreadable)\n",
 		    o.project, o.config);
 	else {
-		cli_fmt_utc(f.at, CLI_RFC3339, at, sizeof(at));
+		sd_lock_fmt_utc(f.at, SD_LOCK_RFC3339, at, sizeof(at));
 		printf("unfroze %s %s (frozen by %s since %s: %s)\n", o.project,
 		    o.config, f.by, at, f.reason[0] != '\0' ? f.reason :
 		    "no reason given");
@@ -338,8 +319,8 @@ unlock_record(const char *who, const char *reason, const char *at,
 	json_t *lock;
 
 	if (readable) {
-		cli_fmt_utc(li->acquired_at, CLI_RFC3339, acq, sizeof(acq));
-		cli_fmt_utc(li->expires_at, CLI_RFC3339, exp, sizeof(exp));
+		sd_lock_fmt_utc(li->acquired_at, SD_LOCK_RFC3339, acq, sizeof(acq));
+		sd_lock_fmt_utc(li->expires_at, SD_LOCK_RFC3339, exp, sizeof(exp));
 		lock = json_pack("{s:s, s:s, s:s, s:s, s:s}", "release_id",
 		    li->release_id, "holder", li->holder, "acquired_at", acq,
 		    "expires_at", exp, "etag", li->etag);
@@ -367,7 +348,7 @@ audit_key(const char *project, const char *config, int64_t now, char *buf,
 		return sd_error_set(err, SD_ERR_IO, NULL, "getrandom failed");
 	for (i = 0; i < sizeof(rnd); i++)
 		(void)snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	cli_fmt_utc(now, CLI_UTC_COMPACT, ts, sizeof(ts));
+	sd_lock_fmt_utc(now, SD_LOCK_UTC_COMPACT, ts, sizeof(ts));
 	n = snprintf(buf, len, "%s/%s/audit/unlock-%s-%s.json", project,
 	    config, ts, hex);
 	if (n < 0 || (size_t)n >= len)
@@ -444,8 +425,8 @@ cmd_unlock(int argc, char **argv)
 	}
 	now = (int64_t)time(NULL);
 	if (readable) {
-		cli_fmt_utc(li.acquired_at, CLI_RFC3339, acq, sizeof(acq));
-		cli_fmt_utc(li.expires_at, CLI_RFC3339, exp, sizeof(exp));
+		sd_lock_fmt_utc(li.acquired_at, SD_LOCK_RFC3339, acq, sizeof(acq));
+		sd_lock_fmt_utc(li.expires_at, SD_LOCK_RFC3339, exp, sizeof(exp));
 		printf("lock of %s %s: release %s, holder %s, acquired %s, "
 		    "expires %s (%s)\n", o.project, o.config, li.release_id,
 		    li.holder, acq, exp, li.expires_at <= now ? "expired" :
@@ -487,7 +468,7 @@ cmd_unlock(int argc, char **argv)
 	/* Record it. */
 	cli_aws_who(who, sizeof(who));
 	now = (int64_t)time(NULL);
-	cli_fmt_utc(now, CLI_RFC3339, at, sizeof(at));
+	sd_lock_fmt_utc(now, SD_LOCK_RFC3339, at, sizeof(at));
 	if (audit_key(o.project, o.config, now, key, sizeof(key), &err) != 0 ||
 	    (rec = unlock_record(who, o.reason, at, &li, readable)) == NULL ||
 	    (body = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
