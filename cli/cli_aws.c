@@ -133,20 +133,6 @@ cli_aws_close(struct cli_aws *a)
 	a->policy = NULL;
 }
 
-const char *
-cli_aws_bucket(struct cli_aws *a, const char *project, struct sd_error *err)
-{
-	const struct sd_policy_project *p;
-
-	if (a->policy == NULL ||
-	    (p = sd_policy_project(a->policy, project)) == NULL) {
-		sd_error_set(err, SD_ERR_INVALID, NULL, "project %s is not in "
-		    "the policy", project);
-		return NULL;
-	}
-	return sd_policy_project_bucket(p);
-}
-
 void
 cli_aws_who(char *buf, size_t len)
 {

@@ -66,12 +66,6 @@ void	cli_aws_report_add(struct cli_aws *a, const char *key, json_t *v);
 void	cli_aws_report_set(struct cli_aws *a, const char *key, json_t *v);
 /* With --json: print the report on stdout (one line). */
 void	cli_aws_report_print(struct cli_aws *a);
-/*
- * The bucket of project (from the policy); NULL and err when the project
- * is not in it.
- */
-const char *cli_aws_bucket(struct cli_aws *a, const char *project,
-	    struct sd_error *err);
 /* "USER@HOST" of the caller (for freeze/unlock records) into buf. */
 void	cli_aws_who(char *buf, size_t len);
 

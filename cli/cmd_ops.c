@@ -15,24 +15,22 @@
  *	who did it and why in PROJECT/CONFIG/audit/unlock-TIME-RANDOM.json
  *	(created with If-None-Match).
  *
+ * What they do is uploader/sd_ops.h's; this file parses the arguments
+ * and says what was found and done.
  * <aws> is CLI_AWS_USAGE (cli_aws.h). The bucket is the project's (the
  * policy's), the region --region or the project's first. "by" is
  * USER@HOST (cli_aws_who). Exit 0 done, 1 refused or failed, 2 bad usage.
  */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-
-#include <jansson.h>
 
 #include "cli.h"
 #include "cli_aws.h"
-#include "sd_aws.h"
 #include "sd_err.h"
 #include "sd_lock.h"
+#include "sd_ops.h"
 #include "sd_policy.h"
 
 #define OPT_REASON	'r'
@@ -53,25 +51,6 @@ struct ops {
 	int		 force;
 	struct cli_aws	 a;
 };
-
-void
-cli_fmt_utc(int64_t sec, int style, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t t = (time_t)sec;
-	size_t n;
-
-	if (len == 0)
-		return;
-	if (gmtime_r(&t, &tm) == NULL)
-		n = 0;
-	else if (style == CLI_UTC_COMPACT)
-		n = strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
-	else
-		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (n == 0)
-		(void)snprintf(buf, len, "@%lld", (long long)sec);
-}
 
 /* 1 when s is 1..max-1 bytes of printable ASCII. */
 static int
@@ -163,32 +142,12 @@ ops_parse(int argc, char **argv, struct ops *o, const char *usage,
 static int
 ops_open(struct ops *o)
 {
-	const struct sd_policy_project *p;
 	struct sd_error err = SD_ERROR_INIT;
 	int rc;
 
-	if (cli_aws_load_policy(&o->a, &err) != 0) {
-		rc = cli_usage_error(o->cmd, "%s", sd_error_text(&err));
-		goto out;
-	}
-	if ((p = sd_policy_project(o->a.policy, o->project)) == NULL) {
-		rc = cli_usage_error(o->cmd, "project %s is not in the policy "
-		    "%s", o->project, o->a.policy_path);
-		goto out;
-	}
-	if (!sd_policy_project_has_config(p, o->config)) {
-		rc = cli_usage_error(o->cmd, "%s is not one of project %s's "
-		    "configs", o->config, o->project);
-		goto out;
-	}
-	if (o->region == NULL)
-		o->region = sd_policy_project_region(p, 0);
-	else if (!sd_policy_project_has_region(p, o->region)) {
-		rc = cli_usage_error(o->cmd, "%s is not one of project %s's "
-		    "regions", o->region, o->project);
-		goto out;
-	}
-	if ((o->bucket = cli_aws_bucket(&o->a, o->project, &err)) == NULL) {
+	if (cli_aws_load_policy(&o->a, &err) != 0 ||
+	    sd_ops_scope(o->a.policy, o->a.policy_path, o->project, o->config,
+	    &o->region, &o->bucket, &err) != 0) {
 		rc = cli_usage_error(o->cmd, "%s", sd_error_text(&err));
 		goto out;
 	}
@@ -226,11 +185,10 @@ cmd_freeze(int argc, char **argv)
 	    "--region, its first region, from the policy).\n";
 	struct ops o;
 	struct sd_error err = SD_ERROR_INIT;
-	struct sd_lock_freeze existing;
 	struct sd_lock_info li;
 	char who[WHO_MAX], at[40], until[40];
 	int64_t now;
-	int rc;
+	int rc, held = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.cmd = "freeze";
@@ -240,20 +198,19 @@ cmd_freeze(int argc, char **argv)
 		goto out;
 	cli_aws_who(who, sizeof(who));
 	now = (int64_t)time(NULL);
-	if (sd_lock_freeze(o.a.aws, o.bucket, o.project, o.config, who,
-	    o.reason, now, &existing, &err) != 0) {
+	if (sd_ops_freeze(o.a.aws, o.bucket, o.project, o.config, who,
+	    o.reason, now, &held, &li, &err) != 0) {
 		rc = failed(&o, &err);
 		goto out;
 	}
-	cli_fmt_utc(now, CLI_RFC3339, at, sizeof(at));
+	sd_lock_fmt_utc(now, SD_LOCK_RFC3339, at, sizeof(at));
 	printf("froze %s %s: by %s at %s: %s\n", o.project, o.config, who,
 	    at, o.reason);
 	printf("deploys of %s %s are refused until `stepdeploy unfreeze %s "
 	    "%s`\n", o.project, o.config, o.project, o.config);
-	/* A deploy holding the lock already is not stopped: say so. */
-	if (sd_lock_read(o.a.aws, o.bucket, o.project, o.config, &li,
-	    &err) == 0 && li.expires_at > now) {
-		cli_fmt_utc(li.expires_at, CLI_RFC3339, until, sizeof(until));
+	if (held) {
+		sd_lock_fmt_utc(li.expires_at, SD_LOCK_RFC3339, until,
+		    sizeof(until));
 		printf("note: a deploy of release %s (%s) holds the lock until "
 		    "%s; the freeze does not stop it\n", li.release_id,
 		    li.holder, until);
@@ -279,9 +236,9 @@ cmd_unfreeze(int argc, char **argv)
 	    "frozen is left as it is (exit 0).\n";
 	struct ops o;
 	struct sd_error err = SD_ERROR_INIT;
-	struct sd_lock_freeze f;
+	struct sd_ops_unfreeze res;
 	char at[40];
-	int rc, r, unreadable = 0;
+	int rc, r;
 
 	memset(&o, 0, sizeof(o));
 	o.cmd = "unfreeze";
@@ -289,35 +246,25 @@ cmd_unfreeze(int argc, char **argv)
 		goto out;
 	if ((rc = ops_open(&o)) >= 0)
 		goto out;
-	r = sd_lock_read_freeze(o.a.aws, o.bucket, o.project, o.config, &f,
+	r = sd_ops_unfreeze(o.a.aws, o.bucket, o.project, o.config, &res,
 	    &err);
-	if (r == SD_ERR_NOTFOUND) {
-		printf("%s %s is not frozen\n", o.project, o.config);
-		rc = 0;
-		goto out;
-	}
-	if (r == SD_ERR_PARSE) {
+	if (res.unreadable)
 		fprintf(stderr, "stepdeploy unfreeze: warning: %s\n",
-		    sd_error_text(&err));
-		unreadable = 1;
-	} else if (r != 0) {
+		    res.warning);
+	if (r != 0) {
 		rc = failed(&o, &err);
 		goto out;
 	}
-	sd_error_clear(&err);
-	if (sd_lock_unfreeze(o.a.aws, o.bucket, o.project, o.config,
-	    &err) != 0) {
-		rc = failed(&o, &err);
-		goto out;
-	}
-	if (unreadable)
+	if (!res.frozen)
+		printf("%s %s is not frozen\n", o.project, o.config);
+	else if (res.unreadable)
 		printf("unfroze %s %s (its freeze marker was unreadable)\n",
 		    o.project, o.config);
 	else {
-		cli_fmt_utc(f.at, CLI_RFC3339, at, sizeof(at));
+		sd_lock_fmt_utc(res.was.at, SD_LOCK_RFC3339, at, sizeof(at));
 		printf("unfroze %s %s (frozen by %s since %s: %s)\n", o.project,
-		    o.config, f.by, at, f.reason[0] != '\0' ? f.reason :
-		    "no reason given");
+		    o.config, res.was.by, at, res.was.reason[0] != '\0' ?
+		    res.was.reason : "no reason given");
 	}
 	rc = 0;
  out:
@@ -328,53 +275,6 @@ cmd_unfreeze(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------ unlock */
-
-/* The audit record of an unlock (new; NULL on ENOMEM). */
-static json_t *
-unlock_record(const char *who, const char *reason, const char *at,
-    const struct sd_lock_info *li, int readable)
-{
-	char acq[40], exp[40];
-	json_t *lock;
-
-	if (readable) {
-		cli_fmt_utc(li->acquired_at, CLI_RFC3339, acq, sizeof(acq));
-		cli_fmt_utc(li->expires_at, CLI_RFC3339, exp, sizeof(exp));
-		lock = json_pack("{s:s, s:s, s:s, s:s, s:s}", "release_id",
-		    li->release_id, "holder", li->holder, "acquired_at", acq,
-		    "expires_at", exp, "etag", li->etag);
-	} else
-		lock = json_pack("{s:n, s:n, s:n, s:n, s:s, s:b}",
-		    "release_id", "holder", "acquired_at", "expires_at", "etag",
-		    li->etag, "unreadable", 1);
-	if (lock == NULL)
-		return NULL;
-	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "action", "unlock", "by",
-	    who, "reason", reason, "at", at, "lock", lock);
-}
-
-/* The audit record's key: PROJECT/CONFIG/audit/unlock-TIME-RANDOM.json. */
-static int
-audit_key(const char *project, const char *config, int64_t now, char *buf,
-    size_t len, struct sd_error *err)
-{
-	unsigned char rnd[8];
-	char ts[32], hex[2 * sizeof(rnd) + 1];
-	size_t i;
-	int n;
-
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return sd_error_set(err, SD_ERR_IO, NULL, "getrandom failed");
-	for (i = 0; i < sizeof(rnd); i++)
-		(void)snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	cli_fmt_utc(now, CLI_UTC_COMPACT, ts, sizeof(ts));
-	n = snprintf(buf, len, "%s/%s/audit/unlock-%s-%s.json", project,
-	    config, ts, hex);
-	if (n < 0 || (size_t)n >= len)
-		return sd_error_set(err, SD_ERR_OVERFLOW, NULL, "S3 key too "
-		    "long");
-	return 0;
-}
 
 int
 cmd_unlock(int argc, char **argv)
@@ -392,138 +292,104 @@ cmd_unlock(int argc, char **argv)
 	    "back from its journal. Exit 1 when there is no lock.\n";
 	struct ops o;
 	struct sd_error err = SD_ERROR_INIT;
-	struct sd_aws_status st;
-	struct sd_aws_s3_object obj;
-	struct sd_aws_s3_put put;
-	struct sd_lock_info li;
-	json_t *rec = NULL;
-	char who[WHO_MAX], lock_key[SD_AWS_KEY_MAX], key[SD_AWS_KEY_MAX];
-	char at[40], acq[40], exp[40], *body = NULL;
+	struct sd_ops_unlock u;
+	const struct sd_lock_info *li = &u.li;
+	char who[WHO_MAX], acq[40], exp[40];
 	int64_t now;
-	int rc, r, readable = 1, n;
+	int rc, r;
 
 	memset(&o, 0, sizeof(o));
-	memset(&obj, 0, sizeof(obj));
+	memset(&u, 0, sizeof(u));
 	o.cmd = "unlock";
 	if ((rc = ops_parse(argc, argv, &o, usage, help, 1, 1)) >= 0)
 		goto out;
 	if ((rc = ops_open(&o)) >= 0)
 		goto out;
-	n = snprintf(lock_key, sizeof(lock_key), "%s/%s/lock", o.project,
-	    o.config);
-	if (n < 0 || (size_t)n >= sizeof(lock_key)) {
+
+	/* What is there. */
+	r = sd_ops_unlock_read(o.a.aws, o.bucket, o.project, o.config, &u,
+	    &err);
+	if (u.lock_key[0] == '\0') {
 		rc = cli_usage_error(o.cmd, "S3 key too long");
 		goto out;
 	}
-
-	/* What is there. */
-	r = sd_lock_read(o.a.aws, o.bucket, o.project, o.config, &li, &err);
-	if (r == SD_ERR_NOTFOUND) {
+	if (r == SD_ERR_NOTFOUND && u.readable) {
 		fprintf(stderr, "stepdeploy unlock: %s %s is not locked "
 		    "(s3://%s/%s does not exist); nothing to remove\n",
-		    o.project, o.config, o.bucket, lock_key);
+		    o.project, o.config, o.bucket, u.lock_key);
 		rc = 1;
 		goto out;
 	}
-	if (r == SD_ERR_PARSE) {
-		/* Not a lock object: removable all the same, by its ETag. */
-		fprintf(stderr, "stepdeploy unlock: warning: %s\n",
-		    sd_error_text(&err));
-		sd_error_clear(&err);
-		readable = 0;
-		memset(&li, 0, sizeof(li));
-		if (sd_aws_s3_get_object(o.a.aws, o.bucket, lock_key, NULL,
-		    SD_LOCK_OBJECT_MAX, &obj, NULL, &err) != 0) {
-			rc = failed(&o, &err);
-			goto out;
-		}
-		(void)snprintf(li.etag, sizeof(li.etag), "%s", obj.etag);
-	} else if (r != 0) {
+	if (!u.readable)
+		fprintf(stderr, "stepdeploy unlock: warning: %s\n", u.warning);
+	if (r != 0) {
 		rc = failed(&o, &err);
 		goto out;
 	}
 	now = (int64_t)time(NULL);
-	if (readable) {
-		cli_fmt_utc(li.acquired_at, CLI_RFC3339, acq, sizeof(acq));
-		cli_fmt_utc(li.expires_at, CLI_RFC3339, exp, sizeof(exp));
+	if (u.readable) {
+		sd_lock_fmt_utc(li->acquired_at, SD_LOCK_RFC3339, acq,
+		    sizeof(acq));
+		sd_lock_fmt_utc(li->expires_at, SD_LOCK_RFC3339, exp,
+		    sizeof(exp));
 		printf("lock of %s %s: release %s, holder %s, acquired %s, "
-		    "expires %s (%s)\n", o.project, o.config, li.release_id,
-		    li.holder, acq, exp, li.expires_at <= now ? "expired" :
+		    "expires %s (%s)\n", o.project, o.config, li->release_id,
+		    li->holder, acq, exp, li->expires_at <= now ? "expired" :
 		    "not expired");
-		if (li.expires_at > now)
+		if (li->expires_at > now)
 			fprintf(stderr, "stepdeploy unlock: warning: the lock "
 			    "has not expired: a deploy of release %s may still "
 			    "be running; removing it as --force says\n",
-			    li.release_id);
+			    li->release_id);
 	} else
 		printf("lock of %s %s: unreadable object, ETag %s\n",
-		    o.project, o.config, li.etag);
+		    o.project, o.config, li->etag);
 
 	/* Remove exactly what was read. */
-	if (sd_aws_s3_delete_object(o.a.aws, o.bucket, lock_key, li.etag, &st,
-	    &err) != 0) {
-		if (st.kind == SD_AWS_NOT_FOUND && st.maybe_applied) {
-			/* A retried delete: the first try removed it. */
-			sd_error_clear(&err);
-		} else if (st.kind == SD_AWS_PRECONDITION) {
-			fprintf(stderr, "stepdeploy unlock: the lock changed "
-			    "since it was read (taken over or renewed); nothing "
-			    "was removed: %s\n", sd_error_text(&err));
-			rc = 1;
-			goto out;
-		} else if (st.kind == SD_AWS_NOT_FOUND) {
-			fprintf(stderr, "stepdeploy unlock: the lock vanished "
-			    "since it was read (released by its holder?); "
-			    "nothing was removed\n");
-			rc = 1;
-			goto out;
-		} else {
-			rc = failed(&o, &err);
-			goto out;
-		}
+	r = sd_ops_unlock_remove(o.a.aws, o.bucket, &u, &err);
+	if (r != 0 && u.changed) {
+		fprintf(stderr, "stepdeploy unlock: the lock changed since it "
+		    "was read (taken over or renewed); nothing was removed: "
+		    "%s\n", sd_error_text(&err));
+		rc = 1;
+		goto out;
+	} else if (r != 0 && u.vanished) {
+		fprintf(stderr, "stepdeploy unlock: the lock vanished since it "
+		    "was read (released by its holder?); nothing was "
+		    "removed\n");
+		rc = 1;
+		goto out;
+	} else if (r != 0) {
+		rc = failed(&o, &err);
+		goto out;
 	}
-	printf("removed s3://%s/%s (ETag %s)\n", o.bucket, lock_key, li.etag);
+	printf("removed s3://%s/%s (ETag %s)\n", o.bucket, u.lock_key,
+	    li->etag);
 
 	/* Record it. */
 	cli_aws_who(who, sizeof(who));
 	now = (int64_t)time(NULL);
-	cli_fmt_utc(now, CLI_RFC3339, at, sizeof(at));
-	if (audit_key(o.project, o.config, now, key, sizeof(key), &err) != 0 ||
-	    (rec = unlock_record(who, o.reason, at, &li, readable)) == NULL ||
-	    (body = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
-	    NULL) {
-		if (err.code == 0)
-			(void)sd_error_set(&err, SD_ERR_NOMEM, NULL, "out of "
-			    "memory");
-		fprintf(stderr, "stepdeploy unlock: the lock was removed but "
-		    "its audit record could not be made: %s\n",
-		    sd_error_text(&err));
-		rc = 1;
-		goto out;
-	}
-	memset(&put, 0, sizeof(put));
-	put.bucket = o.bucket;
-	put.key = key;
-	put.body = body;
-	put.body_len = strlen(body);
-	put.content_type = "application/json";
-	put.if_none_match = 1;
-	if (sd_aws_s3_put_object(o.a.aws, &put, NULL, &st, &err) != 0) {
-		fprintf(stderr, "stepdeploy unlock: the lock was removed but "
-		    "its audit record s3://%s/%s could not be written: %s\n"
-		    "stepdeploy unlock: the record: %s\n", o.bucket, key,
-		    sd_error_text(&err), body);
+	if (sd_ops_unlock_record(o.a.aws, o.bucket, o.project, o.config, who,
+	    o.reason, now, &u, &err) != 0) {
+		if (u.record == NULL)
+			fprintf(stderr, "stepdeploy unlock: the lock was "
+			    "removed but its audit record could not be made: "
+			    "%s\n", sd_error_text(&err));
+		else
+			fprintf(stderr, "stepdeploy unlock: the lock was "
+			    "removed but its audit record s3://%s/%s could not "
+			    "be written: %s\nstepdeploy unlock: the record: "
+			    "%s\n", o.bucket, u.audit_key, sd_error_text(&err),
+			    u.record);
 		rc = 1;
 		goto out;
 	}
 	printf("recorded s3://%s/%s: unlocked by %s at %s: %s\n", o.bucket,
-	    key, who, at, o.reason);
+	    u.audit_key, who, u.at, o.reason);
 	rc = 0;
  out:
 	fflush(stdout);
-	free(body);
-	json_decref(rec);
-	sd_aws_s3_object_clear(&obj);
+	sd_ops_unlock_clear(&u);
 	sd_error_clear(&err);
 	cli_aws_close(&o.a);
 	return rc;

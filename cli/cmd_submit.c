@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "sd_json.h"
+#include "sd_lock.h"
 #include "sd_msg.h"
 #include "sd_sock.h"
 #include "sd_uploader.h"
@@ -362,7 +363,7 @@ fmt_ms(json_t *v, char *buf, size_t len)
 		(void)snprintf(buf, len, "-");
 		return;
 	}
-	cli_fmt_utc((int64_t)(ms / 1000), CLI_RFC3339, buf, len);
+	sd_lock_fmt_utc((int64_t)(ms / 1000), SD_LOCK_RFC3339, buf, len);
 }
 
 int

@@ -978,9 +978,8 @@ on_halt(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	struct uploader *u = c->arg;
 	const char *rid = NULL, *state;
 	json_t *list, *st, *out;
-	char path[PATH_LEN];
 	size_t i;
-	int fd, r, live = 0;
+	int r, existed, live = 0;
 
 	if ((r = sd_uploader_parse_release_id(msg, 1, &rid, err)) != 0) {
 		sd_error_prefix(err, "HALT: ");
@@ -1000,12 +999,11 @@ on_halt(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 		    "running release of that id that you may halt", err);
 		return r == 0 ? 1 : r;
 	}
-	/* The flow checks this file at each step (sd_deploy_ctx). */
-	(void)snprintf(path, sizeof(path), "%s/%s.halt", u->journals, rid);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640)) == -1)
-		return sd_error_set(err, SD_ERR_IO, path, "open: %s",
-		    strerror(errno));
-	(void)close(fd);
+	/* The flow checks this file at each step (sd_deploy_ctx); one
+	 * asked already is asked. */
+	if ((r = sd_run_halt_request(u->journals, rid, "", &existed,
+	    err)) != 0)
+		return r;
 	sd_info("uid %lu: halt of %s requested", (unsigned long)c->uid, rid);
 	out = json_pack("{s:s, s:s}", "release_id", rid, "halt", "requested");
 	r = sd_msg_write_json(c->fd, SD_MSG_OK, out, err);

@@ -81,15 +81,29 @@ clock_now(int64_t (*now)(void *), void *arg)
 	return now != NULL ? now(arg) : (int64_t)time(NULL);
 }
 
+void
+sd_lock_fmt_utc(int64_t sec, int style, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t = (time_t)sec;
+	size_t n;
+
+	if (len == 0)
+		return;
+	if (gmtime_r(&t, &tm) == NULL)
+		n = 0;
+	else if (style == SD_LOCK_UTC_COMPACT)
+		n = strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
+	else
+		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (n == 0)
+		(void)snprintf(buf, len, "@%lld", (long long)sec);
+}
+
 static void
 fmt_time(int64_t t, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		(void)snprintf(buf, len, "@%lld", (long long)t);
+	sd_lock_fmt_utc(t, SD_LOCK_RFC3339, buf, len);
 }
 
 static int

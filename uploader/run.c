@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,3 +356,110 @@ sd_run_journal_regions(const char *dir, struct sd_error *err)
 	return regions;
 }
 
+
+int
+sd_run_abandon(const char *dir, const char *rid, const char *by,
+    const char *reason, char *cause, size_t len, struct sd_error *err)
+{
+	struct sd_journal_state st = SD_JOURNAL_STATE_INIT;
+	struct sd_journal *j = NULL;
+	char path[4096];
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.journal", dir, rid) >=
+	    sizeof(path))
+		return sd_error_set(err, SD_ERR_USAGE, NULL, "--journal-dir is "
+		    "too long");
+	if ((r = sd_journal_open_idle(path, &j, err)) != 0 ||
+	    (r = sd_journal_replay(path, &st, err)) != 0)
+		goto out;
+	if (json_object_get(st.dones, SD_DEPLOY_END_STEP) != NULL) {
+		r = sd_error_set(err, SD_ERR_INVALID, NULL, "release %s has "
+		    "ended already", rid);
+		goto out;
+	}
+	(void)snprintf(cause, len, "abandoned by %s: %s (it was at %s)", by,
+	    reason, st.in_flight != NULL ? st.in_flight : st.last_done !=
+	    NULL ? st.last_done : "its start");
+	r = sd_deploy_journal_end(j, "Abandoned", "Deploy.Abandoned", cause,
+	    err);
+ out:
+	sd_journal_state_clear(&st);
+	sd_journal_free(j);
+	return r;
+}
+
+int
+sd_run_halt_request(const char *dir, const char *rid, const char *note,
+    int *existed, struct sd_error *err)
+{
+	char path[4096];
+	size_t n = strlen(note);
+	int fd;
+
+	*existed = 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.halt", dir, rid) >=
+	    sizeof(path))
+		return sd_error_set(err, SD_ERR_USAGE, NULL, "--journal-dir is "
+		    "too long");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 && errno == EEXIST) {
+		*existed = 1;
+		return 0;
+	}
+	if (fd == -1 || write(fd, note, n) != (ssize_t)n || fsync(fd) != 0) {
+		(void)sd_error_set(err, SD_ERR_IO, NULL, "%s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			(void)close(fd);
+		return SD_ERR_IO;
+	}
+	if (close(fd) != 0)
+		return sd_error_set(err, SD_ERR_IO, NULL, "%s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+int
+sd_run_halt(const char *dir, const char *rid, const char *note,
+    struct sd_run_halt *h, struct sd_error *err)
+{
+	struct sd_journal_state st = SD_JOURNAL_STATE_INIT;
+	struct sd_journal *j = NULL;
+	struct sd_error e2 = SD_ERROR_INIT;
+	const char *status;
+	char jpath[4096], hpath[4096];
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	if ((size_t)snprintf(jpath, sizeof(jpath), "%s/%s.journal", dir,
+	    rid) >= sizeof(jpath) || (size_t)snprintf(hpath, sizeof(hpath),
+	    "%s/%s.halt", dir, rid) >= sizeof(hpath))
+		return sd_error_set(err, SD_ERR_USAGE, NULL, "--journal-dir is "
+		    "too long");
+	if ((r = sd_journal_replay(jpath, &st, err)) != 0)
+		goto out;
+	if (json_object_get(st.dones, SD_DEPLOY_END_STEP) != NULL) {
+		h->ended = 1;
+		status = json_string_value(json_object_get(json_object_get(
+		    st.dones, SD_DEPLOY_END_STEP), "status"));
+		(void)snprintf(h->status, sizeof(h->status), "%s",
+		    status != NULL ? status : "(null)");
+		goto out;
+	}
+	/* A journal no live deploy holds is the recovery's, not a halt's. */
+	r = sd_journal_open_idle(jpath, &j, &e2);
+	sd_journal_free(j);
+	sd_error_clear(&e2);
+	if (r == 0) {
+		h->idle = 1;
+		goto out;
+	}
+	(void)snprintf(h->at, sizeof(h->at), "%s", st.in_flight != NULL ?
+	    st.in_flight : st.last_done != NULL ? st.last_done : "starting");
+	r = sd_run_halt_request(dir, rid, note, &h->existed, err);
+ out:
+	sd_journal_state_clear(&st);
+	return r;
+}

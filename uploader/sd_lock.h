@@ -167,6 +167,15 @@ int	 sd_lock_claim_release(struct sd_aws *, const char *bucket,
  * process and call. 0 or SD_ERR_OVERFLOW.
  */
 int	 sd_lock_default_holder(char *buf, size_t len);
+/*
+ * sec (since the epoch) as UTC into buf: "2026-11-25T12:00:00Z"
+ * (SD_LOCK_RFC3339, as lock and freeze bodies hold times) or
+ * "20261125T120000Z" (SD_LOCK_UTC_COMPACT, for S3 keys); "@SEC" when it
+ * cannot be formatted.
+ */
+#define SD_LOCK_RFC3339		0
+#define SD_LOCK_UTC_COMPACT	1
+void	 sd_lock_fmt_utc(int64_t sec, int style, char *buf, size_t len);
 /* 1 when s is a release id: [A-Za-z0-9._-]{1,64}, not "." or "..". */
 int	 sd_lock_valid_release_id(const char *s);
 /* The lock's / freeze marker's object body for those values (new

@@ -65,6 +65,47 @@ int	 sd_run_recover_all(const struct sd_run_opts *o, const char *skip,
 json_t	*sd_run_journal_regions(const char *dir, struct sd_error *err);
 
 /*
+ * End the journal DIR/RID.journal of a release that recovery must leave
+ * alone (its lock was taken over, or removed by hand: an operator has
+ * checked the Lambda and state machine) with status Abandoned, error
+ * Deploy.Abandoned and the cause "abandoned by BY: REASON (it was at
+ * STEP)" (into cause). Touches nothing in AWS. 0; SD_ERR_USAGE when the
+ * path is too long; SD_ERR_INVALID when the release has ended already
+ * (or a live deploy holds the journal); another error.
+ */
+int	 sd_run_abandon(const char *dir, const char *rid, const char *by,
+	    const char *reason, char *cause, size_t len,
+	    struct sd_error *err);
+
+/*
+ * Ask the deploy of release rid running on the journals of dir to stop
+ * at its next step (it then rolls back): create DIR/RID.halt (0600)
+ * holding note (may be ""; the flow's Deploy.Halted error quotes its
+ * first line). *existed is 1 when it was asked already (the file is left
+ * as it is). 0, SD_ERR_USAGE when the path is too long, or SD_ERR_IO.
+ */
+int	 sd_run_halt_request(const char *dir, const char *rid,
+	    const char *note, int *existed, struct sd_error *err);
+
+/* What sd_run_halt found. */
+struct sd_run_halt {
+	int	 ended;		/* the release has ended: status says how */
+	char	 status[32];
+	int	 idle;		/* in flight, but no deploy is running it */
+	int	 existed;	/* a halt was requested already */
+	char	 at[128];	/* the step it is at ("starting") */
+};
+
+/*
+ * `stepdeploy halt` of a foreground deploy: when the journal of rid in
+ * dir is in flight and a live deploy holds it, sd_run_halt_request. 0
+ * with h saying what was found (nothing is written when h->ended or
+ * h->idle); SD_ERR_USAGE when the paths are too long; another error.
+ */
+int	 sd_run_halt(const char *dir, const char *rid, const char *note,
+	    struct sd_run_halt *h, struct sd_error *err);
+
+/*
  * An AWS client for region, signed through the signer at signer_path,
  * with the policy's client settings. *signer and *aws are new (free
  * with sd_aws_free and sd_aws_signer_free).

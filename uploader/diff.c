@@ -1,12 +1,12 @@
 /*
  * diff.c: a line diff by longest common subsequence, printed unified-style
- * (diff.h).
+ * (sd_diff.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "diff.h"
+#include "sd_diff.h"
 #include "sd_err.h"
 
 struct line {
@@ -50,7 +50,7 @@ split(const char *text, struct lines *out)
 	out->v = NULL;
 	out->n = 0;
 	for (p = text; *p != '\0'; p = nl + 1) {
-		if (++n > CLI_DIFF_MAX_LINES)
+		if (++n > SD_DIFF_MAX_LINES)
 			return SD_ERR_LIMIT;
 		if ((nl = strchr(p, '\n')) == NULL)
 			break;
@@ -103,7 +103,7 @@ put_range(struct sd_buf *out, size_t first, size_t len)
 static int
 print_hunks(const struct op *ops, size_t nops, const struct lines *a,
     const struct lines *b, unsigned ctx, struct sd_buf *out,
-    struct cli_diff_stats *st)
+    struct sd_diff_stats *st)
 {
 	size_t i, start, end, last, k, al, bl;
 	int r;
@@ -162,11 +162,11 @@ print_hunks(const struct op *ops, size_t nops, const struct lines *a,
 }
 
 int
-cli_diff_unified(const char *a_text, const char *b_text, const char *a_name,
+sd_diff_unified(const char *a_text, const char *b_text, const char *a_name,
     const char *b_name, unsigned ctx, size_t max_cells, struct sd_buf *out,
-    struct cli_diff_stats *stp)
+    struct sd_diff_stats *stp)
 {
-	struct cli_diff_stats st;
+	struct sd_diff_stats st;
 	struct lines a = { NULL, 0 }, b = { NULL, 0 };
 	struct op *ops = NULL;
 	uint32_t *L = NULL;
