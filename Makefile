@@ -175,6 +175,7 @@ bench: deps
 	@bash tests/bench/lint_run.sh $(BUILD) $(SHARED)
 	@bash tests/bench/sign_run.sh $(BUILD) $(SHARED)
 	@bash tests/bench/deploy_run.sh $(BUILD)
+	@bash tests/bench/service_run.sh $(BUILD)
 
 fuzz-build: $(FUZZ_BIN)
 # Keep the fuzz objects (pattern-rule intermediates) between runs.
