@@ -404,3 +404,29 @@ sd_write_all(int fd, const void *p, size_t n, struct sd_error *err)
 	}
 	return 0;
 }
+
+int
+sd_sync_files(const char *dir, const char *const *names, int optional,
+    struct sd_error *err)
+{
+	char path[4400];
+	int fd, n, r = 0;
+
+	for (; r == 0 && *names != NULL; names++) {
+		n = snprintf(path, sizeof(path), "%s/%s", dir, *names);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return sd_error_set(err, SD_ERR_OVERFLOW, dir, "path "
+			    "too long");
+		if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+			if (errno == ENOENT && optional)
+				continue;
+			return sd_error_set(err, SD_ERR_IO, path, "open: %s",
+			    strerror(errno));
+		}
+		if (fsync(fd) == -1)
+			r = sd_error_set(err, SD_ERR_IO, path, "fsync: %s",
+			    strerror(errno));
+		(void)close(fd);
+	}
+	return r;
+}

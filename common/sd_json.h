@@ -53,6 +53,16 @@ int	 sd_read_file(const char *path, size_t max, char **out, size_t *outlen,
 /* Write all n bytes of p to fd (short writes and EINTR retried). */
 int	 sd_write_all(int fd, const void *p, size_t n, struct sd_error *err);
 
+/*
+ * fsync each of dir's files named in names (NULL-terminated), all written
+ * before: every file is synced, and on the usual journaling file systems
+ * the first fsync commits them all, so the others cost next to nothing
+ * (one commit, not one per file). A name that does not exist is skipped
+ * when optional is set, else an error.
+ */
+int	 sd_sync_files(const char *dir, const char *const *names, int optional,
+	    struct sd_error *err);
+
 /* Name of v's type as AWS words it ("object", "array", "string", ...). */
 const char *sd_json_type_name(const json_t *v);
 

@@ -203,9 +203,7 @@ copy_hash(const char *src, const char *dst, uint64_t max, char hex[65],
 		hex[2 * i + 1] = x[d[i] & 15];
 	}
 	hex[64] = '\0';
-	if (fsync(out) == -1)
-		r = sd_error_set(err, SD_ERR_IO, dst, "fsync: %s",
-		    strerror(errno));
+	/* (synced by the caller, with the run's other files) */
  done:
 	EVP_MD_CTX_free(md);
 	if (in != -1)
@@ -215,6 +213,10 @@ copy_hash(const char *src, const char *dst, uint64_t max, char hex[65],
 		    strerror(errno));
 	return r;
 }
+
+/* What on_deploy copies from the spool into a run. */
+static const char *const run_copies[] = { "release.json", "lambda.zip",
+    NULL };
 
 static int64_t
 now_ms(void)
@@ -644,14 +646,14 @@ follow(struct uploader *u, struct sd_msg_conn *c, const char *run,
 			break;
 		/* The end marker is the worker's last word; the status is
 		 * read now and then in case a worker died without it. */
-		if (n % 100 == 99) {
+		if (n % 1000 == 999) {
 			json_decref(st);
 			st = status_read(u, run);
 			state = json_string_value(json_object_get(st, "state"));
 			if (state != NULL && strcmp(state, "done") == 0)
 				break;
 		}
-		sleep_ms(5);
+		sleep_ms(1);
 	}
 	json_decref(st);
 	st = status_read(u, run);
@@ -827,6 +829,10 @@ on_deploy(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	project = json_string_value(json_object_get(rel, "project_name"));
 	config = json_string_value(json_object_get(rel, "config_name"));
 	(void)snprintf(key, sizeof(key), "%s/%s", project, config);
+	/* The copies durable (one commit for both) before they are queued. */
+	run_path(u, spool, NULL, dst, sizeof(dst));
+	if ((r = sd_sync_files(dst, run_copies, 0, err)) != 0)
+		goto out;
 	/* Queued: the entry's name orders the queue. */
 	status_update(u, spool, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, "
 	    "s:I}", "release_id", rid, "run", spool, "project", project,

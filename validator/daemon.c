@@ -84,7 +84,7 @@ progress(struct sub *s, const char *step, const char *detail)
 	return r;
 }
 
-/* dir/name with content, fsynced. */
+/* dir/name with content, not yet synced (spool() syncs them all). */
 static int
 put_file(const char *dir, const char *name, const char *p, size_t n,
     struct sd_error *err)
@@ -98,14 +98,15 @@ put_file(const char *dir, const char *name, const char *p, size_t n,
 		return sd_error_set(err, SD_ERR_IO, NULL, "spool %s: %s", name,
 		    strerror(errno));
 	r = sd_write_all(fd, p, n, err);
-	if (r == 0 && fsync(fd) == -1)
-		r = sd_error_set(err, SD_ERR_IO, NULL, "fsync %s: %s", name,
-		    strerror(errno));
 	if (close(fd) == -1 && r == 0)
 		r = sd_error_set(err, SD_ERR_IO, NULL, "close %s: %s", name,
 		    strerror(errno));
 	return r;
 }
+
+/* The files of a spool entry. */
+static const char *const spool_names[] = { "lambda.zip", "release.json",
+    "tests.json", "manifest.json", NULL };
 
 static int
 fsync_dir(const char *dir, struct sd_error *err)
@@ -202,11 +203,7 @@ receive_zip(struct sub *s, uint64_t want, struct sd_error *err)
 		goto out;
 	}
 	hex(d, 32, s->zip_sha);
-	if (fsync(fd) == -1) {
-		r = sd_error_set(err, SD_ERR_IO, NULL, "fsync: %s",
-		    strerror(errno));
-		goto out;
-	}
+	/* (synced with the rest of the spool entry, by spool()) */
 	r = 0;
  out:
 	if (fd != -1 && close(fd) == -1 && r == 0)
@@ -341,7 +338,8 @@ spool(struct sub *s, const char *rel, size_t rlen, const char *tests,
 	    (tests != NULL && (r = put_file(s->tmpdir, "tests.json", tests,
 	    tlen, err)) != 0) ||
 	    (r = put_file(s->tmpdir, "manifest.json", mt, strlen(mt),
-	    err)) != 0 || (r = fsync_dir(s->tmpdir, err)) != 0)
+	    err)) != 0 || (r = sd_sync_files(s->tmpdir, spool_names, 1, err)) != 0 ||
+	    (r = fsync_dir(s->tmpdir, err)) != 0)
 		goto out;
 	(void)snprintf(final, sizeof(final), "%s/%s", s->v->spool, name);
 	if (rename(s->tmpdir, final) == -1) {
