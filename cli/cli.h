@@ -34,6 +34,7 @@ int	cmd_halt(int argc, char **argv);
 int	cmd_rollback(int argc, char **argv);
 int	cmd_submit(int argc, char **argv);
 int	cmd_status(int argc, char **argv);
+int	cmd_audit(int argc, char **argv);
 
 /* One request to a service socket; *reply (new) is the answer of type
  * want. 0, or the exit status (1 refused, 3 unreachable) after a line

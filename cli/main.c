@@ -35,6 +35,7 @@ static const struct {
 	{ "rollback", cmd_rollback, "redeploy the release before the current one" },
 	{ "recover", cmd_recover, "finish or roll back interrupted deploys" },
 	{ "halt", cmd_halt, "stop a running deploy; it rolls back" },
+	{ "audit", cmd_audit, "make, show and verify the service's audit logs" },
 };
 
 static void

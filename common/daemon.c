@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sd_audit.h"
 #include "sd_daemon.h"
 #include "sd_log.h"
 #include "sd_sock.h"
@@ -48,6 +49,7 @@ sd_daemon_option(struct sd_daemon *d, int c, const char *arg)
 			return -1;
 		}
 		return 1;
+	case 0x207: d->audit_log = arg; return 1;
 	default:
 		return 0;
 	}
@@ -173,6 +175,35 @@ sd_daemon_setuser(uid_t uid, gid_t gid, struct sd_error *err)
 	return 0;
 }
 
+/* The audit log, opened (made when missing) before the sandbox. */
+static int
+open_audit(struct sd_daemon *d, struct sd_error *err)
+{
+	char path[4200], pk[65];
+	int r;
+
+	if (d->audit_process == NULL ||
+	    (d->audit_log == NULL && d->state_dir == NULL))
+		return 0;
+	if (d->audit_log == NULL)
+		(void)snprintf(path, sizeof(path), "%s/audit.log",
+		    d->state_dir);
+	else
+		(void)snprintf(path, sizeof(path), "%s", d->audit_log);
+	if ((r = sd_audit_open(path, d->audit_process, 1, pk, err)) != 0) {
+		sd_error_prefix(err, "audit log: ");
+		return r;
+	}
+	if (pk[0] != '\0')
+		sd_warn("audit: made %s; its first epoch's public key is %s: "
+		    "keep it off this host (stepdeploy audit init makes the "
+		    "log before the daemon starts)", path, pk);
+	(void)sd_audit("daemon.start", "ok", SD_AUDIT_NO_UID, NULL,
+	    json_pack("{s:I, s:s}", "pid", (json_int_t)getpid(), "policy",
+	    d->policy_path), 1);
+	return 0;
+}
+
 int
 sd_daemon_setup(struct sd_daemon *d, mode_t mode, struct sd_error *err)
 {
@@ -191,6 +222,8 @@ sd_daemon_setup(struct sd_daemon *d, mode_t mode, struct sd_error *err)
 			    "realpath: %s", strerror(errno));
 		d->state_dir = d->state_abs;
 	}
+	if ((r = open_audit(d, err)) != 0)
+		return r;
 	if ((r = sd_sock_listen(d->socket_path, mode, d->switch_user ?
 	    d->run_uid : (uid_t)-1, d->run_gid, &d->lfd, err)) != 0)
 		return r;

@@ -1754,6 +1754,14 @@ sd_policy_project_region(const struct sd_policy_project *p, size_t i)
 	return p->regions.v[i];
 }
 
+const char *
+sd_policy_project_config(const struct sd_policy_project *p, size_t i)
+{
+	if (p == NULL || i >= p->configs.n)
+		return NULL;
+	return p->configs.v[i];
+}
+
 int
 sd_policy_project_has_submitter(const struct sd_policy_project *p, uid_t uid)
 {

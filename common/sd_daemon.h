@@ -13,6 +13,8 @@
  *	--foreground	do not fork into the background
  *	--log-json	log one JSON object per line
  *	--log-level L	debug, info, warn or error
+ *	--audit-log FILE the daemon's audit log (default STATE_DIR/audit.log;
+ *			made, with a warning naming its key, when missing)
  */
 #ifndef SD_DAEMON_H
 #define SD_DAEMON_H
@@ -32,6 +34,8 @@ struct sd_daemon {
 	int		 foreground;
 	int		 log_flags;
 	int		 log_level;
+	const char	*audit_log;
+	const char	*audit_process;	/* the daemon's: NULL for no log */
 	/* set by sd_daemon_setup */
 	struct sd_policy *pol;
 	int		 lfd;
@@ -48,10 +52,12 @@ struct sd_daemon {
 	{ "user", required_argument, NULL, 0x203 }, \
 	{ "foreground", no_argument, NULL, 0x204 }, \
 	{ "log-json", no_argument, NULL, 0x205 }, \
-	{ "log-level", required_argument, NULL, 0x206 }
+	{ "log-level", required_argument, NULL, 0x206 }, \
+	{ "audit-log", required_argument, NULL, 0x207 }
 #define SD_DAEMON_USAGE \
 	"[--policy FILE] [--socket PATH] [--state-dir DIR] [--user USER]\n" \
-	"       [--foreground] [--log-json] [--log-level debug|info|warn|error]"
+	"       [--foreground] [--log-json] [--log-level debug|info|warn|error]\n" \
+	"       [--audit-log FILE]"
 #define SD_DAEMON_HELP \
 	"  --policy FILE     the policy (default " SD_POLICY_DEFAULT_PATH ")\n" \
 	"  --socket PATH     the socket to listen on\n" \
@@ -59,7 +65,9 @@ struct sd_daemon {
 	"  --user USER       when started as root, run as USER\n" \
 	"  --foreground      do not fork into the background\n" \
 	"  --log-json        log one JSON object per line\n" \
-	"  --log-level L     debug, info, warn or error (default info)\n"
+	"  --log-level L     debug, info, warn or error (default info)\n" \
+	"  --audit-log FILE  its audit log (default STATE_DIR/audit.log; made\n" \
+	"                    when missing: stepdeploy audit init makes it first)\n"
 
 /* Zero d and set prog and the defaults. */
 void	 sd_daemon_init(struct sd_daemon *d, const char *prog,

@@ -197,6 +197,10 @@ int	 sd_policy_project_has_region(const struct sd_policy_project *,
  * NULL past the end. Borrowed. */
 const char *sd_policy_project_region(const struct sd_policy_project *,
 	    size_t i);
+/* The project's i-th config (in the policy's order), or NULL past the
+ * end. Borrowed. */
+const char *sd_policy_project_config(const struct sd_policy_project *,
+	    size_t i);
 /* 1 when uid is one of the project's submitters (resolved names only). */
 int	 sd_policy_project_has_submitter(const struct sd_policy_project *,
 	    uid_t uid);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sd_log.h"
+#include "sd_audit.h"
 #include "sd_serve.h"
 #include "sd_sock.h"
 
@@ -85,6 +86,8 @@ refuse(struct sd_serve *s, int fd, uid_t uid, const char *why)
 	else
 		(void)snprintf(msg, sizeof(msg), "%s", why);
 	sd_warn("refused a connection: %s", msg);
+	(void)sd_audit("connection.refused", "refused", (int64_t)uid, NULL,
+	    json_pack("{s:s, s:s}", "socket", s->sock_name, "why", msg), 1);
 	(void)sd_sock_timeout(fd, 1000, &err);
 	if (sd_msg_write_error(fd, SD_ERR_INVALID, msg, &err) != 0)
 		sd_debug("%s", sd_error_text(&err));

@@ -109,6 +109,11 @@ sd_signer_memlock(struct sd_error *err)
 
 /* The one static allowlist. */
 static const struct sd_sandbox_rule allowlist[] = {
+	/* the audit log (opened before the filter; sd_audit.h) */
+	SD_SB_ALLOW(flock),
+	SD_SB_ALLOW(pwrite64),
+	SD_SB_ALLOW(ftruncate),
+	SD_SB_ALLOW(fsync),
 	/* sockets and stderr */
 	SD_SB_ALLOW(read),
 	SD_SB_ALLOW(write),

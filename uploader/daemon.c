@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "sd_buf.h"
+#include "sd_audit.h"
 #include "sd_check.h"
 #include "sd_daemon.h"
 #include "sd_journal.h"
@@ -333,6 +334,7 @@ queue_remove(struct uploader *u, const char *name)
 struct wctx {
 	struct uploader	*u;
 	const char	*run;
+	const char	*rid;		/* the release's id */
 	int		 progress_fd;
 };
 
@@ -392,6 +394,13 @@ worker_step(void *arg, const char *state, const char *phase,
 	if (strcmp(phase, "intent") == 0)
 		status_update(w->u, w->run, json_pack("{s:s}", "step", state),
 		    0);
+	/* Every step of the flow, its intent before its AWS calls and its
+	 * outcome after (synced: an AWS write may have happened). */
+	(void)sd_audit("deploy.step", phase, SD_AUDIT_NO_UID, w->rid,
+	    json_pack("{s:s, s:s%}", "step", state, "detail", detail != NULL ?
+	    detail : "", detail != NULL ? (strlen(detail) > DETAIL_MAX ?
+	    (size_t)DETAIL_MAX : strlen(detail)) : (size_t)0),
+	    strcmp(phase, "intent") != 0);
 }
 
 static void
@@ -421,9 +430,15 @@ mark_end(struct uploader *u, const char *run)
 }
 
 static void
-worker_result(struct uploader *u, const char *run, const char *status,
-    const char *error, const char *cause, const char *version)
+worker_result(struct uploader *u, const char *run, const char *rid,
+    const char *status, const char *error, const char *cause,
+    const char *version)
 {
+	(void)sd_audit("deploy.finished", status, SD_AUDIT_NO_UID, rid,
+	    json_pack("{s:s, s:s?, s:s?, s:s?}", "run", run, "error",
+	    error != NULL && error[0] != '\0' ? error : NULL, "cause", cause,
+	    "lambda_version", version != NULL && version[0] != '\0' ?
+	    version : NULL), 1);
 	status_update(u, run, json_pack("{s:s, s:I, s:{s:s, s:s?, s:s?, "
 	    "s:s?}}", "state", "done", "ended_at", (json_int_t)now_ms(),
 	    "result", "status", status, "error", error != NULL &&
@@ -451,6 +466,7 @@ worker_main(struct uploader *u, const char *run, const char *entry)
 	sd_serve_child_init(u->serve);
 	w.u = u;
 	w.run = run;
+	w.rid = NULL;
 	run_path(u, run, "progress.log", path, sizeof(path));
 	w.progress_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 	    0640);
@@ -463,10 +479,13 @@ worker_main(struct uploader *u, const char *run, const char *entry)
 	    sd_read_file(path, RELEASE_MAX, &buf, &len, &err) != 0 ||
 	    (rel = sd_json_loadb(buf, len, JSON_REJECT_DUPLICATES,
 	    "release.json", &err)) == NULL ||
+	    (w.rid = json_string_value(json_object_get(rel, "release_id")),
+	    sd_audit("deploy.started", "ok", SD_AUDIT_NO_UID, w.rid,
+	    json_pack("{s:s}", "run", run), 1), 0) ||
 	    sd_run_open_aws(u->o->pol, u->o->signer_socket, u->o->ca_bundle,
 	    json_string_value(json_object_get(rel, "aws_region")), &signer,
 	    &aws, &err) != 0) {
-		worker_result(u, run, "Failed", "Service.Unavailable",
+		worker_result(u, run, w.rid, "Failed", "Service.Unavailable",
 		    sd_error_text(&err), NULL);
 		goto out;
 	}
@@ -483,7 +502,8 @@ worker_main(struct uploader *u, const char *run, const char *entry)
 	rc = sd_deploy_run(&ro, rel, buf, len, zip, &res);
 	sd_info("%s: %s%s%s", run, res.status, rc != 0 ? ": " : "",
 	    rc != 0 ? res.error : "");
-	worker_result(u, run, res.status, res.error, res.cause, res.version);
+	worker_result(u, run, w.rid, res.status, res.error, res.cause,
+	    res.version);
 	sd_run_result_clear(&res);
  out:
 	queue_remove(u, entry);
@@ -568,7 +588,7 @@ reaped(void *arg, pid_t pid, int st)
 			    "journal", WIFSIGNALED(st) ? "signal" : "exit",
 			    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 			sd_error("%s: %s", u->w[i].run, cause);
-			worker_result(u, u->w[i].run, "Failed",
+			worker_result(u, u->w[i].run, NULL, "Failed",
 			    "Service.WorkerDied", cause, NULL);
 			queue_remove(u, u->w[i].entry);
 		}
@@ -690,6 +710,8 @@ refuse(struct sd_msg_conn *c, const char *rid, const char *what,
 {
 	sd_warn("uid %lu: release %s refused: %s", (unsigned long)c->uid,
 	    rid != NULL ? rid : "?", what);
+	(void)sd_audit("deploy.refused", "refused", (int64_t)c->uid, rid,
+	    json_pack("{s:s}", "why", what), 1);
 	if (sd_msg_write_error(c->fd, SD_ERR_INVALID, what, err) != 0)
 		return err->code;
 	return 1;
@@ -865,6 +887,10 @@ on_deploy(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	else
 		(void)snprintf(what, sizeof(what), "behind %zu for %s", ahead,
 		    key);
+	(void)sd_audit("deploy.queued", "ok", (int64_t)sub, rid, json_pack(
+	    "{s:s, s:s, s:s, s:s, s:I}", "run", spool, "key", key,
+	    "release_sha256", rsha, "zip_sha256", zsha, "ahead",
+	    (json_int_t)ahead), 1);
 	sd_info("uid %lu: release %s (%s) queued, %s", (unsigned long)c->uid,
 	    rid, spool, what);
 	if (sd_msg_write_progress(c->fd, "queued", what, err) != 0) {
@@ -1011,6 +1037,7 @@ on_halt(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	    err)) != 0)
 		return r;
 	sd_info("uid %lu: halt of %s requested", (unsigned long)c->uid, rid);
+	(void)sd_audit("halt", "requested", (int64_t)c->uid, rid, NULL, 1);
 	out = json_pack("{s:s, s:s}", "release_id", rid, "halt", "requested");
 	r = sd_msg_write_json(c->fd, SD_MSG_OK, out, err);
 	json_decref(out);
@@ -1067,6 +1094,9 @@ collect(void *arg, const struct sd_recover_outcome *o)
 
 	sd_info("recover %s: %s%s%s", o->release_id, o->outcome,
 	    o->detail[0] != '\0' ? ": " : "", o->detail);
+	(void)sd_audit("recovery", o->outcome, SD_AUDIT_NO_UID,
+	    o->release_id[0] != '\0' ? o->release_id : NULL, json_pack(
+	    "{s:s}", "detail", o->detail), 1);
 	if (o->release_id[0] != '\0')
 		(void)json_object_set_new(oc->by_rid, o->release_id,
 		    json_pack("{s:s, s:s}", "outcome", o->outcome, "detail",
@@ -1148,7 +1178,7 @@ recover_at_start(struct uploader *u, struct sd_error *err)
 			sd_error_clear(err);
 			status = json_string_value(json_object_get(end,
 			    "status"));
-			worker_result(u, run, status != NULL ? status :
+			worker_result(u, run, rid, status != NULL ? status :
 			    "Failed", status != NULL ? json_string_value(
 			    json_object_get(end, "error")) :
 			    "Service.Interrupted", status != NULL ?

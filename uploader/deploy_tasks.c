@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "sd_aws.h"
+#include "sd_audit.h"
 #include "sd_deploy.h"
 #include "sd_err.h"
 #include "sd_journal.h"
@@ -865,6 +866,17 @@ t_record(void *user, const struct step_task_call *call, json_t **output,
 	    "code_sha256", c->zip_sha256_b64, "state_machine_arn", c->sm_arn,
 	    "deployed_at", at, "previous_release_id",
 	    json_string_value(json_object_get(prev, "release_id")));
+	/* The service's audit log head, anchored outside the host: a log
+	 * cut short or rewritten after this deploy no longer matches. */
+	if (res != NULL && sd_audit_is_open()) {
+		char hh[65];
+		int64_t hs;
+
+		if (sd_audit_head(&hs, hh) == 0)
+			(void)json_object_set_new(res, "audit_head", json_pack(
+			    "{s:s, s:I, s:s}", "process", sd_audit_process(),
+			    "seq", (json_int_t)hs, "hash", hh));
+	}
 	cur = json_pack("{s:s,s:O}", "release_id", c->release_id, "history",
 	    hist);
 	if (res == NULL || cur == NULL) {

@@ -71,6 +71,7 @@ main(int argc, char **argv)
 	o.signer_socket = SD_UPLOADER_DEFAULT_SIGNER;
 	sd_daemon_init(&d, prog, SD_UPLOADER_DEFAULT_SOCKET,
 	    SD_UPLOADER_DEFAULT_STATE);
+	d.audit_process = "uploader";
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's': o.spool_dir = optarg; break;

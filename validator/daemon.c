@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "sd_buf.h"
+#include "sd_audit.h"
 #include "sd_check.h"
 #include "sd_daemon.h"
 #include "sd_json.h"
@@ -77,6 +78,14 @@ progress(struct sub *s, const char *step, const char *detail)
 	struct sd_error err = SD_ERROR_INIT;
 	int r;
 
+	(void)sd_audit(strcmp(step, "received") == 0 ? "submit.received" :
+	    strncmp(step, "tests", 5) == 0 ? "submit.tests" :
+	    strcmp(step, "queued") == 0 ? "submit.handed_over" :
+	    "submit.checked", strcmp(step, "tests failed") == 0 ? "failed" :
+	    "ok", (int64_t)s->c->uid, s->rid, json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "step", step, "detail", detail != NULL ? detail : "",
+	    "release_sha256", s->release_sha, "zip_sha256", s->zip_sha),
+	    strcmp(step, "received") == 0);
 	if ((r = sd_msg_write_progress(s->c->fd, step, detail, &err)) != 0)
 		sd_debug("progress to uid %lu: %s", (unsigned long)s->c->uid,
 		    sd_error_text(&err));
@@ -590,6 +599,20 @@ on_submit(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	(void)json_object_set_new(s.result, "release_id", s.rid != NULL ?
 	    json_string(s.rid) : json_null());
 	(void)json_object_set(s.result, "findings", s.findings);
+	{
+		json_t *f = json_array(), *e;
+		size_t k;
+
+		json_array_foreach(s.findings, k, e)
+			if (k < 20)
+				(void)json_array_append(f, e);
+		(void)sd_audit("submit.verdict", json_string_value(
+		    json_object_get(s.result, "status")), (int64_t)c->uid,
+		    s.rid, json_pack("{s:s, s:s, s:o, s:I}", "release_sha256",
+		    s.release_sha, "zip_sha256", s.zip_sha, "findings", f,
+		    "findings_total", (json_int_t)json_array_size(s.findings)),
+		    1);
+	}
 	if (sd_msg_write_json(c->fd, SD_MSG_SUBMIT_RESULT, s.result,
 	    err) != 0)
 		sd_info("the submitter of %s left before the verdict",

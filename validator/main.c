@@ -61,6 +61,7 @@ main(int argc, char **argv)
 	o.deploy_socket = SD_DEPLOY_DEFAULT_SOCKET;
 	sd_daemon_init(&d, prog, SD_VALIDATOR_DEFAULT_SOCKET,
 	    SD_VALIDATOR_DEFAULT_STATE);
+	d.audit_process = "validator";
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'e': o.exec_socket = optarg; break;

@@ -11,6 +11,10 @@
 
 static const struct sd_sandbox_rule allowlist[] = {
 	SD_SB_DAEMON_BASE,
+	/* the audit log (opened before the filter; sd_audit.h) */
+	SD_SB_ALLOW(flock),
+	SD_SB_ALLOW(pwrite64),
+	SD_SB_ALLOW(ftruncate),
 	/* Unix-domain connections out */
 	SD_SB_ALLOW1(socket, SD_SB_ARG(0, SCMP_CMP_EQ, AF_UNIX, 0)),
 	SD_SB_ALLOW(connect),
