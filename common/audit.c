@@ -766,9 +766,9 @@ sd_audit_verify(const char *log, const char *pk_hex,
 			json_decref(o);
 			if (seq > lineno)
 				BAD("seq %lld where %lld was due: %lld line(s) "
-				    "deleted before it", log, (long long)lineno,
-				    (long long)seq, (long long)lineno,
-				    (long long)(seq - lineno));
+				    "deleted before it, or lines reordered", log,
+				    (long long)lineno, (long long)seq,
+				    (long long)lineno, (long long)(seq - lineno));
 			BAD("seq %lld where %lld was due: a line inserted, "
 			    "repeated or moved (reordered)", log,
 			    (long long)lineno, (long long)seq,

@@ -34,6 +34,7 @@
 #include "sd_sign_policy.h"
 #include "sd_sock.h"
 #include "sd_sigv4.h"
+#include "sd_audit.h"
 #include "sd_signer.h"
 
 #define BUF_START	((size_t)16 * 1024)
@@ -447,6 +448,8 @@ refused(struct sd_signer *s, struct client *c, struct sd_error *why)
 	s->nrefused++;
 	sd_warn("refused a request from uid %lu pid %ld: %s",
 	    (unsigned long)c->uid, (long)c->pid, sd_error_text(why));
+	(void)sd_audit("sign", "refused", (int64_t)c->uid, NULL, json_pack(
+	    "{s:s}", "why", sd_error_text(why)), 0);
 	(void)reply_error(c, why->code != 0 ? why->code : SD_ERR_INVALID,
 	    sd_error_text(why));
 }
@@ -509,6 +512,11 @@ handle_request(struct sd_signer *s, struct client *c,
 		goto out;
 	}
 	s->nsigned++;
+	(void)sd_audit("sign", "issued", (int64_t)c->uid, NULL, json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s}", "action",
+	    sd_sign_action_name(d.action), "resource", d.resource, "project",
+	    d.project, "method", sd_sign_req_method(req), "host",
+	    sd_sign_req_host(req), "region", sd_sign_req_region(req)), 0);
 	sd_info("signed %s %s for project %s (uid %lu pid %ld; %s %s, "
 	    "region %s, signed headers %s)", sd_sign_action_name(d.action),
 	    d.resource, d.project, (unsigned long)c->uid, (long)c->pid,

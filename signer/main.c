@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "sd_audit.h"
 #include "sd_err.h"
 #include "sd_log.h"
 #include "sd_policy.h"
@@ -26,6 +28,7 @@ usage(FILE *f)
 	    "usage: %s [--policy FILE] [--socket PATH] [--credentials FILE]\n"
 	    "       [--profile NAME] [--user USER] [--foreground]\n"
 	    "       [--log-json] [--log-level debug|info|warn|error]\n"
+	    "       [--audit-log FILE]\n"
 	    "\n"
 	    "  --policy FILE       the policy (default %s)\n"
 	    "  --socket PATH       the socket to listen on (default %s)\n"
@@ -35,8 +38,30 @@ usage(FILE *f)
 	    "  --profile NAME      the credentials' profile (default default)\n"
 	    "  --user USER         when started as root, run as USER\n"
 	    "  --foreground        do not fork into the background\n"
-	    "  --log-json          log one JSON object per line\n",
+	    "  --log-json          log one JSON object per line\n"
+	    "  --audit-log FILE    its audit log: every signature issued or\n"
+	    "                      refused (made when missing; stepdeploy audit\n"
+	    "                      init makes it first)\n",
 	    prog, SD_POLICY_DEFAULT_PATH, SD_SIGNER_DEFAULT_SOCKET);
+}
+
+/* The audit log, before the sandbox (made when missing). */
+static int
+open_audit(const char *path, char pk[65], struct sd_error *err)
+{
+	int r;
+
+	if ((r = sd_audit_open(path, "signer", 1, pk, err)) != 0) {
+		sd_error_prefix(err, "audit log: ");
+		return r;
+	}
+	if (pk[0] != '\0')
+		sd_warn("audit: made %s; its first epoch's public key is %s: "
+		    "keep it off this host (stepdeploy audit init makes the "
+		    "log before the daemon starts)", path, pk);
+	(void)sd_audit("daemon.start", "ok", SD_AUDIT_NO_UID, NULL, json_pack(
+	    "{s:I}", "pid", (json_int_t)getpid()), 1);
+	return 0;
 }
 
 int
@@ -51,12 +76,15 @@ main(int argc, char **argv)
 		{ "foreground",	 no_argument,	    NULL, 'f' },
 		{ "log-json",	 no_argument,	    NULL, 'j' },
 		{ "log-level",	 required_argument, NULL, 'l' },
+		{ "audit-log",	 required_argument, NULL, 'a' },
 		{ "help",	 no_argument,	    NULL, 'h' },
 		{ NULL,		 0,		    NULL, 0 }
 	};
 	struct sd_signer_opts o;
 	struct sd_error err = SD_ERROR_INIT;
 	struct sd_signer *s = NULL;
+	const char *audit_log = NULL;
+	char pk[65];
 	int ch, foreground = 0, flags = 0, level = SD_LOG_INFO, r;
 
 	memset(&o, 0, sizeof(o));
@@ -66,6 +94,7 @@ main(int argc, char **argv)
 		case 's': o.socket = optarg; break;
 		case 'c': o.credentials = optarg; break;
 		case 'P': o.profile = optarg; break;
+		case 'a': audit_log = optarg; break;
 		case 'u': o.user = optarg; break;
 		case 'f': foreground = 1; break;
 		case 'j': flags |= SD_LOG_JSON; break;
@@ -94,6 +123,7 @@ main(int argc, char **argv)
 
 	if ((r = sd_signer_nodump(&err)) != 0 ||
 	    (r = sd_signer_new(&o, &s, &err)) != 0 ||
+	    (audit_log != NULL && (r = open_audit(audit_log, pk, &err)) != 0) ||
 	    (!foreground && (r = sd_signer_daemonize(&err)) != 0) ||
 	    (r = sd_signer_memlock(&err)) != 0 ||
 	    (r = sd_signer_drop(s, &err)) != 0 ||

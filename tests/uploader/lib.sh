@@ -9,7 +9,8 @@
 #
 #   NAME=test_x; source "$(dirname "$0")/lib.sh"; up_start; ...; up_end
 #
-# STEPDEPLOY and SIGNER override the binaries.
+# STEPDEPLOY and SIGNER override the binaries; SIGNER_AUDIT names the
+# signer's audit log.
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -242,6 +243,7 @@ up_seed() {
 
 up_signer() {
 	"$SIGNER" --policy "$T/policy.json" --socket "$SOCK" --credentials "$T/creds" \
+	    ${SIGNER_AUDIT:+--audit-log "$SIGNER_AUDIT"} \
 	    --foreground 2> >(exec cat >>"$T/signer.log") &
 	SIGNER_PID=$!
 	for _ in $(seq 1 100); do
