@@ -128,6 +128,15 @@ if command -v systemd-sysusers >/dev/null 2>&1; then
 			got=$(stat -c '%a %u %g' "$tmp/sys/run/stepdeploy" 2>/dev/null)
 			[ "$got" = "1771 0 $gid" ] && ok "systemd-tmpfiles: /run/stepdeploy 1771 root:stepdeploy" ||
 			    fail "/run/stepdeploy is '$got', not '1771 0 $gid'"
+			# Each state directory as its unit's StateDirectory= makes it.
+			for u in $UNITS; do
+				d=${u#stepdeploy-}
+				want=$(sed -n 's/^StateDirectoryMode=0*//p' "$D/usr/lib/systemd/system/$u.service")
+				uid=$(awk -F: -v n="$u" '$1 == n { print $3 ":" $4 }' "$tmp/sys/etc/passwd")
+				got=$(stat -c '%a %u:%g' "$tmp/sys/var/lib/stepdeploy/$d" 2>/dev/null)
+				[ "$got" = "$want $uid" ] && ok "systemd-tmpfiles: /var/lib/stepdeploy/$d $got" ||
+				    fail "/var/lib/stepdeploy/$d is '$got', not '$want $uid' (StateDirectoryMode=)"
+			done
 		else
 			cat "$tmp/tmpfiles.log"; fail "systemd-tmpfiles --create"
 		fi
