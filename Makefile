@@ -7,13 +7,20 @@
 #   make demo         build and run the hello-world example
 #   make bench        engine benchmarks, side by side with a peer engine
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (build/fuzz)
-#   make install      install the programs under PREFIX
+#   make install      install the programs, units, man pages under PREFIX
+#                     (DESTDIR honoured; the policy in SYSCONFDIR, kept)
+#   make install-test make install into a temporary DESTDIR, checked
 #   make lint         banned-function check
 
 SHELL		:= /bin/bash
 CC		?= cc
 FUZZ_CC		?= clang
 PREFIX		?= /usr/local
+SYSCONFDIR	?= /etc
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
+MANDIR		?= $(PREFIX)/share/man
 SHARED		?= ../shared
 FUZZ_SECONDS	?= 60
 FUZZ_SMOKE_SECONDS ?= 3
@@ -66,7 +73,7 @@ PROGRAMS	:= $(BUILD)/stepdeploy $(BUILD)/hello-world $(BUILD)/step-bench \
 		   $(BUILD)/sign-bench $(BUILD)/lint-bench
 
 .PHONY: all deps test unit conformance cli-test standin-test demo bench fuzz fuzz-build sigv4-cross-check \
-	install clean lint asan
+	install clean lint asan install-test
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -137,7 +144,7 @@ asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(UNIT_BIN)
 test: deps
 	@$(MAKE) --no-print-directory asan all
 	@$(MAKE) --no-print-directory unit conformance cli-test standin-test uploader-test \
-		deploy-test service-test sigv4-cross-check fuzz-smoke
+		deploy-test service-test install-test sigv4-cross-check fuzz-smoke
 
 # Every fuzz target for a few seconds on its seeds (make test); make fuzz
 # runs them for FUZZ_SECONDS.
@@ -280,3 +287,37 @@ install-service: $(patsubst %,$(BUILD)/stepdeploy-%,$(DAEMONS))
 	for d in $(DAEMONS); do install -m 0755 $(BUILD)/stepdeploy-$$d \
 		$(DESTDIR)$(PREFIX)/bin/stepdeploy-$$d || exit 1; done
 install: install-service
+
+# the build host: systemd units (from templates: the paths follow PREFIX
+# and SYSCONFDIR), users (sysusers.d), /run/stepdeploy (tmpfiles.d), the
+# example policy (never over an existing one) and the man pages.
+UNITS		:= signer executor uploader validator
+MAN1		:= $(sort $(wildcard man/*.1))
+MAN8		:= $(sort $(wildcard man/*.8))
+
+.PHONY: install-systemd install-policy install-man install-test
+install-systemd:
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	for u in $(UNITS); do sed -e 's|@BINDIR@|$(PREFIX)/bin|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/stepdeploy-$$u.service.in \
+		>$(DESTDIR)$(UNITDIR)/stepdeploy-$$u.service && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/stepdeploy-$$u.service || exit 1; done
+	install -m 0644 systemd/stepdeploy.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/stepdeploy.conf
+	install -m 0644 systemd/stepdeploy.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/stepdeploy.conf
+
+install-policy:
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/stepdeploy
+	@p=$(DESTDIR)$(SYSCONFDIR)/stepdeploy/policy.json; \
+	if [ -e "$$p" ] || [ -L "$$p" ]; then echo "install: keeping $$p (the example is policy/policy.example.json)"; \
+	else echo "install -m 0644 policy/policy.example.json $$p"; \
+		install -m 0644 policy/policy.example.json "$$p"; fi
+
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
+
+install: install-systemd install-policy install-man
+
+install-test: all
+	bash tests/install/test_install.sh
