@@ -420,10 +420,25 @@ say "Who may use each socket and submit releases (you: $ME), where \"AWS\" is," 
     "ConfigName=$CONFIG and DeployWith=stepdeploy (the default rule)."
 indent <"$T/policy.json"
 
+# ---------------------------------------------------------------- audit
+section "The audit logs: one per daemon, made before it starts"
+say "Each key printed is its log's first epoch's public key: on a real host it" \
+    "is kept off the host, and \`stepdeploy audit verify --key\` needs only it."
+mkdir -p "$T/validator" "$T/uploader"
+declare -A AUDIT_KEY
+for d in validator uploader signer; do
+	log=$T/$d/audit.log
+	[ "$d" != signer ] || log=$T/signer-audit.log
+	cmd=("$SD" audit init "$log" --process "$d")
+	show "${cmd[@]}"
+	AUDIT_KEY[$d]=$("${cmd[@]}" 2>/dev/null) || fail "audit init $d failed"
+	say "    ${AUDIT_KEY[$d]}"
+done
+
 # ---------------------------------------------------------------- signer
 section "Start the signer daemon"
 cmd=("$SIGNER" --policy "$T/policy.json" --socket "$T/sign.sock"
-	--credentials "$T/credentials" --foreground)
+	--credentials "$T/credentials" --audit-log "$T/signer-audit.log" --foreground)
 show "${cmd[@]}" '&'
 # Its log goes through a pipe: in its sandbox (RLIMIT_FSIZE 0) it could
 # not write to a regular file.
@@ -632,5 +647,23 @@ indent <"$T/status.out"
 grep -q "^$R1 .* done .*Deployed" "$T/status.out" || fail "status does not show $R1 deployed"
 grep -q "^$R2 .* done .*RolledBack" "$T/status.out" || fail "status does not show $R2 rolled back"
 ! grep -q "^$RB " "$T/status.out" || fail "status shows the refused $RB, which never reached the uploader"
+
+section "The audit trail: stepdeploy audit show, then verify"
+LOGS=("$T/validator/audit.log" "$T/uploader/audit.log" "$T/signer-audit.log")
+for r in "$R1" "$RB" "$R2"; do
+	cmd=("$SD" audit show --release "$r" "${LOGS[@]}")
+	show "${cmd[@]}"
+	"${cmd[@]}" >"$T/audit.out" 2>&1 || fail "audit show failed"
+	cut -c1-160 "$T/audit.out" | indent
+	grep -q "submit.verdict" "$T/audit.out" || fail "the audit trail of $r has no verdict"
+done
+say "" "The signatures the signer issued for these deploys (its log, summed up):"
+"$SD" audit show --process signer "${LOGS[@]}" | awk 'NR > 1 && $5 == "sign" {n[$6]++} END {for (k in n) printf "    %d %s\n", n[k], k}'
+cmd=("$SD" audit verify --key "${AUDIT_KEY[validator]}" --key "${AUDIT_KEY[uploader]}"
+	--key "${AUDIT_KEY[signer]}" --against-s3 --policy "$T/policy.json" --signer "$T/sign.sock"
+	"${LOGS[@]}")
+show "$SD" audit verify --key KEY... --against-s3 --policy \$DEMO/policy.json --signer \$DEMO/sign.sock LOG...
+"${cmd[@]}" >"$T/verify.out" 2>&1 || { indent <"$T/verify.out"; fail "audit verify failed"; }
+sed "s|$T|\$DEMO|g" "$T/verify.out" | cut -c1-160 | indent
 
 section "OK: $R1 deployed; $RB refused (its test failed, no AWS call); $R2 failed at UpdateStateMachine (injected) and was rolled back"
