@@ -700,13 +700,27 @@ int
 sd_audit_verify(const char *log, const char *pk_hex,
     struct sd_audit_report *rep, struct sd_error *err)
 {
+	FILE *fp;
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((fp = fopen(log, "re")) == NULL)
+		return sd_error_set(err, SD_ERR_IO, log, "%s", strerror(errno));
+	r = sd_audit_verify_fp(fp, log, pk_hex, rep, err);
+	(void)fclose(fp);
+	return r;
+}
+
+int
+sd_audit_verify_fp(FILE *fp, const char *log, const char *pk_hex,
+    struct sd_audit_report *rep, struct sd_error *err)
+{
 	unsigned char pk[32], prev[32];
 	struct keys k = { NULL, 0 };
 	char *line = NULL, prevhex[65];
 	size_t cap = 0, len, i;
 	ssize_t n;
 	int64_t lineno = 0, epoch = 0;
-	FILE *fp;
 	int r = 0;
 
 	memset(rep, 0, sizeof(*rep));
@@ -716,8 +730,6 @@ sd_audit_verify(const char *log, const char *pk_hex,
 	if (pk_hex != NULL && hexdec(pk_hex, pk, 32) != 0)
 		return sd_error_set(err, SD_ERR_USAGE, NULL, "--key: not a "
 		    "public key (64 hex digits)");
-	if ((fp = fopen(log, "re")) == NULL)
-		return sd_error_set(err, SD_ERR_IO, log, "%s", strerror(errno));
 	collect_keys(fp, &k);
 	rewind(fp);
 	rep->own_key = pk_hex == NULL;
@@ -861,7 +873,6 @@ sd_audit_verify(const char *log, const char *pk_hex,
 	hexenc(prev, 32, rep->head_hash);
 	free(line);
 	free(k.pk);
-	(void)fclose(fp);
 	return r;
 }
 

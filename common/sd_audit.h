@@ -29,6 +29,7 @@
 #define SD_AUDIT_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <jansson.h>
 
@@ -94,6 +95,9 @@ struct sd_audit_report {
  * ("LOG:N: ...") and why otherwise.
  */
 int	 sd_audit_verify(const char *log, const char *pk_hex,
+	    struct sd_audit_report *rep, struct sd_error *err);
+/* The same over an open stream (rewound once); log names it in errors. */
+int	 sd_audit_verify_fp(FILE *fp, const char *log, const char *pk_hex,
 	    struct sd_audit_report *rep, struct sd_error *err);
 
 /*
