@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli_aws.h"
+#include "sd_audit.h"
 #include "sd_daemon.h"
 #include "sd_run.h"
 
@@ -27,6 +28,7 @@ cli_aws_option(struct cli_aws *a, int c, const char *arg)
 	case 0x101: a->signer_path = arg; return 1;
 	case 0x102: a->ca_bundle = arg; return 1;
 	case 0x103: a->journal_dir = arg; return 1;
+	case 0x104: a->audit_log = arg; return 1;
 	default: return 0;
 	}
 }
@@ -59,8 +61,39 @@ cli_aws_open(struct cli_aws *a, const char *region, struct sd_error *err)
 		sd_error_prefix(err, "--journal-dir: ");
 		return r;
 	}
+	/* The operator's audit log: break-glass work is recorded too. */
+	if (a->audit_log != NULL && !sd_audit_is_open()) {
+		char pk[65];
+
+		if ((r = sd_audit_open(a->audit_log, "operator", 1, pk,
+		    err)) != 0) {
+			sd_error_prefix(err, "--audit-log: ");
+			return r;
+		}
+		if (pk[0] != '\0')
+			fprintf(stderr, "stepdeploy: made the audit log %s; its "
+			    "first epoch's public key is %s: keep it off this "
+			    "host\n", a->audit_log, pk);
+	}
 	return sd_run_open_aws(a->policy, a->signer_path, a->ca_bundle, region,
 	    &a->signer, &a->aws, err);
+}
+
+void
+cli_audit(const char *event, const char *outcome, const char *release,
+    json_t *detail)
+{
+	char who[256];
+
+	if (!sd_audit_is_open()) {
+		json_decref(detail);
+		return;
+	}
+	cli_aws_who(who, sizeof(who));
+	if (detail == NULL)
+		detail = json_object();
+	(void)json_object_set_new(detail, "who", json_string(who));
+	(void)sd_audit(event, outcome, (int64_t)getuid(), release, detail, 1);
 }
 
 FILE *

@@ -28,6 +28,8 @@ struct cli_aws {
 	const char		*signer_path;
 	const char		*ca_bundle;
 	const char		*journal_dir;	/* "." unless set */
+	const char		*audit_log;	/* the operator's, or NULL */
+	const char		*audit_rid;	/* the release being deployed */
 	struct sd_policy	*policy;	/* after cli_aws_open */
 	struct sd_aws_signer	*signer;
 	struct sd_aws		*aws;
@@ -43,9 +45,11 @@ struct cli_aws {
 	{ "policy", required_argument, NULL, 0x100 }, \
 	{ "signer", required_argument, NULL, 0x101 }, \
 	{ "ca-bundle", required_argument, NULL, 0x102 }, \
-	{ "journal-dir", required_argument, NULL, 0x103 }
+	{ "journal-dir", required_argument, NULL, 0x103 }, \
+	{ "audit-log", required_argument, NULL, 0x104 }
 #define CLI_AWS_USAGE \
-	"--policy FILE --signer SOCKET [--ca-bundle FILE] [--journal-dir DIR]"
+	"--policy FILE --signer SOCKET [--ca-bundle FILE] [--journal-dir DIR]\n" \
+	"       [--audit-log FILE]"
 
 /* Zero a and set the defaults. */
 void	cli_aws_init(struct cli_aws *a);
@@ -68,6 +72,10 @@ void	cli_aws_report_set(struct cli_aws *a, const char *key, json_t *v);
 void	cli_aws_report_print(struct cli_aws *a);
 /* "USER@HOST" of the caller (for freeze/unlock records) into buf. */
 void	cli_aws_who(char *buf, size_t len);
+/* An event in the operator's audit log (--audit-log), when one is open:
+ * the caller's uid and who (user@host); detail stolen, may be NULL. */
+void	cli_audit(const char *event, const char *outcome, const char *release,
+	    json_t *detail);
 
 /* ---- the deploy, shared by deploy, rollback and recover (cmd_deploy.c) */
 

@@ -37,6 +37,9 @@ cli_deploy_on_step(void *arg, const char *state, const char *phase,
 	struct cli_aws *a = arg;
 	FILE *fp = cli_aws_progress(a);
 
+	cli_audit("deploy.step", phase, a->audit_rid, json_pack("{s:s, s:s}",
+	    "step", state, "detail", detail != NULL ? detail : ""));
+
 	if (strcmp(phase, "intent") == 0)
 		fprintf(fp, "==> %s\n", state);
 	else if (detail != NULL)
@@ -114,7 +117,12 @@ cli_deploy_run(struct cli_aws *a, json_t *release, const char *buf,
 
 	run_opts(a, &o);
 	rid = json_string_value(json_object_get(release, "release_id"));
+	a->audit_rid = rid;
+	cli_audit("deploy.started", "ok", rid, NULL);
 	rc = sd_deploy_run(&o, release, buf, len, zip, &res);
+	cli_audit("deploy.finished", res.status, rid, json_pack("{s:s?, s:s?}",
+	    "error", res.error[0] != '\0' ? res.error : NULL, "cause",
+	    res.cause));
 	if (rc == 2) {
 		fprintf(stderr, "stepdeploy deploy: %s\n", res.error);
 		return EXIT_USAGE;

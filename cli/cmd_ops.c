@@ -203,6 +203,8 @@ cmd_freeze(int argc, char **argv)
 		rc = failed(&o, &err);
 		goto out;
 	}
+	cli_audit("freeze", "ok", NULL, json_pack("{s:s, s:s, s:s}", "project",
+	    o.project, "config", o.config, "reason", o.reason));
 	sd_lock_fmt_utc(now, SD_LOCK_RFC3339, at, sizeof(at));
 	printf("froze %s %s: by %s at %s: %s\n", o.project, o.config, who,
 	    at, o.reason);
@@ -255,6 +257,8 @@ cmd_unfreeze(int argc, char **argv)
 		rc = failed(&o, &err);
 		goto out;
 	}
+	cli_audit("unfreeze", res.frozen ? "ok" : "not frozen", NULL,
+	    json_pack("{s:s, s:s}", "project", o.project, "config", o.config));
 	if (!res.frozen)
 		printf("%s %s is not frozen\n", o.project, o.config);
 	else if (res.unreadable)
@@ -363,6 +367,10 @@ cmd_unlock(int argc, char **argv)
 		rc = failed(&o, &err);
 		goto out;
 	}
+	cli_audit("unlock", "ok", li->release_id[0] != '\0' ? li->release_id :
+	    NULL, json_pack("{s:s, s:s, s:s, s:s, s:s}", "project", o.project,
+	    "config", o.config, "reason", o.reason, "holder", li->holder,
+	    "lock", u.lock_key));
 	printf("removed s3://%s/%s (ETag %s)\n", o.bucket, u.lock_key,
 	    li->etag);
 

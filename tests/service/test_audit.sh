@@ -101,6 +101,26 @@ expect_rc 0
 expect_has "all in the logs"
 expect_lacks "S3: 0 recorded"
 
+t operator
+# Break-glass work in the foreground goes in the operator's log.
+mkrel op1 x
+run "$SD" deploy --release "$T/op1.json" --zip "$T/b.zip" --policy "$T/policy.json" \
+    --signer "$SOCK" --journal-dir "$T/j" --audit-log "$T/operator.log"
+expect_rc 0
+expect_err_has "made the audit log $T/operator.log"
+run "$SD" freeze acme/hello production --reason "audit test" --policy "$T/policy.json" \
+    --signer "$SOCK" --audit-log "$T/operator.log"
+expect_rc 0
+run "$SD" unfreeze acme/hello production --policy "$T/policy.json" \
+    --signer "$SOCK" --audit-log "$T/operator.log"
+expect_rc 0
+run "$SD" audit show "$T/operator.log"
+echo "$OUT" | grep -E "operator +$(id -u) +op1 +deploy.finished +Deployed" >/dev/null && ok || bad "no deploy of op1 in the operator's log"
+echo "$OUT" | grep -E "operator +$(id -u) +- +freeze +ok .*\"reason\":\"audit test\"" >/dev/null && ok || bad "no freeze in the operator's log"
+echo "$OUT" | grep -E "operator +$(id -u) +- +unfreeze +ok" >/dev/null && ok || bad "no unfreeze in the operator's log"
+run "$SD" audit verify "$T/operator.log"
+expect_rc 0
+
 # ------------------------------------------------ tampering
 mkdir "$T/x"
 tamper() {	# tamper NAME: $T/x/NAME.log (and .key), a copy of the uploader's
