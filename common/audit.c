@@ -548,6 +548,29 @@ sd_audit_open(const char *log, const char *process, int create,
 }
 
 int
+sd_audit_start(const char *log, const char *process, json_t *detail,
+    struct sd_error *err)
+{
+	char pk[65];
+	int r;
+
+	if ((r = sd_audit_open(log, process, 1, pk, err)) != 0) {
+		json_decref(detail);
+		sd_error_prefix(err, "audit log: ");
+		return r;
+	}
+	if (pk[0] != '\0')
+		sd_warn("audit: made %s; its first epoch's public key is %s: "
+		    "keep it off this host (stepdeploy audit init makes the "
+		    "log before the daemon starts)", log, pk);
+	if (detail == NULL)
+		detail = json_object();
+	(void)json_object_set_new(detail, "pid", json_integer(getpid()));
+	(void)sd_audit("daemon.start", "ok", SD_AUDIT_NO_UID, NULL, detail, 1);
+	return 0;
+}
+
+int
 sd_audit_is_open(void)
 {
 	return A.log_fd != -1;

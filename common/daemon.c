@@ -179,8 +179,7 @@ sd_daemon_setuser(uid_t uid, gid_t gid, struct sd_error *err)
 static int
 open_audit(struct sd_daemon *d, struct sd_error *err)
 {
-	char path[4200], pk[65];
-	int r;
+	char path[4200];
 
 	if (d->audit_process == NULL ||
 	    (d->audit_log == NULL && d->state_dir == NULL))
@@ -190,18 +189,8 @@ open_audit(struct sd_daemon *d, struct sd_error *err)
 		    d->state_dir);
 	else
 		(void)snprintf(path, sizeof(path), "%s", d->audit_log);
-	if ((r = sd_audit_open(path, d->audit_process, 1, pk, err)) != 0) {
-		sd_error_prefix(err, "audit log: ");
-		return r;
-	}
-	if (pk[0] != '\0')
-		sd_warn("audit: made %s; its first epoch's public key is %s: "
-		    "keep it off this host (stepdeploy audit init makes the "
-		    "log before the daemon starts)", path, pk);
-	(void)sd_audit("daemon.start", "ok", SD_AUDIT_NO_UID, NULL,
-	    json_pack("{s:I, s:s}", "pid", (json_int_t)getpid(), "policy",
-	    d->policy_path), 1);
-	return 0;
+	return sd_audit_start(path, d->audit_process, json_pack("{s:s}",
+	    "policy", d->policy_path), err);
 }
 
 int

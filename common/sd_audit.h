@@ -57,6 +57,13 @@ int	 sd_audit_init(const char *log, const char *process,
  */
 int	 sd_audit_open(const char *log, const char *process, int create,
 	    char pk_hex[65], struct sd_error *err);
+/*
+ * A daemon's start: sd_audit_open (made when missing, with a warning
+ * naming its key), then a "daemon.start" event with detail (stolen, may be
+ * NULL) and the pid.
+ */
+int	 sd_audit_start(const char *log, const char *process, json_t *detail,
+	    struct sd_error *err);
 int	 sd_audit_is_open(void);
 /* The open log's process name ("" when none is open). */
 const char *sd_audit_process(void);

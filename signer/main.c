@@ -45,25 +45,6 @@ usage(FILE *f)
 	    prog, SD_POLICY_DEFAULT_PATH, SD_SIGNER_DEFAULT_SOCKET);
 }
 
-/* The audit log, before the sandbox (made when missing). */
-static int
-open_audit(const char *path, char pk[65], struct sd_error *err)
-{
-	int r;
-
-	if ((r = sd_audit_open(path, "signer", 1, pk, err)) != 0) {
-		sd_error_prefix(err, "audit log: ");
-		return r;
-	}
-	if (pk[0] != '\0')
-		sd_warn("audit: made %s; its first epoch's public key is %s: "
-		    "keep it off this host (stepdeploy audit init makes the "
-		    "log before the daemon starts)", path, pk);
-	(void)sd_audit("daemon.start", "ok", SD_AUDIT_NO_UID, NULL, json_pack(
-	    "{s:I}", "pid", (json_int_t)getpid()), 1);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -84,7 +65,6 @@ main(int argc, char **argv)
 	struct sd_error err = SD_ERROR_INIT;
 	struct sd_signer *s = NULL;
 	const char *audit_log = NULL;
-	char pk[65];
 	int ch, foreground = 0, flags = 0, level = SD_LOG_INFO, r;
 
 	memset(&o, 0, sizeof(o));
@@ -123,7 +103,8 @@ main(int argc, char **argv)
 
 	if ((r = sd_signer_nodump(&err)) != 0 ||
 	    (r = sd_signer_new(&o, &s, &err)) != 0 ||
-	    (audit_log != NULL && (r = open_audit(audit_log, pk, &err)) != 0) ||
+	    (audit_log != NULL && (r = sd_audit_start(audit_log, "signer", NULL,
+	    &err)) != 0) ||
 	    (!foreground && (r = sd_signer_daemonize(&err)) != 0) ||
 	    (r = sd_signer_memlock(&err)) != 0 ||
 	    (r = sd_signer_drop(s, &err)) != 0 ||
