@@ -45,6 +45,12 @@ struct sub {
 	char			 zip_path[4300];
 	char			 release_sha[65];
 	char			 zip_sha[65];
+	/* the spool entry's files, written while the executor runs the
+	 * tests (spool_write): what it needs, and how that went */
+	const char		*rel, *tests;
+	size_t			 rlen, tlen;
+	int			 written;	/* 0 not yet, 1 done, -1 failed */
+	struct sd_error		 spool_err;
 };
 
 static void
@@ -237,6 +243,8 @@ refuse(struct sub *s, const char *code, const char *loc, const char *msg)
 	set_status(s, "Refused");
 }
 
+static int	spool_write(struct sub *, struct sd_error *);
+
 /* Run the tests on the executor; 0 when they all passed. */
 static int
 run_tests(struct sub *s, const char *tests, size_t tlen)
@@ -263,6 +271,8 @@ run_tests(struct sub *s, const char *tests, size_t tlen)
 		refuse(s, "SERVICE_ERROR", NULL, msg);
 		goto out;
 	}
+	/* The spool entry written and synced while the tests run. */
+	(void)spool_write(s, &s->spool_err);
 	if (sd_msg_expect_json(fd, SD_MSG_EXEC_RESULT, &rep, &err) != 0) {
 		refuse(s, "TESTS_NOT_RUN", "tests.json:/", sd_error_text(&err));
 		goto out;
@@ -321,47 +331,56 @@ run_tests(struct sub *s, const char *tests, size_t tlen)
 	return r;
 }
 
-/* Into the spool: tmpdir becomes spool/NAME, atomically. */
+/* The spool entry's files in tmpdir, each synced, and tmpdir itself. */
 static int
-spool(struct sub *s, const char *rel, size_t rlen, const char *tests,
-    size_t tlen, char *name, size_t namelen, struct sd_error *err)
+spool_write(struct sub *s, struct sd_error *err)
 {
-	char final[4400];
 	json_t *man = NULL;
 	char *mt = NULL;
+	int r;
+
+	if ((man = json_pack("{s:s, s:s, s:s, s:I, s:I}", "release_id", s->rid,
+	    "release_sha256", s->release_sha, "zip_sha256", s->zip_sha,
+	    "submitter", (json_int_t)s->c->uid, "submitted_at",
+	    (json_int_t)time(NULL))) == NULL ||
+	    (mt = sd_json_dumps(man, SD_JSON_SORT_KEYS)) == NULL)
+		r = sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
+	else if ((r = put_file(s->tmpdir, "release.json", s->rel, s->rlen,
+	    err)) == 0 && (s->tests == NULL || (r = put_file(s->tmpdir,
+	    "tests.json", s->tests, s->tlen, err)) == 0) &&
+	    (r = put_file(s->tmpdir, "manifest.json", mt, strlen(mt),
+	    err)) == 0 && (r = sd_sync_files(s->tmpdir, spool_names, 1,
+	    err)) == 0)
+		r = fsync_dir(s->tmpdir, err);
+	free(mt);
+	json_decref(man);
+	s->written = r == 0 ? 1 : -1;
+	return r;
+}
+
+/* Into the spool: tmpdir becomes spool/NAME, atomically. */
+static int
+spool(struct sub *s, char *name, size_t namelen, struct sd_error *err)
+{
+	char final[4400];
 	int r, n;
 
 	n = snprintf(name, namelen, "%s-%lld-%ld", s->rid, (long long)time(NULL),
 	    (long)getpid());
 	if (n <= 0 || (size_t)n >= namelen)
 		return sd_error_set(err, SD_ERR_OVERFLOW, NULL, "spool name");
-	if ((man = json_pack("{s:s, s:s, s:s, s:I, s:I}", "release_id", s->rid,
-	    "release_sha256", s->release_sha, "zip_sha256", s->zip_sha,
-	    "submitter", (json_int_t)s->c->uid, "submitted_at",
-	    (json_int_t)time(NULL))) == NULL ||
-	    (mt = sd_json_dumps(man, SD_JSON_SORT_KEYS)) == NULL) {
-		r = sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
-		goto out;
-	}
-	if ((r = put_file(s->tmpdir, "release.json", rel, rlen, err)) != 0 ||
-	    (tests != NULL && (r = put_file(s->tmpdir, "tests.json", tests,
-	    tlen, err)) != 0) ||
-	    (r = put_file(s->tmpdir, "manifest.json", mt, strlen(mt),
-	    err)) != 0 || (r = sd_sync_files(s->tmpdir, spool_names, 1, err)) != 0 ||
-	    (r = fsync_dir(s->tmpdir, err)) != 0)
-		goto out;
+	if (s->written == 0 && (r = spool_write(s, err)) != 0)
+		return r;
+	if (s->written < 0)
+		return sd_error_set(err, s->spool_err.code != 0 ?
+		    s->spool_err.code : SD_ERR_IO, NULL, "%s",
+		    sd_error_text(&s->spool_err));
 	(void)snprintf(final, sizeof(final), "%s/%s", s->v->spool, name);
-	if (rename(s->tmpdir, final) == -1) {
-		r = sd_error_set(err, SD_ERR_IO, NULL, "spool rename: %s",
+	if (rename(s->tmpdir, final) == -1)
+		return sd_error_set(err, SD_ERR_IO, NULL, "spool rename: %s",
 		    strerror(errno));
-		goto out;
-	}
 	s->tmpdir[0] = '\0';
-	r = fsync_dir(s->v->spool, err);
- out:
-	free(mt);
-	json_decref(man);
-	return r;
+	return fsync_dir(s->v->spool, err);
 }
 
 /* Hand the spooled release to the uploader and relay its progress. */
@@ -580,14 +599,17 @@ on_submit(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	    json_array_size(s.findings));
 	(void)progress(&s, "validated", detail);
 
+	s.rel = rel;
+	s.rlen = rlen;
+	s.tests = tests;
+	s.tlen = tlen;
 	if (tj != NULL && json_array_size(tj) > 0 &&
 	    run_tests(&s, tests, tlen) != 0)
 		goto verdict;
 	if (tj == NULL || json_array_size(tj) == 0)
 		(void)progress(&s, "tests", "none (the policy allows it)");
 
-	if ((r = spool(&s, rel, rlen, tests, tlen, name, sizeof(name),
-	    err)) != 0)
+	if ((r = spool(&s, name, sizeof(name), err)) != 0)
 		goto out;
 	(void)json_object_set_new(s.result, "spool", json_string(name));
 	sd_info("uid %lu: release %s validated, spooled as %s",
@@ -623,6 +645,7 @@ on_submit(struct sd_msg_conn *c, json_t *msg, struct sd_error *err)
 	r = 1;
  out:
 	remove_tmp(&s);
+	sd_error_clear(&s.spool_err);
 	json_decref(tj);
 	json_decref(s.release);
 	json_decref(s.findings);
