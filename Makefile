@@ -26,13 +26,13 @@ FUZZ_SECONDS	?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 BUILD		:= build
 
-PKGS		:= jansson openssl libcurl libzip libsodium libseccomp
+PKGS		:= jansson openssl libcurl libzip libsodium libseccomp libpcre2-8
 TEST_PKGS	:= $(PKGS) cmocka
 
 # Debian packages behind the pkg-config names above, plus the fuzz toolchain.
 DEB_PKGS	:= build-essential pkg-config libjansson-dev libssl-dev \
 		   libcurl4-openssl-dev libsodium-dev libseccomp-dev \
-		   libcmocka-dev libzip-dev clang libclang-rt-14-dev python3 \
+		   libcmocka-dev libzip-dev libpcre2-dev clang libclang-rt-14-dev python3 \
 		   python3-botocore python3-cryptography awscli curl openssl
 
 WARN		:= -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wvla
