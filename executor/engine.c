@@ -17,9 +17,22 @@
 #include "sd_time.h"
 
 #define NS	1000000000LL
+/* AWS: the values one Assign sets, together, at most 256 KiB. */
+#define SD_MAX_ASSIGN	(256 * 1024)
+
+/*
+ * A scope of variables: the machine's, or one Parallel branch's or Map
+ * iteration's. Reads look outward through parent; Assign writes here.
+ */
+struct scope {
+	json_t			*vars;		/* owned: name -> value */
+	const struct scope	*parent;
+};
 
 struct frame {
 	struct exec		*x;
+	struct scope		*sc;		/* the state's scope */
+	json_t			*assigned;	/* Assign's values, applied on exit (owned) */
 	const struct sd_state	*st;
 	uint64_t		 entered_id;
 	int64_t			 entered_ns;
@@ -42,7 +55,7 @@ trace_set(struct frame *fr, const char *key, json_t *v)
 }
 
 static int run_machine(struct exec *, const struct sd_machine *, json_t *input,
-    json_t **output, struct fail *);
+    json_t **output, struct fail *, struct scope *);
 
 /* ------------------------------------------------------------ failures */
 
@@ -177,6 +190,52 @@ event_data(struct exec *x, const char *type, const char *detail_key,
 	return SD_ERR_NOMEM;
 }
 
+/*
+ * A state's exit event; with Assign, AWS's assignedVariables (each value
+ * as JSON text) and assignedVariablesDetails.
+ */
+static int
+event_exited(struct exec *x, const char *type, const char *name,
+    json_t *output, json_t *assigned)
+{
+	json_t *d, *av = NULL, *v;
+	const char *k;
+	char *text;
+
+	if (x->history == NULL || assigned == NULL)
+		return event_data(x, type, "stateExitedEventDetails", name,
+		    "output", output);
+	if ((d = json_pack("{s:s}", "name", name)) == NULL)
+		return SD_ERR_NOMEM;
+	if ((text = sd_json_dumps(output, 0)) == NULL ||
+	    json_object_set_new(d, "output", json_string(text)) != 0 ||
+	    (av = json_object()) == NULL)
+		goto nomem;
+	free(text);
+	text = NULL;
+	json_object_foreach(assigned, k, v) {
+		if ((text = sd_json_dumps(v, 0)) == NULL ||
+		    json_object_set_new(av, k, json_string(text)) != 0)
+			goto nomem;
+		free(text);
+		text = NULL;
+	}
+	if (json_object_set_new(d, "assignedVariables", av) != 0) {
+		av = NULL;
+		goto nomem;
+	}
+	av = NULL;
+	if (json_object_set_new(d, "assignedVariablesDetails",
+	    json_pack("{s:b}", "truncated", 0)) != 0)
+		goto nomem;
+	return event(x, type, "stateExitedEventDetails", d);
+ nomem:
+	free(text);
+	json_decref(av);
+	json_decref(d);
+	return SD_ERR_NOMEM;
+}
+
 static int
 event_fail(struct exec *x, const char *type, const char *detail_key,
     const struct fail *f)
@@ -238,6 +297,18 @@ frame_reset_context(struct frame *fr)
 	fr->ctx = NULL;
 }
 
+/* The value of variable name, seen from scope sc (borrowed); NULL: none. */
+static json_t *
+scope_get(const struct scope *sc, const char *name)
+{
+	json_t *v;
+
+	for (; sc != NULL; sc = sc->parent)
+		if (sc->vars != NULL && (v = json_object_get(sc->vars, name)) != NULL)
+			return v;
+	return NULL;
+}
+
 /* The document a path's root refers to. */
 static int
 path_doc(struct frame *fr, const struct sd_jsonpath *p, json_t **doc,
@@ -249,9 +320,10 @@ path_doc(struct frame *fr, const struct sd_jsonpath *p, json_t **doc,
 			return sd_error_set(err, SD_ERR_NOMEM, NULL, "out of memory");
 		return 0;
 	case SD_JP_ROOT_VARIABLE:
-		return sd_error_set(err, SD_ERR_RUNTIME, NULL,
-		    "The variable reference '%s' is not supported by this engine "
-		    "yet", sd_jsonpath_text(p));
+		if ((*doc = scope_get(fr->sc, sd_jsonpath_var_name(p))) == NULL)
+			return sd_error_set(err, SD_ERR_NOTFOUND, NULL, "The variable "
+			    "'$%s' is not defined", sd_jsonpath_var_name(p));
+		return 0;
 	default:
 		*doc = fr->input;
 		return 0;
@@ -451,6 +523,48 @@ apply_tmpl(struct frame *fr, const struct sd_tmpl *t, json_t *input,
 	r = tmpl_eval(fr, t, out, f);
 	fr->input = saved;
 	return r;
+}
+
+static size_t json_size(const json_t *v, size_t limit, size_t acc);
+
+/*
+ * Evaluate an Assign template (NULL: none) with "$" = doc; the values
+ * replace fr->assigned and are applied when the state exits, so every
+ * expression of the state sees the variables as they were on entry.
+ */
+static int
+assign_eval(struct frame *fr, const struct sd_tmpl *t, json_t *doc,
+    struct fail *f)
+{
+	json_t *v = NULL;
+	int r;
+
+	json_decref(fr->assigned);
+	fr->assigned = NULL;
+	if (t == NULL)
+		return R_OK;
+	if ((r = apply_tmpl(fr, t, doc, &v, f)) != R_OK)
+		return r;
+	if (json_size(v, SD_MAX_ASSIGN + 1, 0) > SD_MAX_ASSIGN) {
+		json_decref(v);
+		return fail_state(fr, f, "States.DataLimitExceeded", "The "
+		    "variables assigned by the state '%s' exceed the maximum "
+		    "size of %d bytes", fr->st->name, SD_MAX_ASSIGN);
+	}
+	fr->assigned = v;
+	return R_OK;
+}
+
+/* Apply fr->assigned to the state's scope. */
+static int
+assign_commit(struct frame *fr)
+{
+	if (fr->assigned == NULL || json_object_size(fr->assigned) == 0)
+		return 0;
+	if (fr->sc->vars == NULL && (fr->sc->vars = json_object()) == NULL)
+		return SD_ERR_NOMEM;
+	return json_object_update(fr->sc->vars, fr->assigned) == 0 ? 0 :
+	    SD_ERR_NOMEM;
 }
 
 /* InputPath / OutputPath: a Path (null: {}). */
@@ -994,9 +1108,12 @@ run_parallel(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	if ((out = json_array()) == NULL)
 		return SD_ERR_NOMEM;
 	for (i = 0; i < st->nbranches; i++) {
+		struct scope sc = { NULL, fr->sc };
+
 		if (!x->real_time)
 			x->now_ns = t0;
-		r = run_machine(x, st->branches[i], input, &bo, &bf);
+		r = run_machine(x, st->branches[i], input, &bo, &bf, &sc);
+		json_decref(sc.vars);
 		if (r < 0)
 			goto out;
 		if (x->now_ns > tmax)
@@ -1198,7 +1315,12 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		frame_reset_context(fr);
 		if (r != R_OK)
 			goto out;
-		r = run_machine(x, st->iterator, it_in, &it_out, &itf);
+		{
+			struct scope sc = { NULL, fr->sc };
+
+			r = run_machine(x, st->iterator, it_in, &it_out, &itf, &sc);
+			json_decref(sc.vars);
+		}
 		json_decref(it_in);
 		it_in = NULL;
 		if (r < 0 || r == R_TIMEOUT)
@@ -1462,7 +1584,8 @@ attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
 		sel = own_sel;
 	}
 	if ((r = trace_set(fr, "afterResultSelector", sel)) != 0 ||
-	    (r = check_size(fr, sel, f)) != R_OK)
+	    (r = check_size(fr, sel, f)) != R_OK ||
+	    (r = assign_eval(fr, st->assign, sel, f)) != R_OK)
 		goto out;
 	if (!st->result_path.present)
 		comb = sel;
@@ -1551,7 +1674,9 @@ run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 		    f->error : "", "Cause", f->cause);
 		if (eo == NULL)
 			return SD_ERR_NOMEM;
-		r = apply_result_path(fr, &c->result_path, raw, eo, output, f);
+		if ((r = assign_eval(fr, c->assign, eo, f)) == R_OK)
+			r = apply_result_path(fr, &c->result_path, raw, eo, output,
+			    f);
 		json_decref(eo);
 		if (r != R_OK)
 			return r;
@@ -1571,7 +1696,7 @@ run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
  */
 static int
 run_state(struct exec *x, const struct sd_state *st, json_t *raw,
-    json_t **output, size_t *next, int *end, struct fail *f)
+    json_t **output, size_t *next, int *end, struct fail *f, struct scope *sc)
 {
 	struct frame fr;
 	json_t *in = NULL;
@@ -1580,6 +1705,7 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 
 	memset(&fr, 0, sizeof(fr));
 	fr.x = x;
+	fr.sc = sc;
 	fr.st = st;
 	fr.item_index = -1;
 	fr.entered_ns = x->now_ns;
@@ -1654,12 +1780,17 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 			}
 			*next = st->default_next;
 		}
+		/* The chosen rule's Assign, or the state's with Default. */
+		if ((r = assign_eval(&fr, i < st->nchoices ? st->choice_assign[i] :
+		    st->assign, in, f)) != R_OK)
+			break;
 		r = apply_path(&fr, &st->output_path, in, output, f);
 		break;
 	case SD_ST_WAIT:
 		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK ||
 		    (r = trace_set(&fr, "afterInputPath", in)) != 0 ||
-		    (r = run_wait(&fr, in, f)) != R_OK)
+		    (r = run_wait(&fr, in, f)) != R_OK ||
+		    (r = assign_eval(&fr, st->assign, in, f)) != R_OK)
 			break;
 		r = apply_path(&fr, &st->output_path, in, output, f);
 		break;
@@ -1689,8 +1820,9 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 	}
 	if (r == R_OK && clock_timed_out(x))
 		r = R_TIMEOUT;
-	if (r == R_OK && (r = event_data(x, exited_type(st->type),
-	    "stateExitedEventDetails", st->name, "output", *output)) != 0)
+	if (r == R_OK && ((r = assign_commit(&fr)) != 0 ||
+	    (r = event_exited(x, exited_type(st->type), st->name, *output,
+	    fr.assigned)) != 0))
 		goto out;
  out:
 	if (r != R_OK) {
@@ -1715,18 +1847,22 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 		}
 		tr |= json_object_set_new(fr.tr, "retryCount",
 		    json_integer(fr.retry_count));
+		if (r == R_OK && sc->vars != NULL && json_object_size(sc->vars) > 0)
+			tr |= json_object_set_new(fr.tr, "variables",
+			    json_deep_copy(sc->vars));
 		if (tr != 0 || json_array_append(x->trace, fr.tr) != 0)
 			r = SD_ERR_NOMEM;
 	}
 	json_decref(fr.tr);
 	json_decref(in);
 	json_decref(fr.ctx);
+	json_decref(fr.assigned);
 	return r;
 }
 
 static int
 run_machine(struct exec *x, const struct sd_machine *m, json_t *input,
-    json_t **output, struct fail *f)
+    json_t **output, struct fail *f, struct scope *sc)
 {
 	const struct sd_state *st = &m->states[m->start];
 	json_t *data = json_incref(input), *out = NULL;
@@ -1735,7 +1871,7 @@ run_machine(struct exec *x, const struct sd_machine *m, json_t *input,
 
 	*output = NULL;
 	for (;;) {
-		r = run_state(x, st, data, &out, &next, &end, f);
+		r = run_state(x, st, data, &out, &next, &end, f, sc);
 		json_decref(data);
 		data = NULL;
 		if (r != R_OK)
@@ -1835,6 +1971,7 @@ step_execute(struct step_machine *sm, json_t *input,
 	struct step_result *res = NULL;
 	struct exec x;
 	struct fail f = { NULL, NULL };
+	struct scope root = { NULL, NULL };
 	json_t *output = NULL;
 	int r;
 
@@ -1855,7 +1992,8 @@ step_execute(struct step_machine *sm, json_t *input,
 	if ((r = event_data(&x, "ExecutionStarted",
 	    "executionStartedEventDetails", NULL, "input", input)) != 0)
 		goto out;
-	r = run_machine(&x, sm->model, input, &output, &f);
+	r = run_machine(&x, sm->model, input, &output, &f, &root);
+	json_decref(root.vars);
 	if (r < 0)
 		goto out;
 	switch (r) {
@@ -2022,7 +2160,7 @@ inspection_data(json_t *tr)
 {
 	static const char *const keys[] = { "input", "afterInputPath",
 	    "afterParameters", "result", "afterResultSelector",
-	    "afterResultPath", NULL };
+	    "afterResultPath", "variables", NULL };
 	json_t *d = json_object(), *v;
 	size_t i;
 
@@ -2047,6 +2185,7 @@ step_test_state(struct step_machine *sm, const char *state, json_t *input,
 	const struct sd_state *st = NULL;
 	struct exec x;
 	struct fail f = { NULL, NULL };
+	struct scope root = { NULL, NULL };
 	json_t *output = NULL, *res = NULL, *tr, *d;
 	const char *status;
 	size_t i, next = 0;
@@ -2075,7 +2214,18 @@ step_test_state(struct step_machine *sm, const char *state, json_t *input,
 		goto out;
 	}
 	x.event_id = 1;		/* as if ExecutionStarted came first */
-	r = run_state(&x, st, input, &output, &next, &end, &f);
+	if (ts->variables != NULL) {
+		if (!json_is_object(ts->variables)) {
+			r = sd_error_set(err, SD_ERR_INVALID, NULL, "the variables "
+			    "must be a JSON object");
+			goto out_quiet;
+		}
+		if ((root.vars = json_copy(ts->variables)) == NULL) {
+			r = SD_ERR_NOMEM;
+			goto out;
+		}
+	}
+	r = run_state(&x, st, input, &output, &next, &end, &f, &root);
 	if (r < 0)
 		goto out;
 	/* The record of the tested state is the last one (Map/Parallel
@@ -2116,6 +2266,8 @@ step_test_state(struct step_machine *sm, const char *state, json_t *input,
 	if (r != 0)
 		sd_error_set(err, r, NULL, "the state could not run: %s",
 		    sd_strerror(r));
+ out_quiet:
+	json_decref(root.vars);
 	fail_clear(&f);
 	json_decref(output);
 	json_decref(res);

@@ -16,6 +16,7 @@
 
 #define MAX_STATE_NAME	80
 #define MAX_DEPTH	64
+#define MAX_VAR_NAME	80
 
 struct build {
 	const char	*lambda_arn;
@@ -417,10 +418,9 @@ check_fields(struct build *b, json_t *obj, const char *loc,
 		if (allowed[i] == NULL) {
 			if (
 			    strcmp(k, "Arguments") == 0 || strcmp(k, "Output") == 0 ||
-			    strcmp(k, "Assign") == 0 || strcmp(k, "Items") == 0 ||
-			    strcmp(k, "Condition") == 0)
+			    strcmp(k, "Items") == 0 || strcmp(k, "Condition") == 0)
 				return fail_at(b, loc, k,
-				    "\"%s\" (JSONata and variables) is not supported by "
+				    "\"%s\" (JSONata) is not supported by "
 				    "this engine yet", k);
 			return fail_at(b, loc, k, "field \"%s\" is not allowed in %s",
 			    k, what);
@@ -481,6 +481,44 @@ free_strv(char **v, size_t n)
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+/*
+ * Assign (a state's, a Choice Rule's or a Catcher's): an object whose
+ * top-level keys name variables; compiled as a Payload Template. *out is
+ * NULL when obj has no Assign.
+ */
+static int
+parse_assign(struct build *b, json_t *obj, const char *loc,
+    struct sd_tmpl **out)
+{
+	json_t *v = json_object_get(obj, "Assign"), *c;
+	const char *k;
+	char *l = NULL;
+	size_t kl;
+	int r;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if (!json_is_object(v))
+		return fail_at(b, loc, "Assign", "expected an object");
+	json_object_foreach(v, k, c) {
+		kl = strlen(k);
+		if (kl >= 2 && strcmp(k + kl - 2, ".$") == 0)
+			kl -= 2;
+		if (kl == 0 || kl > MAX_VAR_NAME * 4)
+			return fail_at(b, loc, "Assign", "variable names must be 1 "
+			    "to %d characters", MAX_VAR_NAME);
+		if (kl == 6 && strncmp(k, "states", 6) == 0)
+			return fail_at(b, loc, "Assign", "the variable name "
+			    "'states' is reserved");
+	}
+	if ((l = locf("%s/Assign", loc)) == NULL)
+		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+	r = compile_tmpl(b, v, l, 0, out);
+	free(l);
+	return r;
 }
 
 static int
@@ -560,7 +598,7 @@ static int
 parse_catch(struct build *b, json_t *st, const char *sloc, struct sd_state *s)
 {
 	static const char *const allowed[] = { "ErrorEquals", "Next",
-	    "ResultPath", "Comment", NULL };
+	    "ResultPath", "Comment", "Assign", NULL };
 	json_t *arr = json_object_get(st, "Catch"), *c;
 	char *loc = NULL;
 	size_t i, n;
@@ -590,7 +628,8 @@ parse_catch(struct build *b, json_t *st, const char *sloc, struct sd_state *s)
 		    &ct->nerrors)) != 0 ||
 		    (rc = dup_string(b, c, loc, "Next", 1, &ct->next_name)) != 0 ||
 		    (rc = get_path(b, c, loc, "ResultPath", 1, 1,
-		    &ct->result_path)) != 0)
+		    &ct->result_path)) != 0 ||
+		    (rc = parse_assign(b, c, loc, &ct->assign)) != 0)
 			goto out;
 		if (ct->result_path.path != NULL &&
 		    sd_jsonpath_root(ct->result_path.path) != SD_JP_ROOT_INPUT) {
@@ -609,30 +648,31 @@ parse_catch(struct build *b, json_t *st, const char *sloc, struct sd_state *s)
 /* ------------------------------------------------------------ states */
 
 static const char *const pass_fields[] = { "Type", "Comment", "Next", "End",
-    "InputPath", "OutputPath", "ResultPath", "Parameters", "Result", NULL };
+    "InputPath", "OutputPath", "ResultPath", "Parameters", "Result", "Assign",
+    NULL };
 static const char *const task_fields[] = { "Type", "Comment", "Next", "End",
     "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector",
     "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
-    "HeartbeatSecondsPath", "Retry", "Catch", "Credentials", NULL };
+    "HeartbeatSecondsPath", "Retry", "Catch", "Credentials", "Assign", NULL };
 static const char *const choice_fields[] = { "Type", "Comment", "InputPath",
-    "OutputPath", "Choices", "Default", NULL };
+    "OutputPath", "Choices", "Default", "Assign", NULL };
 static const char *const wait_fields[] = { "Type", "Comment", "Next", "End",
     "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp",
-    "TimestampPath", NULL };
+    "TimestampPath", "Assign", NULL };
 static const char *const succeed_fields[] = { "Type", "Comment", "InputPath",
     "OutputPath", NULL };
 static const char *const fail_fields[] = { "Type", "Comment", "Error", "Cause",
     "ErrorPath", "CausePath", NULL };
 static const char *const parallel_fields[] = { "Type", "Comment", "Next",
     "End", "InputPath", "OutputPath", "ResultPath", "Parameters",
-    "ResultSelector", "Branches", "Retry", "Catch", NULL };
+    "ResultSelector", "Branches", "Retry", "Catch", "Assign", NULL };
 static const char *const map_fields[] = { "Type", "Comment", "Next", "End",
     "InputPath", "OutputPath", "ResultPath", "Parameters", "ItemSelector",
     "ResultSelector", "ItemsPath", "Iterator", "ItemProcessor",
     "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailureCount",
     "ToleratedFailureCountPath", "ToleratedFailurePercentage",
     "ToleratedFailurePercentagePath", "Retry", "Catch", "Label",
-    "ItemReader", "ItemBatcher", "ResultWriter", NULL };
+    "ItemReader", "ItemBatcher", "ResultWriter", "Assign", NULL };
 
 static int
 parse_payload(struct build *b, json_t *st, const char *loc, const char *field,
@@ -729,7 +769,8 @@ parse_choice(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 	if (!json_is_array(arr) || (n = json_array_size(arr)) == 0)
 		return fail_at(b, loc, "Choices", "expected a non-empty array");
 	if ((s->choices = calloc(n, sizeof(*s->choices))) == NULL ||
-	    (s->choice_next = calloc(n, sizeof(*s->choice_next))) == NULL)
+	    (s->choice_next = calloc(n, sizeof(*s->choice_next))) == NULL ||
+	    (s->choice_assign = calloc(n, sizeof(*s->choice_assign))) == NULL)
 		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
 	json_array_foreach(arr, i, c) {
 		if ((l = locf("%s/Choices[%zu]", loc, i)) == NULL)
@@ -740,10 +781,16 @@ parse_choice(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 			return r;
 		}
 		r = sd_choice_compile(c, 1, l, &s->choices[i], b->err);
+		if (r == 0)
+			s->nchoices = i + 1;
+		if (r == 0 && sd_choice_output(s->choices[i]) != NULL)
+			r = fail_at(b, l, "Output", "\"Output\" is a JSONata "
+			    "field; a JSONPath Choice Rule cannot have it");
+		if (r == 0)
+			r = parse_assign(b, c, l, &s->choice_assign[i]);
 		free(l);
 		if (r != 0)
 			return r;
-		s->nchoices = i + 1;
 	}
 	if ((r = dup_string(b, st, loc, "Default", 0, &s->default_name)) != 0)
 		return r;
@@ -988,6 +1035,9 @@ parse_state(struct build *b, const char *name, json_t *st, const char *mloc,
 		if ((r = parse_payload(b, st, loc, "Parameters", &s->parameters)) != 0)
 			goto out;
 	}
+	if (s->type != SD_ST_SUCCEED && s->type != SD_ST_FAIL &&
+	    (r = parse_assign(b, st, loc, &s->assign)) != 0)
+		goto out;
 	if (s->type == SD_ST_TASK || s->type == SD_ST_PARALLEL ||
 	    s->type == SD_ST_MAP) {
 		if ((r = parse_payload(b, st, loc, "ResultSelector",
@@ -1074,6 +1124,7 @@ state_free(struct sd_state *s)
 	pathfield_free(&s->result_path);
 	sd_tmpl_free(s->parameters);
 	sd_tmpl_free(s->result_selector);
+	sd_tmpl_free(s->assign);
 	json_decref(s->result);
 	free(s->resource);
 	sd_jsonpath_free(s->timeout_path);
@@ -1085,11 +1136,16 @@ state_free(struct sd_state *s)
 		free_strv(s->catch[i].errors, s->catch[i].nerrors);
 		free(s->catch[i].next_name);
 		pathfield_free(&s->catch[i].result_path);
+		sd_tmpl_free(s->catch[i].assign);
 	}
 	free(s->catch);
-	for (i = 0; i < s->nchoices; i++)
+	for (i = 0; i < s->nchoices; i++) {
 		sd_choice_free(s->choices[i]);
+		if (s->choice_assign != NULL)
+			sd_tmpl_free(s->choice_assign[i]);
+	}
 	free(s->choices);
+	free(s->choice_assign);
 	free(s->choice_next);
 	free(s->default_name);
 	sd_jsonpath_free(s->wait_path);

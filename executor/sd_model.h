@@ -70,6 +70,7 @@ struct sd_catcher {
 	char			 *next_name;
 	size_t			  next;		/* state index */
 	struct sd_pathfield	  result_path;
+	struct sd_tmpl		 *assign;	/* Assign, or NULL */
 };
 
 struct sd_machine;
@@ -87,6 +88,7 @@ struct sd_state {
 	struct sd_pathfield	 result_path;
 	struct sd_tmpl		*parameters;
 	struct sd_tmpl		*result_selector;
+	struct sd_tmpl		*assign;	/* Assign (an object template), or NULL */
 
 	/* Pass */
 	json_t			*result;	/* owned; NULL if absent */
@@ -109,6 +111,7 @@ struct sd_state {
 	struct sd_choice_rule	**choices;
 	size_t			 nchoices;
 	size_t			*choice_next;
+	struct sd_tmpl		**choice_assign;	/* per rule; NULL entries */
 	char			*default_name;
 	int			 has_default;
 	size_t			 default_next;
@@ -147,7 +150,11 @@ struct sd_state {
 	char			*tol_pct_path_text;
 };
 
-/* A machine or sub-machine (Parallel branch, Map ItemProcessor). */
+/*
+ * A machine or sub-machine (Parallel branch, Map ItemProcessor). Each is a
+ * scope for variables: its states read the variables of the enclosing
+ * scopes and assign their own.
+ */
 struct sd_machine {
 	struct sd_state		*states;
 	size_t			 nstates;

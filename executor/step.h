@@ -196,14 +196,16 @@ struct step_test_state_opts {
 	const char	*mock_error;	/* Task error name */
 	const char	*mock_cause;
 	int64_t		 retry_count;	/* $$.State.RetryCount for this attempt */
+	json_t		*variables;	/* the variables in scope (borrowed object), or NULL */
 };
 
 /*
  * *out (new) is {"status": "SUCCEEDED" | "FAILED" | "RETRIABLE" |
  * "CAUGHT_ERROR", "output", "nextState", "error", "cause",
  * "inspectionData": {"input", "afterInputPath", "afterParameters",
- * "result", "afterResultSelector", "afterResultPath"}} as AWS's TestState
- * shapes it. Returns SD_ERR_NOTFOUND when there is no such state.
+ * "result", "afterResultSelector", "afterResultPath", "variables"}} as
+ * AWS's TestState shapes it ("variables": those in scope after the state,
+ * when any). Returns SD_ERR_NOTFOUND when there is no such state.
  */
 int	 step_test_state(struct step_machine *, const char *state, json_t *input,
 	    const struct step_test_state_opts *, json_t **out,
