@@ -4,6 +4,7 @@
 #   make all          programs in build/ (build/stepdeploy, build/hello-world)
 #   make test         sanitizer build (build/asan) and every test
 #   make conformance  the ASL conformance corpus through the engine
+#   make jsonata-test the JSONata test suite through sd_jsonata
 #   make demo         build and run the hello-world example
 #   make bench        engine benchmarks, side by side with a peer engine
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (build/fuzz)
@@ -72,7 +73,7 @@ FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 PROGRAMS	:= $(BUILD)/stepdeploy $(BUILD)/hello-world $(BUILD)/step-bench \
 		   $(BUILD)/sign-bench $(BUILD)/lint-bench
 
-.PHONY: all deps test unit conformance cli-test standin-test demo bench fuzz fuzz-build sigv4-cross-check \
+.PHONY: all deps test unit conformance jsonata-test cli-test standin-test demo bench fuzz fuzz-build sigv4-cross-check \
 	install clean lint asan install-test
 .DEFAULT_GOAL := all
 
@@ -129,6 +130,9 @@ $(BUILD)/asan/stepdeploy: $(LIB_ASAN_OBJ) $(call objs,asan,$(CLI_SRC))
 $(BUILD)/asan/conformance: $(LIB_ASAN_OBJ) $(BUILD)/asan/tests/conformance/run_conformance.o
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
+$(BUILD)/asan/jsonata-suite: $(LIB_ASAN_OBJ) $(BUILD)/asan/tests/jsonata/run_jsonata.o
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
 $(BUILD)/asan/hello-world-test: $(LIB_ASAN_OBJ) $(call objs,asan,$(HELLO_SRC:examples/hello-world/main.c=))
 	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -lm
 
@@ -139,11 +143,12 @@ $(BUILD)/fuzz/fuzz_%: $(LIB_FUZZ_OBJ) $(BUILD)/fuzz/tests/fuzz/fuzz_%.o
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
 # ---------------------------------------------------------------- tests
-asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(UNIT_BIN)
+asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(BUILD)/asan/jsonata-suite \
+	$(UNIT_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory asan all
-	@$(MAKE) --no-print-directory unit conformance cli-test standin-test uploader-test \
+	@$(MAKE) --no-print-directory unit conformance jsonata-test cli-test standin-test uploader-test \
 		deploy-test service-test install-test sigv4-cross-check fuzz-smoke
 
 # Every fuzz target for a few seconds on its seeds (make test); make fuzz
@@ -164,6 +169,17 @@ sigv4-cross-check: $(BUILD)/stepdeploy
 conformance: $(BUILD)/asan/conformance
 	$(BUILD)/asan/conformance --known-failures tests/conformance/known-failures \
 		$(SHARED)/conformance/cases
+
+# The JSONata test suite (jsonata-js's, as JSON), each case in a child;
+# then our own regression cases (tests/jsonata/regress, same format).
+JSONATA_JOBS	?= 2
+jsonata-test: $(BUILD)/asan/jsonata-suite
+	$(BUILD)/asan/jsonata-suite --jobs $(JSONATA_JOBS) \
+		--known-failures tests/jsonata/known-failures $(SHARED)/jsonata-testsuite
+	@if ls tests/jsonata/regress/*.json >/dev/null 2>&1; then \
+		echo "$(BUILD)/asan/jsonata-suite --jobs $(JSONATA_JOBS) --known-failures tests/jsonata/regress-known-failures tests/jsonata/regress"; \
+		$(BUILD)/asan/jsonata-suite --jobs $(JSONATA_JOBS) \
+			--known-failures tests/jsonata/regress-known-failures tests/jsonata/regress; fi
 
 cli-test: $(BUILD)/asan/stepdeploy $(BUILD)/hello-world
 	@failed=""; for t in $(sort $(wildcard tests/cli/test_*.sh)); do \
