@@ -2591,7 +2591,7 @@ format_number(struct tctx *t, double value, struct us picture,
 			subs[nsub++] = us_sub(picture, k, j);
 			k = j + np.pat.n;
 		}
-		if (nsub >= 3)
+		if (nsub >= 2)
 			return jn_throw(t->c, "D3080", -1, NULL, NULL, -1);
 		subs[nsub++] = us_sub(picture, k, picture.n);
 	}
