@@ -23,8 +23,8 @@
 #include "jsonata_int.h"
 
 #define MS_DAY		86400000.0
-#define CHARGE_MIN	4096	/* allocations below this are not charged */
-#define REGEX_MATCH_LIMIT 1000000
+#define CHARGE_MIN	4096	/* smaller allocations are not charged */
+#define MATCH_LIMIT	1000000
 
 /* ------------------------------------------------------------ arena */
 
@@ -36,7 +36,7 @@ struct tblk {
 struct tctx {
 	struct jn_ctx	*c;
 	struct tblk	*blocks;
-	int		 failed;	/* an allocation failed or was refused */
+	int		 failed;	/* an allocation failed or refused */
 };
 
 /* A string: a slice of code points (not NUL-terminated). */
@@ -243,7 +243,7 @@ us_utf8(struct tctx *t, const char *s, size_t len)
 	int more;
 
 	ub_init(&b, t);
-	if (ub_reserve(&b, (long)(len > LONG_MAX / 8 ? LONG_MAX / 8 : len)) != 0)
+	if (len > LONG_MAX / 8 || ub_reserve(&b, (long)len) != 0)
 		return us_empty();
 	while (i < len) {
 		u = (unsigned char)s[i++];
@@ -662,7 +662,6 @@ js_round(double arg, long precision)
 static int
 put_num(struct tctx *t, double x, json_t **out)
 {
-	(void)t;
 	if ((*out = jn_num(t->c, x)) == NULL)
 		return -1;
 	return 0;
@@ -856,7 +855,8 @@ fragment(const struct jdate *dt, uint32_t comp)
 			if (today >= start_of_first_week(y + 1, 0))
 				week = 1;
 		} else if (week < 1)
-			week = delta_weeks(start_of_first_week(y - 1, 0), today);
+			week = delta_weeks(start_of_first_week(y - 1, 0),
+			    today);
 		return floor(week);
 	case 'w':
 		s = start_of_first_week(y, mo);
@@ -905,7 +905,7 @@ fragment(const struct jdate *dt, uint32_t comp)
 	}
 }
 
-/* ------------------------------------------------------------ integer pictures */
+/* ---------------------------------------------------- integer pictures */
 
 enum { PR_DECIMAL, PR_LETTERS, PR_ROMAN, PR_WORDS, PR_SEQUENCE };
 enum { TC_LOWER, TC_UPPER, TC_TITLE };
@@ -1322,7 +1322,8 @@ word_values(struct wordval *wv, char (*store)[24])
 
 	for (i = 0; i < 20; i++) {
 		for (k = 0; few[i][k] != '\0'; k++)
-			store[si][k] = (char)ascii_lower((unsigned char)few[i][k]);
+			store[si][k] = (char)ascii_lower(
+			    (unsigned char)few[i][k]);
 		store[si][k] = '\0';
 		wv[n].word = store[si++];
 		wv[n++].value = (double)i;
@@ -1564,7 +1565,7 @@ integer_regex(struct tctx *t, const struct ifmt *f, struct ub *b)
 	return t->failed ? -1 : 0;
 }
 
-/* ------------------------------------------------------------ date/time pictures */
+/* -------------------------------------------------- date/time pictures */
 
 enum { NM_NONE, NM_LOWER, NM_UPPER, NM_TITLE };
 
@@ -1691,7 +1692,8 @@ analyse_datetime(struct tctx *t, struct us picture, struct dpic *pic)
 			if (dash < 0)
 				p->wmin = width_value(widthmod);
 			else {
-				p->wmin = width_value(us_sub(widthmod, 0, dash));
+				p->wmin = width_value(us_sub(widthmod, 0,
+				    dash));
 				p->wmax = width_value(us_sub(widthmod, dash + 1,
 				    widthmod.n));
 			}
@@ -1833,7 +1835,8 @@ format_component(struct tctx *t, const struct jdate *dt,
 						return -1;
 				}
 			} else if (nd == 3 || nd == 4) {
-				if (format_integer(t, offset, &p->ifmt, &b) != 0)
+				if (format_integer(t, offset, &p->ifmt,
+				    &b) != 0)
 					return -1;
 			} else {
 				if (nd < 0) {
@@ -1907,7 +1910,7 @@ format_datetime(struct tctx *t, double millis, const json_t *picture,
 	return 0;
 }
 
-/* ------------------------------------------------------------ parsing date/time */
+/* --------------------------------------------------- parsing date/time */
 
 enum { PK_NONE, PK_TZ, PK_FRAC, PK_INT, PK_NAME };
 
@@ -2072,7 +2075,7 @@ parse_datetime(struct tctx *t, struct us ts, struct us picture, json_t **out)
 		jn_throw(t->c, "U1001", -1, NULL, NULL, -1);
 		goto out;
 	}
-	pcre2_set_match_limit(mc, REGEX_MATCH_LIMIT);
+	pcre2_set_match_limit(mc, MATCH_LIMIT);
 	rc = pcre2_match(re, (PCRE2_SPTR)subj, slen, 0, 0, md, mc);
 	if (rc == PCRE2_ERROR_MATCHLIMIT) {
 		jn_throw(t->c, "U1001", -1, NULL, NULL, -1);
@@ -2149,7 +2152,8 @@ parse_datetime(struct tctx *t, struct us ts, struct us picture, json_t **out)
 			if (!c->defined) {
 				c->defined = 1;
 				if (start_spec) {
-					c->v = strchr("MDd", *cp) != NULL ? 1 : 0;
+					c->v = strchr("MDd", *cp) != NULL ?
+					    1 : 0;
 					end_spec = 1;
 				} else
 					c->v = *cp == 'P' ? 0 :
@@ -2208,7 +2212,6 @@ iso_parse(struct us s, int *ok)
 {
 	long i = 0, k;
 	double y = 0, mo = 1, d = 1, h = 0, mi = 0, sec = 0, ms = 0, tz = 0;
-	int has_time = 0;
 
 	*ok = 0;
 #define DIG(j)	((j) < s.n && s.v[j] >= '0' && s.v[j] <= '9')
@@ -2240,7 +2243,6 @@ iso_parse(struct us s, int *ok)
 		h = DV(i + 1) * 10 + DV(i + 2);
 		mi = DV(i + 4) * 10 + DV(i + 5);
 		sec = DV(i + 7) * 10 + DV(i + 8);
-		has_time = 1;
 		i += 9;
 	}
 	if (i < s.n && s.v[i] == '.') {
@@ -2278,7 +2280,6 @@ iso_parse(struct us s, int *ok)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 ||
 	    (h == 24 && (mi != 0 || sec != 0 || ms != 0)))
 		return NAN;
-	(void)has_time;
 	return js_date_utc(y, mo - 1, d, h, mi, sec, ms) - tz * 60000;
 #undef DIG
 #undef DV
