@@ -1213,7 +1213,7 @@ format_integer(struct tctx *t, double value, const struct ifmt *f,
 		break;
 	}
 	case PR_ROMAN:
-		if (value > 1e7) {
+		if (value > 1e10) {
 			ub_reserve(&b, -1);
 			break;
 		}
@@ -1859,8 +1859,6 @@ format_component(struct tctx *t, const struct jdate *dt,
 	}
 	if (comp == 'P') {
 		v = fragment(dt, 'P');
-		if (isnan(v))
-			return 0;
 		ub_ascii(out, p->names == NM_UPPER ? (v == 1 ? "PM" : "AM") :
 		    (v == 1 ? "pm" : "am"));
 		return 0;
