@@ -659,9 +659,19 @@ js_round(double arg, long precision)
 	return result;
 }
 
+/*
+ * A number result.  jsonata-js returns NaN where a date or an integer
+ * cannot be made of the input; it serialises as null, which is what we
+ * return (NaN is never stored).
+ */
 static int
 put_num(struct tctx *t, double x, json_t **out)
 {
+	if (isnan(x)) {
+		if ((*out = json_null()) == NULL)
+			return jn_throw(t->c, "U1001", -1, NULL, NULL, -1);
+		return 0;
+	}
 	if ((*out = jn_num(t->c, x)) == NULL)
 		return -1;
 	return 0;
@@ -2192,10 +2202,6 @@ parse_datetime(struct tctx *t, struct us ts, struct us picture, json_t **out)
 	tz = truthy(&cv['Z']) ? cv['Z'].v : cv['z'].defined ? cv['z'].v : 0;
 	if (truthy(&cv['Z']) || (cv['z'].defined && !isnan(tz) && tz != 0))
 		millis -= tz * 60 * 1000;
-	if (isnan(millis)) {
-		r = 0;
-		goto out;
-	}
 	r = put_num(t, millis, out);
  out:
 	pcre2_match_context_free(mc);
@@ -2761,7 +2767,7 @@ jn_fn_to_millis(struct jn_ctx *c, json_t **a, size_t n, json_t **out)
 		v = iso_parse(ts, &ok);
 		if (!ok)
 			r = jn_throw(c, "D3110", -1, NULL, a[0], -1);
-		else if (!isnan(v))
+		else
 			r = put_num(&t, v, out);
 	} else
 		r = parse_datetime(&t, ts, us_json(&t, a[1]), out);
