@@ -736,9 +736,9 @@ civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-/* JavaScript's Date.UTC(y, mo, d, h, mi, s, ms). */
+/* MakeDate(MakeDay(y, mo, d), MakeTime(h, mi, s, ms)), time-clipped. */
 static double
-js_date_utc(double y, double mo, double d, double h, double mi, double s,
+js_make_date(double y, double mo, double d, double h, double mi, double s,
     double ms)
 {
 	double ym, mn, day, tm, tv;
@@ -747,8 +747,6 @@ js_date_utc(double y, double mo, double d, double h, double mi, double s,
 	    !isfinite(mi) || !isfinite(s) || !isfinite(ms))
 		return NAN;
 	y = trunc(y);
-	if (y >= 0 && y <= 99)
-		y += 1900;
 	mo = trunc(mo);
 	d = trunc(d);
 	ym = y + floor(mo / 12);
@@ -766,6 +764,16 @@ js_date_utc(double y, double mo, double d, double h, double mi, double s,
 		return NAN;
 	tv = trunc(tv);
 	return tv == 0 ? 0 : tv;
+}
+
+/* JavaScript's Date.UTC(y, mo, d, h, mi, s, ms): years 0..99 are 19xx. */
+static double
+js_date_utc(double y, double mo, double d, double h, double mi, double s,
+    double ms)
+{
+	if (isfinite(y) && trunc(y) >= 0 && trunc(y) <= 99)
+		y = trunc(y) + 1900;
+	return js_make_date(y, mo, d, h, mi, s, ms);
 }
 
 /* A broken-down UTC time (JavaScript's getUTC* of a Date). */
@@ -2284,7 +2292,7 @@ iso_parse(struct us s, int *ok)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 ||
 	    (h == 24 && (mi != 0 || sec != 0 || ms != 0)))
 		return NAN;
-	return js_date_utc(y, mo - 1, d, h, mi, sec, ms) - tz * 60000;
+	return js_make_date(y, mo - 1, d, h, mi, sec, ms) - tz * 60000;
 #undef DIG
 #undef DV
 }
