@@ -2218,84 +2218,149 @@ parse_datetime(struct tctx *t, struct us ts, struct us picture, json_t **out)
 	return r;
 }
 
-/* Date.parse of what the ISO 8601 regex of toMillis accepts; NaN if not. */
+/*
+ * The ISO 8601 check of $toMillis: ^\d{4}(-[01]\d)?(-[0-3]\d)?
+ * (T[0-2]\d:[0-5]\d:[0-5]\d)?(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$
+ * matched with backtracking; g[k] is the start of group k or -1,
+ * g[6] the end of the fraction.
+ */
+#define ISO_D(s, j)	((j) < (s).n && (s).v[j] >= '0' && (s).v[j] <= '9')
+#define ISO_R(s, j, hi)	(ISO_D(s, j) && (s).v[j] <= (hi))
+
+static int
+iso_group(struct us s, long i, int k, long *g)
+{
+	long e = -1;
+
+	if (k == 6)
+		return i == s.n;
+	switch (k) {
+	case 0:
+		if (i < s.n && s.v[i] == '-' && ISO_R(s, i + 1, '1') &&
+		    ISO_D(s, i + 2))
+			e = i + 3;
+		break;
+	case 1:
+		if (i < s.n && s.v[i] == '-' && ISO_R(s, i + 1, '3') &&
+		    ISO_D(s, i + 2))
+			e = i + 3;
+		break;
+	case 2:
+		if (i + 8 < s.n && s.v[i] == 'T' && ISO_R(s, i + 1, '2') &&
+		    ISO_D(s, i + 2) && s.v[i + 3] == ':' &&
+		    ISO_R(s, i + 4, '5') && ISO_D(s, i + 5) &&
+		    s.v[i + 6] == ':' && ISO_R(s, i + 7, '5') &&
+		    ISO_D(s, i + 8))
+			e = i + 9;
+		break;
+	case 3:
+		if (i < s.n && s.v[i] == '.' && ISO_D(s, i + 1))
+			for (e = i + 1; ISO_D(s, e); e++)
+				;
+		break;
+	case 4:
+		if (i < s.n && s.v[i] == 'Z') {
+			e = i + 1;
+			break;
+		}
+		if (i < s.n && (s.v[i] == '+' || s.v[i] == '-') &&
+		    ISO_R(s, i + 1, '2') && ISO_D(s, i + 2)) {
+			long j = i + 3;
+
+			/* ":?" is greedy: with the colon first */
+			if (j < s.n && s.v[j] == ':' && ISO_R(s, j + 1, '5') &&
+			    ISO_D(s, j + 2) && j + 3 == s.n)
+				e = j + 3;
+			else if (ISO_R(s, j, '5') && ISO_D(s, j + 1))
+				e = j + 2;
+		}
+		break;
+	default:
+		return i == s.n;
+	}
+	if (e >= 0) {
+		g[k] = i;
+		if (k == 3)
+			g[6] = e;
+		if (iso_group(s, e, k == 4 ? 6 : k + 1, g))
+			return 1;
+	}
+	g[k] = -1;
+	return iso_group(s, i, k == 4 ? 6 : k + 1, g);
+}
+
+static double
+iso_num(struct us s, long i, int n)
+{
+	double v = 0;
+	int k;
+
+	for (k = 0; k < n; k++)
+		v = v * 10 + (s.v[i + k] - '0');
+	return v;
+}
+
+/* Date.parse (V8's) of what the check accepts; *ok 0: not accepted. */
 static double
 iso_parse(struct us s, int *ok)
 {
-	long i = 0, k;
-	double y = 0, mo = 1, d = 1, h = 0, mi = 0, sec = 0, ms = 0, tz = 0;
+	long g[7] = { -1, -1, -1, -1, -1, -1, -1 }, j;
+	double y, mo = 1, d = 1, h = 0, mi = 0, sec = 0, ms = 0, tz = 0;
+	double scale = 100;
 
 	*ok = 0;
-#define DIG(j)	((j) < s.n && s.v[j] >= '0' && s.v[j] <= '9')
-#define DV(j)	((double)(s.v[j] - '0'))
-	for (k = 0; k < 4; k++)
-		if (!DIG(k))
+	if (!ISO_D(s, 0) || !ISO_D(s, 1) || !ISO_D(s, 2) || !ISO_D(s, 3) ||
+	    !iso_group(s, 4, 0, g))
+		return NAN;
+	*ok = 1;
+	y = iso_num(s, 0, 4);
+	if (g[0] >= 0)
+		mo = iso_num(s, g[0] + 1, 2);
+	if (g[1] >= 0) {
+		if (g[0] < 0)
 			return NAN;
-	y = DV(0) * 1000 + DV(1) * 100 + DV(2) * 10 + DV(3);
-	i = 4;
-	if (i < s.n && s.v[i] == '-') {
-		if (!DIG(i + 1) || !DIG(i + 2) || s.v[i + 1] > '1')
-			return NAN;
-		mo = DV(i + 1) * 10 + DV(i + 2);
-		i += 3;
+		d = iso_num(s, g[1] + 1, 2);
 	}
-	if (i < s.n && s.v[i] == '-') {
-		if (!DIG(i + 1) || !DIG(i + 2) || s.v[i + 1] > '3')
-			return NAN;
-		d = DV(i + 1) * 10 + DV(i + 2);
-		i += 3;
+	if (g[2] >= 0) {
+		h = iso_num(s, g[2] + 1, 2);
+		mi = iso_num(s, g[2] + 4, 2);
+		sec = iso_num(s, g[2] + 7, 2);
 	}
-	if (i < s.n && s.v[i] == 'T') {
-		if (!DIG(i + 1) || !DIG(i + 2) || s.v[i + 1] > '2' ||
-		    i + 3 >= s.n || s.v[i + 3] != ':' || !DIG(i + 4) ||
-		    !DIG(i + 5) || s.v[i + 4] > '5' || i + 6 >= s.n ||
-		    s.v[i + 6] != ':' || !DIG(i + 7) || !DIG(i + 8) ||
-		    s.v[i + 7] > '5')
+	if (g[3] >= 0) {
+		if (g[2] < 0)
 			return NAN;
-		h = DV(i + 1) * 10 + DV(i + 2);
-		mi = DV(i + 4) * 10 + DV(i + 5);
-		sec = DV(i + 7) * 10 + DV(i + 8);
-		i += 9;
-	}
-	if (i < s.n && s.v[i] == '.') {
-		double scale = 100;
-
-		if (!DIG(i + 1))
-			return NAN;
-		for (i++; DIG(i); i++) {
-			ms += DV(i) * scale;
+		for (j = g[3] + 1; j < g[6]; j++) {
+			ms += (s.v[j] - '0') * scale;
 			scale /= 10;
 		}
 		ms = floor(ms);
 	}
-	if (i < s.n && s.v[i] == 'Z')
-		i++;
-	else if (i < s.n && (s.v[i] == '+' || s.v[i] == '-')) {
-		double sign = s.v[i] == '-' ? -1 : 1;
-
-		if (!DIG(i + 1) || !DIG(i + 2) || s.v[i + 1] > '2')
+	if (g[4] >= 0 && s.v[g[4]] != 'Z') {
+		if (g[2] < 0)
 			return NAN;
-		tz = DV(i + 1) * 60 * 10 + DV(i + 2) * 60;
-		i += 3;
-		if (i < s.n && s.v[i] == ':')
-			i++;
-		if (!DIG(i) || !DIG(i + 1) || s.v[i] > '5')
+		tz = iso_num(s, g[4] + 1, 2);
+		if (tz > 23)
 			return NAN;
-		tz += DV(i) * 10 + DV(i + 1);
-		tz *= sign;
-		i += 2;
+		j = g[4] + 3;
+		if (s.v[j] == ':')
+			j++;
+		tz = tz * 60 + iso_num(s, j, 2);
+		if (s.v[g[4]] == '-')
+			tz = -tz;
+	} else if (g[4] >= 0 && g[2] < 0) {
+		/* V8's legacy parser: two-digit years */
+		if (y < 50)
+			y += 2000;
+		else if (y < 100)
+			y += 1900;
 	}
-	if (i != s.n)
-		return NAN;
-	*ok = 1;
-	/* the regex matched; what Date.parse then rejects gives NaN */
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 ||
 	    (h == 24 && (mi != 0 || sec != 0 || ms != 0)))
 		return NAN;
 	return js_make_date(y, mo - 1, d, h, mi, sec, ms) - tz * 60000;
-#undef DIG
-#undef DV
 }
+#undef ISO_D
+#undef ISO_R
 
 /* ------------------------------------------------------------ $formatNumber */
 
