@@ -1283,6 +1283,8 @@ format_integer(struct tctx *t, double value, const struct ifmt *f,
 				struct ub nb;
 				long p1, st;
 
+				if (jn_tick(t->c) != 0)
+					return -1;
 				pos = s.n - f->seps[k - 1].pos;
 				/* substr(0, pos) + ch + substr(pos) */
 				p1 = pos < 0 ? 0 : pos;
@@ -2746,17 +2748,25 @@ format_number(struct tctx *t, double value, struct us picture,
 		groups = (dp - 1) / pic->regular;
 		if (dp - 1 < 0)
 			groups = 0;
-		for (g = 1; g <= groups; g++)
+		for (g = 1; g <= groups; g++) {
+			if (jn_tick(t->c) != 0)
+				return -1;
 			sv = us_insert(t, sv, dp - g * pic->regular, np.grp);
+		}
 	} else {
 		for (i = 0; i < pic->nig; i++) {
+			if (jn_tick(t->c) != 0)
+				return -1;
 			sv = us_insert(t, sv, dp - pic->igpos[i], np.grp);
 			dp++;
 		}
 	}
 	dp = us_index(sv, np.dec, 0);
-	for (i = 0; i < pic->nfg; i++)
+	for (i = 0; i < pic->nfg; i++) {
+		if (jn_tick(t->c) != 0)
+			return -1;
 		sv = us_insert(t, sv, pic->fgpos[i] + dp + 1, np.grp);
+	}
 	dp = us_index(sv, np.dec, 0);
 	if (us_index(pic->picture, np.dec, 0) == -1 || dp == sv.n - 1)
 		sv = us_sub(sv, 0, sv.n - 1);
