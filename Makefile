@@ -7,7 +7,9 @@
 #   make jsonata-test the JSONata test suite through sd_jsonata
 #   make demo         build and run the hello-world example
 #   make bench        engine benchmarks, side by side with a peer engine
-#   make fuzz         each libFuzzer target for FUZZ_SECONDS (build/fuzz)
+#   make fuzz         each libFuzzer target for FUZZ_SECONDS (build/fuzz),
+#                     then make jsonata-diff
+#   make jsonata-diff sd_jsonata against jsonata-js on random expressions
 #   make install      install the programs, units, man pages under PREFIX
 #                     (DESTDIR honoured; the policy in SYSCONFDIR, kept)
 #   make install-test make install into a temporary DESTDIR, checked
@@ -181,6 +183,24 @@ jsonata-test: $(BUILD)/asan/jsonata-suite
 		$(BUILD)/asan/jsonata-suite --jobs $(JSONATA_JOBS) \
 			--known-failures tests/jsonata/regress-known-failures tests/jsonata/regress; fi
 
+# The differential test against jsonata-js (node; the peers' packages in
+# $(BUILD)/peers, installed once with npm ci): random expressions from a
+# grammar, fixed seed. make fuzz runs it too.
+JSONATA_DIFF_COUNT ?= 2000
+JSONATA_DIFF_SEED ?= 1
+.PHONY: jsonata-peers jsonata-diff
+jsonata-peers:
+	@if [ ! -d $(BUILD)/peers/node_modules/jsonata ]; then \
+		echo "jsonata-peers: npm ci in $(BUILD)/peers (once)"; \
+		mkdir -p $(BUILD)/peers && \
+		cp $(SHARED)/peers/package.json $(SHARED)/peers/package-lock.json $(BUILD)/peers/ && \
+		(cd $(BUILD)/peers && npm ci --no-audit --no-fund >npm.log 2>&1) || \
+		{ tail -n 5 $(BUILD)/peers/npm.log >&2; exit 1; }; fi
+
+jsonata-diff: $(BUILD)/asan/jsonata-suite jsonata-peers
+	python3 tests/jsonata/diff.py --count $(JSONATA_DIFF_COUNT) --seed $(JSONATA_DIFF_SEED) \
+		--suite $(BUILD)/asan/jsonata-suite --node-path $(BUILD)/peers/node_modules
+
 cli-test: $(BUILD)/asan/stepdeploy $(BUILD)/hello-world
 	@failed=""; for t in $(sort $(wildcard tests/cli/test_*.sh)); do \
 		echo "== $$t"; STEPDEPLOY=$(BUILD)/asan/stepdeploy bash $$t || failed="$$failed $$t"; \
@@ -207,6 +227,7 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory jsonata-diff
 
 # ---------------------------------------------------------------- misc
 lint:
