@@ -73,7 +73,7 @@ UNIT_BIN	:= $(patsubst tests/unit/%.c,$(BUILD)/asan/%,$(UNIT_SRC)) \
 FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 PROGRAMS	:= $(BUILD)/stepdeploy $(BUILD)/hello-world $(BUILD)/step-bench \
-		   $(BUILD)/sign-bench $(BUILD)/lint-bench
+		   $(BUILD)/sign-bench $(BUILD)/lint-bench $(BUILD)/jsonata-bench
 
 .PHONY: all deps test unit conformance jsonata-test cli-test standin-test demo bench fuzz fuzz-build sigv4-cross-check \
 	install clean lint asan install-test
@@ -121,6 +121,9 @@ $(BUILD)/step-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/step_bench.o
 	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
 $(BUILD)/lint-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/lint_bench.o
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
+$(BUILD)/jsonata-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/jsonata_bench.o
 	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
 $(BUILD)/sign-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/sign_bench.o
@@ -219,6 +222,7 @@ bench: deps
 	@bash tests/bench/sign_run.sh $(BUILD) $(SHARED)
 	@bash tests/bench/deploy_run.sh $(BUILD)
 	@bash tests/bench/service_run.sh $(BUILD)
+	@bash tests/bench/jsonata_run.sh $(BUILD)
 
 fuzz-build: $(FUZZ_BIN)
 # Keep the fuzz objects (pattern-rule intermediates) between runs.
