@@ -77,8 +77,15 @@ t "an unknown function (T1006)"
 run jsonata '$nosuchfunction(1)'
 expect_error T1006
 
-t "--time-limit-ms on an infinite recursion: U1001"
-run jsonata '($f := function($x) { $f($x + 1) + 1 }; $f(0))' --time-limit-ms 200 --max-depth 100000000
+# A tail call does not nest: only the clock stops it.
+t "--time-limit-ms on an infinite (tail) recursion: U1001"
+run jsonata '($f := function($x) { $f($x + 1) }; $f(0))' --time-limit-ms 200
+expect_error U1001
+case $ERR in *"timeout"*) ok ;; *) bad "stderr does not say timeout" ;; esac
+expect_faster 20000
+
+t "an infinite recursion that nests: U1001 (depth or time)"
+run jsonata '($f := function($x) { $f($x + 1) + 1 }; $f(0))' --time-limit-ms 1000
 expect_error U1001
 
 t "--max-depth: U1001 Stack overflow"
