@@ -1222,7 +1222,7 @@ process_binary(struct parser *P, struct node *e)
 			xfail(P, "S0216", e->pos, NULL, NULL);
 		if (e->keep_array)
 			step->keep_array = 1;
-		step->focus = e->rhs->str;
+		step->focus = xstrndup(P, e->rhs->str, strlen(e->rhs->str));
 		step->tuple = 1;
 		return r;
 	}
@@ -1243,7 +1243,7 @@ process_binary(struct parser *P, struct node *e)
 		else {
 			struct node *ix = nnew(P, N_INDEX);
 
-			ix->str = e->rhs->str;
+			ix->str = xstrndup(P, e->rhs->str, strlen(e->rhs->str));
 			ix->pos = e->pos;
 			npush(P, &step->stages, ix);
 		}
@@ -1260,7 +1260,7 @@ process_binary(struct parser *P, struct node *e)
 	}
 	r = nnew(P, N_BINARY);
 	memcpy(r->id, e->id, sizeof(r->id));
-	r->str = e->str;
+	r->str = e->str != NULL ? xstrndup(P, e->str, strlen(e->str)) : NULL;
 	r->pos = e->pos;
 	r->lhs = process(P, e->lhs);
 	r->rhs = process(P, e->rhs);
@@ -1281,7 +1281,7 @@ process1(struct parser *P, struct node *e)
 	case N_UNARY:
 		r = nnew(P, N_UNARY);
 		memcpy(r->id, e->id, sizeof(r->id));
-		r->str = e->str;
+		r->str = e->str != NULL ? xstrndup(P, e->str, strlen(e->str)) : NULL;
 		r->pos = e->pos;
 		if (strcmp(e->id, "[") == 0 || strcmp(e->id, "{") == 0) {
 			for (i = 0; i < e->list.n; i++) {
