@@ -36,7 +36,7 @@ while read -r name ours; do
 	ratio=-
 	if [ "$PEER" = 1 ]; then
 		peer=$(awk -v n="$name" '$1 == n { print $2 }' "$TMP/peer")
-		if [ -n "$peer" ] && [ "$peer" -gt 0 ]; then
+		if [ -n "$peer" ] && [ "$peer" -gt 0 ] && [ "$ours" -gt 0 ]; then
 			ratio=$(awk -v a="$ours" -v b="$peer" 'BEGIN { printf "%.1fx", a / b }')
 		fi
 	fi
