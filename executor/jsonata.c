@@ -96,6 +96,7 @@ struct parser {
 	int		 depth;
 	int		 anc_label, anc_index;
 	struct slist	 ancestry;
+	struct slist	 scratch;
 };
 
 static void fill_error(struct sd_jn_error *, const char *, long,
@@ -490,8 +491,11 @@ lex(struct parser *P, int infix, struct tok *t)
 		errno = 0;
 		d = strtod(num, &end);
 		if (!isfinite(d)) {
-			t->str = num;
-			xfail(P, "S0102", (long)P->p, num, NULL);
+			char tk[64];
+
+			snprintf(tk, sizeof(tk), "%s", num);
+			free(num);
+			xfail(P, "S0102", (long)P->p, tk, NULL);
 		}
 		free(num);
 		P->p = q;
@@ -1050,13 +1054,16 @@ static void
 resolve_ancestry(struct parser *P, struct node *path)
 {
 	struct node *last = path->list.v[path->list.n - 1];
-	struct slist slots = { NULL, 0, 0 };
+	struct slist slots;
 	size_t is;
 
+	P->scratch.n = 0;
+
 	for (is = 0; is < last->seeking.n; is++)
-		spush(P, &slots, last->seeking.v[is]);
+		spush(P, &P->scratch, last->seeking.v[is]);
 	if (last->type == N_PARENT)
-		spush(P, &slots, last->slot);
+		spush(P, &P->scratch, last->slot);
+	slots = P->scratch;
 	for (is = 0; is < slots.n; is++) {
 		struct slot *slot = slots.v[is];
 		long index = (long)path->list.n - 2;
@@ -1076,7 +1083,6 @@ resolve_ancestry(struct parser *P, struct node *path)
 			slot = seek_parent(P, step, slot);
 		}
 	}
-	free(slots.v);
 }
 
 static void
@@ -1471,6 +1477,7 @@ parse_src(const char *src, struct sd_jn_expr *x, struct sd_jn_error *err)
 		return -1;
 	}
 	if (setjmp(P.jb) != 0) {
+		free(P.scratch.v);
 		free(P.ancestry.v);
 		return -1;
 	}
@@ -1490,6 +1497,7 @@ parse_src(const char *src, struct sd_jn_expr *x, struct sd_jn_error *err)
 		xfail(&P, "S0217", e->pos, e->type == N_PARENT ? "parent" :
 		    "path", NULL);
 	x->root = e;
+	free(P.scratch.v);
 	free(P.ancestry.v);
 	return 0;
 }
@@ -2373,7 +2381,24 @@ eval_wildcard(struct jn_ctx *c, json_t *in, json_t **out)
 	if (json_is_array(in) && (getf(c, in) & F_OUTER) &&
 	    json_array_size(in) > 0)
 		in = json_array_get(in, 0);
-	if (json_is_object(in) && !jn_is_fn(in)) {
+	if (json_is_array(in)) {
+		size_t i;
+
+		for (i = 0; i < json_array_size(in); i++) {
+			v = json_array_get(in, i);
+			if (json_is_array(v)) {
+				json_t *p = json_array(), *n2;
+
+				flatten_into(p, v);
+				n2 = append2(c, r, p);
+				json_decref(p);
+				json_decref(r);
+				if ((r = n2) == NULL)
+					return -1;
+			} else
+				json_array_append(r, v);
+		}
+	} else if (json_is_object(in) && !jn_is_fn(in)) {
 		json_object_foreach(in, k, v) {
 			if (json_is_array(v)) {
 				json_t *p = json_array(), *n2;
@@ -3536,7 +3561,8 @@ eval_function(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 		if (proc == NULL && n->proc->type == N_PATH) {
 			json_t *v;
 
-			if (env_lookup(env, name, &v))
+			if (env_lookup(env, name, &v) ||
+		    jn_builtin_find(name, c->o.aws_functions) != NULL)
 				return throw2(c, "T1005", n->pos, name, NULL,
 				    NULL);
 		}
@@ -3681,7 +3707,10 @@ apply_inner(struct jn_ctx *c, json_t *proc, json_t **args, size_t na,
 	if (f == NULL)
 		return throw2(c, "T1006", -1, NULL, NULL, NULL);
 	switch (f->kind) {
-	case FK_LAMBDA:
+	case FK_LAMBDA: {
+		struct fnv fl = *f;
+
+		f = &fl;
 		if (f->node->sig != NULL) {
 			if (jn_sig_validate(c, f->node->sig, c->cur_tok, args,
 			    na, in, &va, &nv) != 0)
@@ -3691,6 +3720,7 @@ apply_inner(struct jn_ctx *c, json_t *proc, json_t **args, size_t na,
 			return rc;
 		}
 		return apply_procedure(c, f, args, na, out);
+	}
 	case FK_BUILTIN: {
 		struct env *se = c->cur_env;
 		json_t *si = c->cur_input;
@@ -3722,6 +3752,7 @@ apply_inner(struct jn_ctx *c, json_t *proc, json_t **args, size_t na,
 		    json_is_integer(args[1]) ? (size_t)json_integer_value(args[1]) : 0, out);
 	case FK_NEXT: {
 		json_t *r;
+		struct node *rn = f->node;
 
 		if (f->last >= json_string_length(f->str))
 			return 0;
@@ -3730,20 +3761,24 @@ apply_inner(struct jn_ctx *c, json_t *proc, json_t **args, size_t na,
 		if (r != NULL && json_string_length(json_object_get(r,
 		    "match")) == 0) {
 			json_decref(r);
-			return throw2(c, "D1004", f->node->pos, NULL, NULL,
+			return throw2(c, "D1004", rn->pos, NULL, NULL,
 			    NULL);
 		}
 		*out = r;
 		return 0;
 	}
 	case FK_TRANSFORM:
-		return apply_transform(c, f, na > 0 ? args[0] : NULL, out);
+	{
+		struct fnv fl = *f;
+
+		return apply_transform(c, &fl, na > 0 ? args[0] : NULL, out);
+	}
 	case FK_CHAIN: {
-		json_t *mid;
+		json_t *mid, *gf = f->g;
 
 		if (apply(c, f->f, args, na, NULL, &mid) != 0)
 			return -1;
-		rc = apply(c, f->g, &mid, 1, NULL, out);
+		rc = apply(c, gf, &mid, 1, NULL, out);
 		json_decref(mid);
 		return rc;
 	}
@@ -3766,6 +3801,9 @@ apply(struct jn_ctx *c, json_t *proc, json_t **args, size_t na, json_t *in,
 		json_t *next = NULL, **ea;
 		size_t i, n = body->list.n;
 		int rc;
+		struct fnv fl = *f;
+
+		f = &fl;
 
 		if (eval(c, body->proc, f->input, f->env, &next) != 0) {
 			json_decref(r);
@@ -3839,7 +3877,8 @@ eval_partial(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 	if (proc == NULL && n->proc->type == N_PATH) {
 		json_t *v;
 
-		if (env_lookup(env, name, &v)) {
+		if (env_lookup(env, name, &v) ||
+		    jn_builtin_find(name, c->o.aws_functions) != NULL) {
 			throw2(c, "T1007", n->pos, name, NULL, NULL);
 			goto out;
 		}
