@@ -3793,6 +3793,7 @@ apply(struct jn_ctx *c, json_t *proc, json_t **args, size_t na, json_t *in,
 	json_t *r;
 	struct fnv *f;
 
+	*out = NULL;
 	if (apply_inner(c, proc, args, na, in, &r) != 0)
 		return -1;
 	while ((f = fn_get(c, r)) != NULL && f->kind == FK_LAMBDA &&
@@ -3804,6 +3805,7 @@ apply(struct jn_ctx *c, json_t *proc, json_t **args, size_t na, json_t *in,
 		struct fnv fl = *f;
 
 		f = &fl;
+		*out = NULL;
 
 		if (eval(c, body->proc, f->input, f->env, &next) != 0) {
 			json_decref(r);
