@@ -1566,6 +1566,8 @@ struct jn_ctx {
 	json_t			*cur_input;
 	struct sd_jn_expr	**subs;
 	size_t			 nsubs;
+	size_t			 bc[160];
+	size_t			 nbc;
 };
 
 static const struct { const char *code, *msg; } messages[] = {
@@ -3481,12 +3483,15 @@ builtin_value(struct jn_ctx *c, const struct jn_builtin *bi)
 	json_t *v;
 	size_t i;
 
-	for (i = 0; i < c->nfns; i++)
-		if (c->fns[i].kind == FK_BUILTIN && c->fns[i].bi == bi)
-			return json_incref(c->fns[i].value);
+	for (i = 0; i < c->nbc; i++)
+		if (c->fns[c->bc[i]].bi == bi)
+			return json_incref(c->fns[c->bc[i]].value);
 	v = fn_new(c, FK_BUILTIN, &f);
-	if (v != NULL)
+	if (v != NULL) {
 		f->bi = bi;
+		if (c->nbc < sizeof(c->bc) / sizeof(c->bc[0]))
+			c->bc[c->nbc++] = c->nfns - 1;
+	}
 	return v;
 }
 
