@@ -4,9 +4,12 @@
 #   make all          programs in build/ (build/stepdeploy, build/hello-world)
 #   make test         sanitizer build (build/asan) and every test
 #   make conformance  the ASL conformance corpus through the engine
+#   make jsonata-test the JSONata test suite through sd_jsonata
 #   make demo         build and run the hello-world example
 #   make bench        engine benchmarks, side by side with a peer engine
-#   make fuzz         each libFuzzer target for FUZZ_SECONDS (build/fuzz)
+#   make fuzz         each libFuzzer target for FUZZ_SECONDS (build/fuzz),
+#                     then make jsonata-diff
+#   make jsonata-diff sd_jsonata against jsonata-js on random expressions
 #   make install      install the programs, units, man pages under PREFIX
 #                     (DESTDIR honoured; the policy in SYSCONFDIR, kept)
 #   make install-test make install into a temporary DESTDIR, checked
@@ -70,9 +73,9 @@ UNIT_BIN	:= $(patsubst tests/unit/%.c,$(BUILD)/asan/%,$(UNIT_SRC)) \
 FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 PROGRAMS	:= $(BUILD)/stepdeploy $(BUILD)/hello-world $(BUILD)/step-bench \
-		   $(BUILD)/sign-bench $(BUILD)/lint-bench
+		   $(BUILD)/sign-bench $(BUILD)/lint-bench $(BUILD)/jsonata-bench
 
-.PHONY: all deps test unit conformance cli-test standin-test demo bench fuzz fuzz-build sigv4-cross-check \
+.PHONY: all deps test unit conformance jsonata-test cli-test standin-test demo bench fuzz fuzz-build sigv4-cross-check \
 	install clean lint asan install-test
 .DEFAULT_GOAL := all
 
@@ -120,6 +123,9 @@ $(BUILD)/step-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/step_bench.o
 $(BUILD)/lint-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/lint_bench.o
 	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
+$(BUILD)/jsonata-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/jsonata_bench.o
+	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
 $(BUILD)/sign-bench: $(LIB_OBJ) $(BUILD)/obj/tests/bench/sign_bench.o
 	$(CC) $(LDFLAGS_HARDEN) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
@@ -127,6 +133,9 @@ $(BUILD)/asan/stepdeploy: $(LIB_ASAN_OBJ) $(call objs,asan,$(CLI_SRC))
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
 $(BUILD)/asan/conformance: $(LIB_ASAN_OBJ) $(BUILD)/asan/tests/conformance/run_conformance.o
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
+
+$(BUILD)/asan/jsonata-suite: $(LIB_ASAN_OBJ) $(BUILD)/asan/tests/jsonata/run_jsonata.o
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
 $(BUILD)/asan/hello-world-test: $(LIB_ASAN_OBJ) $(call objs,asan,$(HELLO_SRC:examples/hello-world/main.c=))
@@ -139,11 +148,12 @@ $(BUILD)/fuzz/fuzz_%: $(LIB_FUZZ_OBJ) $(BUILD)/fuzz/tests/fuzz/fuzz_%.o
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(call pc_libs,$(PKGS)) -lm
 
 # ---------------------------------------------------------------- tests
-asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(UNIT_BIN)
+asan: $(BUILD)/asan/stepdeploy $(BUILD)/asan/conformance $(BUILD)/asan/jsonata-suite \
+	$(UNIT_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory asan all
-	@$(MAKE) --no-print-directory unit conformance cli-test standin-test uploader-test \
+	@$(MAKE) --no-print-directory unit conformance jsonata-test cli-test standin-test uploader-test \
 		deploy-test service-test install-test sigv4-cross-check fuzz-smoke
 
 # Every fuzz target for a few seconds on its seeds (make test); make fuzz
@@ -165,6 +175,35 @@ conformance: $(BUILD)/asan/conformance
 	$(BUILD)/asan/conformance --known-failures tests/conformance/known-failures \
 		$(SHARED)/conformance/cases
 
+# The JSONata test suite (jsonata-js's, as JSON), each case in a child;
+# then our own regression cases (tests/jsonata/regress, same format).
+JSONATA_JOBS	?= 2
+jsonata-test: $(BUILD)/asan/jsonata-suite
+	$(BUILD)/asan/jsonata-suite --jobs $(JSONATA_JOBS) \
+		--known-failures tests/jsonata/known-failures $(SHARED)/jsonata-testsuite
+	@if ls tests/jsonata/regress/*.json >/dev/null 2>&1; then \
+		echo "$(BUILD)/asan/jsonata-suite --jobs $(JSONATA_JOBS) --known-failures tests/jsonata/regress-known-failures tests/jsonata/regress"; \
+		$(BUILD)/asan/jsonata-suite --jobs $(JSONATA_JOBS) \
+			--known-failures tests/jsonata/regress-known-failures tests/jsonata/regress; fi
+
+# The differential test against jsonata-js (node; the peers' packages in
+# $(BUILD)/peers, installed once with npm ci): random expressions from a
+# grammar, fixed seed. make fuzz runs it too.
+JSONATA_DIFF_COUNT ?= 2000
+JSONATA_DIFF_SEED ?= 1
+.PHONY: jsonata-peers jsonata-diff
+jsonata-peers:
+	@if [ ! -d $(BUILD)/peers/node_modules/jsonata ]; then \
+		echo "jsonata-peers: npm ci in $(BUILD)/peers (once)"; \
+		mkdir -p $(BUILD)/peers && \
+		cp $(SHARED)/peers/package.json $(SHARED)/peers/package-lock.json $(BUILD)/peers/ && \
+		(cd $(BUILD)/peers && npm ci --no-audit --no-fund >npm.log 2>&1) || \
+		{ tail -n 5 $(BUILD)/peers/npm.log >&2; exit 1; }; fi
+
+jsonata-diff: $(BUILD)/asan/jsonata-suite jsonata-peers
+	python3 tests/jsonata/diff.py --count $(JSONATA_DIFF_COUNT) --seed $(JSONATA_DIFF_SEED) \
+		--suite $(BUILD)/asan/jsonata-suite --node-path $(BUILD)/peers/node_modules
+
 cli-test: $(BUILD)/asan/stepdeploy $(BUILD)/hello-world
 	@failed=""; for t in $(sort $(wildcard tests/cli/test_*.sh)); do \
 		echo "== $$t"; STEPDEPLOY=$(BUILD)/asan/stepdeploy bash $$t || failed="$$failed $$t"; \
@@ -183,6 +222,7 @@ bench: deps
 	@bash tests/bench/sign_run.sh $(BUILD) $(SHARED)
 	@bash tests/bench/deploy_run.sh $(BUILD)
 	@bash tests/bench/service_run.sh $(BUILD)
+	@bash tests/bench/jsonata_run.sh $(BUILD)
 
 fuzz-build: $(FUZZ_BIN)
 # Keep the fuzz objects (pattern-rule intermediates) between runs.
@@ -191,6 +231,7 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory jsonata-diff
 
 # ---------------------------------------------------------------- misc
 lint:

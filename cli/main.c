@@ -20,6 +20,7 @@ static const struct {
 	{ "test", cmd_test, "run a release's tests file" },
 	{ "sign", cmd_sign, "show how a request is signed (AWS SigV4)" },
 	{ "validate", cmd_validate, "lint a definition (and a zip, a release)" },
+	{ "jsonata", cmd_jsonata, "evaluate a JSONata expression on an input" },
 	{ "deployer-json", cmd_deployer_json,
 	    "print the deployer's own state machine" },
 	{ "submit", cmd_submit, "hand a release to the deployment service" },
