@@ -1,7 +1,8 @@
 /*
  * stepdeploy test-state DEFINITION STATE --input JSON|@FILE
  *     [--mock-result JSON|@FILE | --mock-error E [--mock-cause C]]
- *     [--retry-count N] [--context JSON|@FILE] [--pretty]
+ *     [--retry-count N] [--context JSON|@FILE] [--variables JSON|@FILE]
+ *     [--pretty]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,7 +25,8 @@ test_state_usage(FILE *fp)
 	fprintf(fp,
 	    "usage: stepdeploy test-state DEFINITION STATE --input JSON|@FILE\n"
 	    "           [--mock-result JSON|@FILE | --mock-error ERROR [--mock-cause CAUSE]]\n"
-	    "           [--retry-count N] [--context JSON|@FILE] [--pretty]\n"
+	    "           [--retry-count N] [--context JSON|@FILE]\n"
+	    "           [--variables JSON|@FILE] [--pretty]\n"
 	    "\n"
 	    "Runs the one state named STATE (at the top level of the machine in\n"
 	    "DEFINITION, a file or - for stdin) on the input, like AWS's TestState,\n"
@@ -33,7 +35,9 @@ test_state_usage(FILE *fp)
 	    "\"result\", \"afterResultSelector\", \"afterResultPath\"}} as JSON. A Task\n"
 	    "is answered by --mock-result or fails with --mock-error; --retry-count\n"
 	    "says which retry this attempt is; --context (an object) is merged over\n"
-	    "the context object $$. Time is virtual.\n"
+	    "the context object $$; --variables (an object) are the variables in\n"
+	    "scope, and inspectionData.variables shows them after the state.\n"
+	    "Time is virtual.\n"
 	    "Exit 0 SUCCEEDED or CAUGHT_ERROR, 1 FAILED or RETRIABLE, 2 bad usage.\n");
 }
 
@@ -71,6 +75,7 @@ cmd_test_state(int argc, char **argv)
 		{ "mock-cause", required_argument, NULL, 'C' },
 		{ "retry-count", required_argument, NULL, 'n' },
 		{ "context", required_argument, NULL, 'c' },
+		{ "variables", required_argument, NULL, 'V' },
 		{ "pretty", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -126,6 +131,7 @@ cmd_test_state(int argc, char **argv)
 			break;
 		case 'c':
 			json_decref(to.context);
+	json_decref(to.variables);
 			if ((to.context = cli_json_arg(optarg, "--context",
 			    &err)) == NULL) {
 				rc = cli_usage_error("test-state", "--context: %s",
@@ -136,6 +142,21 @@ cmd_test_state(int argc, char **argv)
 				rc = cli_usage_error("test-state", "--context must be "
 				    "a JSON object, not %s",
 				    sd_json_type_name(to.context));
+				goto out;
+			}
+			break;
+		case 'V':
+			json_decref(to.variables);
+			if ((to.variables = cli_json_arg(optarg, "--variables",
+			    &err)) == NULL) {
+				rc = cli_usage_error("test-state", "--variables: %s",
+				    sd_error_text(&err));
+				goto out;
+			}
+			if (!json_is_object(to.variables)) {
+				rc = cli_usage_error("test-state", "--variables must "
+				    "be a JSON object, not %s",
+				    sd_json_type_name(to.variables));
 				goto out;
 			}
 			break;
@@ -215,6 +236,7 @@ cmd_test_state(int argc, char **argv)
 	json_decref(input);
 	json_decref(to.mock_result);
 	json_decref(to.context);
+	json_decref(to.variables);
 	step_machine_free(m);
 	return rc;
 }

@@ -289,6 +289,18 @@ t "definition file that does not exist"
 run test-state "$T/missing.json" A --input '{}'
 expect_usage missing.json
 
+t "--variables: read by paths, Assign applied after the state (AWS TestState's variables)"
+mkjson vars.json '{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"seen.$":"$x","old.$":"$y"},"Assign":{"y.$":"$.seen","z":1},"OutputPath":"$y","End":true}}}'
+run test-state "$T/vars.json" A --input '{}' --variables '{"x":5,"y":"before"}'
+expect_ts SUCCEEDED
+expect_insp afterParameters '{"seen":5,"old":"before"}'
+expect_insp variables '{"x":5,"y":5,"z":1}'
+expect_json output '"before"'
+
+t "--variables must be an object"
+run test-state "$T/vars.json" A --input '{}' --variables '[1]'
+expect_usage --variables
+
 t "test-state --help"
 run test-state --help
 expect_rc 0
