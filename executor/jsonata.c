@@ -2254,6 +2254,24 @@ static int apply(struct jn_ctx *, json_t *, json_t **, size_t, json_t *,
 static int eval_function(struct jn_ctx *, struct node *, json_t *,
     struct env *, json_t *, int, json_t **);
 
+/*
+ * Append the items of src to dst, charging their slots against the
+ * evaluation's byte limit (arrays that double per step must hit the limit,
+ * not the allocator). 0, or -1 with U1001/X0001 thrown.
+ */
+static int
+arr_extend(struct jn_ctx *c, json_t *dst, json_t *src)
+{
+	size_t n = json_array_size(src);
+
+	if (n > SIZE_MAX / (2 * sizeof(void *)) ||
+	    jn_charge(c, n * 2 * sizeof(void *)) != 0)
+		return -1;
+	if (json_array_extend(dst, src) != 0)
+		return jn_throw(c, "X0001", -1, NULL, NULL, -1);
+	return 0;
+}
+
 /* fn.append: new ref; args borrowed */
 static json_t *
 append2(struct jn_ctx *c, json_t *a, json_t *b)
@@ -2269,14 +2287,15 @@ append2(struct jn_ctx *c, json_t *a, json_t *b)
 		jn_throw(c, "X0001", -1, NULL, NULL, -1);
 		return NULL;
 	}
-	if (json_is_array(a))
-		json_array_extend(r, a);
-	else
-		json_array_append(r, a);
-	if (json_is_array(b))
-		json_array_extend(r, b);
-	else
-		json_array_append(r, b);
+	if ((json_is_array(a) ? arr_extend(c, r, a) :
+	    json_array_append(r, a)) != 0 ||
+	    (json_is_array(b) ? arr_extend(c, r, b) :
+	    json_array_append(r, b)) != 0) {
+		json_decref(r);
+		if (!c->failed)
+			jn_throw(c, "X0001", -1, NULL, NULL, -1);
+		return NULL;
+	}
 	(void)i;
 	return r;
 }
@@ -2321,17 +2340,18 @@ lookup_name(struct jn_ctx *c, json_t *in, const char *key, json_t *res)
 					json_decref(sub);
 					return -1;
 				}
-				json_array_extend(res, sub);
+				if (arr_extend(c, res, sub) != 0) {
+					json_decref(sub);
+					return -1;
+				}
 				json_decref(sub);
 			} else if (json_is_object(e) && !jn_is_fn(e)) {
 				json_t *v = json_object_get(e, key);
 
-				if (v != NULL) {
-					if (json_is_array(v))
-						json_array_extend(res, v);
-					else
-						json_array_append(res, v);
-				}
+				if (v != NULL && (json_is_array(v) ?
+				    arr_extend(c, res, v) :
+				    json_array_append(res, v)) != 0)
+					return -1;
 			}
 		}
 	}
@@ -2545,10 +2565,13 @@ eval_step(struct jn_ctx *c, struct node *st, json_t *in, struct env *env,
 	for (i = 0; i < json_array_size(res); i++) {
 		json_t *r = json_array_get(res, i);
 
-		if (!json_is_array(r) || (getf(c, r) & F_CONS))
-			json_array_append(rs, r);
-		else
-			json_array_extend(rs, r);
+		if ((!json_is_array(r) || (getf(c, r) & F_CONS)) ?
+		    json_array_append(rs, r) != 0 :
+		    arr_extend(c, rs, r) != 0) {
+			json_decref(rs);
+			rs = NULL;
+			goto out;
+		}
 	}
 	*out = rs;
 	rc = 0;
@@ -3360,8 +3383,13 @@ eval_unary(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 			    !json_is_array(v))
 				json_array_append_new(res, v);
 			else {
-				json_array_extend(res, v);
+				int er = arr_extend(c, res, v);
+
 				json_decref(v);
+				if (er != 0) {
+					json_decref(res);
+					return -1;
+				}
 			}
 		}
 		if (n->consarray)
