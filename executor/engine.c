@@ -43,6 +43,10 @@ struct frame {
 	const char		*token;		/* $$.Task.Token */
 	json_t			*ctx;		/* cached context object (owned) */
 	json_t			*tr;		/* trace record, or NULL */
+	/* JSONata: what $states holds (borrowed; NULL: absent) */
+	json_t			*jn_input;
+	json_t			*jn_result;
+	json_t			*jn_errout;
 };
 
 /* Record a processing step of the current state (with record_trace). */
@@ -430,6 +434,155 @@ map_eval_error(struct frame *fr, struct fail *f, int r, struct sd_error *err)
 	}
 }
 
+/* ------------------------------------------------------------ JSONata */
+
+static int tmpl_eval(struct frame *, const struct sd_tmpl *, json_t **,
+    struct fail *);
+
+/*
+ * The bindings of a JSONata expression: every variable in scope (inner
+ * scopes hide outer ones) and $states {input, context, result,
+ * errorOutput}.
+ */
+static json_t *
+jn_bindings(struct frame *fr)
+{
+	const struct scope *chain[64], *sc;
+	json_t *b, *st, *ctx;
+	size_t n = 0;
+
+	for (sc = fr->sc; sc != NULL && n < 64; sc = sc->parent)
+		chain[n++] = sc;
+	if ((b = json_object()) == NULL)
+		return NULL;
+	while (n > 0) {
+		sc = chain[--n];
+		if (sc->vars != NULL && json_object_update(b, sc->vars) != 0)
+			goto fail;
+	}
+	if ((ctx = frame_context(fr)) == NULL ||
+	    (st = json_object()) == NULL)
+		goto fail;
+	if (json_object_set_new(b, "states", st) != 0 ||
+	    json_object_set(st, "context", ctx) != 0 ||
+	    (fr->jn_input != NULL &&
+	    json_object_set(st, "input", fr->jn_input) != 0) ||
+	    (fr->jn_result != NULL &&
+	    json_object_set(st, "result", fr->jn_result) != 0) ||
+	    (fr->jn_errout != NULL &&
+	    json_object_set(st, "errorOutput", fr->jn_errout) != 0))
+		goto fail;
+	return b;
+ fail:
+	json_decref(b);
+	return NULL;
+}
+
+/* JSONata's (JavaScript's) name for the type of v. */
+static const char *
+jn_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:	return "object";
+	case JSON_ARRAY:	return "array";
+	case JSON_STRING:	return "string";
+	case JSON_INTEGER:
+	case JSON_REAL:		return "number";
+	case JSON_TRUE:
+	case JSON_FALSE:	return "boolean";
+	default:		return "null";
+	}
+}
+
+/* Evaluate one "{% %}" expression: undefined and errors fail the state. */
+static int
+jn_eval(struct frame *fr, const struct sd_tmpl *t, json_t **out,
+    struct fail *f)
+{
+	struct sd_jn_opts o = SD_JN_OPTS_INIT;
+	struct sd_jn_error je;
+	json_t *b;
+	char buf[640];
+	int r;
+
+	*out = NULL;
+	if ((b = jn_bindings(fr)) == NULL)
+		return SD_ERR_NOMEM;
+	o.aws_functions = 1;
+	o.rng = &fr->x->rng;
+	o.now_ms = fr->x->now_ns / 1000000;
+	o.reject_function_result = 1;
+	r = sd_jn_eval(t->jn, NULL, b, &o, out, &je);
+	json_decref(b);
+	if (r != 0) {
+		if (strcmp(je.code, "X0001") == 0)
+			return SD_ERR_NOMEM;
+		if (strcmp(je.code, SD_JN_FUNCTION_RESULT) == 0)
+			return fail_state(fr, f, "States.QueryEvaluationError",
+			    "The JSONata expression '%s' specified for the field "
+			    "'%s' returned an unsupported result type.", t->expr,
+			    t->field);
+		return fail_state(fr, f, "States.QueryEvaluationError", "The "
+		    "JSONata expression '%s' specified for the field '%s' threw "
+		    "an error during evaluation. %s", t->expr, t->field,
+		    sd_jn_error_text(&je, buf, sizeof(buf)));
+	}
+	if (*out == NULL)
+		return fail_state(fr, f, "States.QueryEvaluationError", "The "
+		    "JSONata expression '%s' specified for the field '%s' "
+		    "returned nothing (undefined).", t->expr, t->field);
+	return R_OK;
+}
+
+/*
+ * A result of the wrong type from the expression of t (a JSONata field
+ * whose value must have one type): AWS's cause.
+ */
+static int
+jn_wrong_type(struct frame *fr, const struct sd_tmpl *t, const json_t *v,
+    const char *want, struct fail *f)
+{
+	if (t->kind != SD_T_JSONATA)
+		return fail_state(fr, f, "States.QueryEvaluationError", "The "
+		    "value %s is not of the expected type '%s'",
+		    show(fr->x, v), want);
+	return fail_state(fr, f, "States.QueryEvaluationError", "The JSONata "
+	    "expression '%s' specified for the field '%s' returned an "
+	    "unexpected result type. Expected '%s', but was '%s' for value: %s",
+	    t->expr, t->field, want, jn_type_name(v), show(fr->x, v));
+}
+
+/*
+ * A JSONata number field (TimeoutSeconds, MaxConcurrency, ...): an
+ * integer in [min, max] (integer) or a number in [min, max].
+ */
+static int
+jn_number(struct frame *fr, const struct sd_tmpl *t, int integer, double min,
+    double max, double *out, struct fail *f)
+{
+	json_t *v = NULL;
+	long long ll;
+	double d;
+	int r;
+
+	if ((r = tmpl_eval(fr, t, &v, f)) != R_OK)
+		return r;
+	if (!json_is_number(v) || (integer && !sd_json_is_integral(v, &ll))) {
+		r = jn_wrong_type(fr, t, v, integer ? "integer" : "number", f);
+		json_decref(v);
+		return r;
+	}
+	d = sd_json_number(v);
+	json_decref(v);
+	if (d < min || d > max)
+		return fail_state(fr, f, "States.QueryEvaluationError", "The "
+		    "JSONata expression '%s' specified for the field '%s' returned "
+		    "%g, which is out of range (%g to %g)", t->expr, t->field, d,
+		    min, max);
+	*out = d;
+	return R_OK;
+}
+
 static int
 tmpl_eval(struct frame *fr, const struct sd_tmpl *t, json_t **out,
     struct fail *f)
@@ -488,6 +641,8 @@ tmpl_eval(struct frame *fr, const struct sd_tmpl *t, json_t **out,
 		}
 		*out = v;
 		return R_OK;
+	case SD_T_JSONATA:
+		return jn_eval(fr, t, out, f);
 	case SD_T_ARRAY:
 		if ((v = json_array()) == NULL)
 			return SD_ERR_NOMEM;
@@ -1020,7 +1175,20 @@ run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	int r, tr;
 
 	pfx = task_event_prefix(st->resource, &dpfx);
-	if (st->timeout_path != NULL) {
+	if (st->timeout_expr != NULL || st->heartbeat_expr != NULL) {
+		double d = 0;
+
+		if (st->heartbeat_expr != NULL && (r = jn_number(fr,
+		    st->heartbeat_expr, 1, 1, 99999999, &d, f)) != R_OK)
+			return r;
+		if (st->timeout_expr != NULL) {
+			if ((r = jn_number(fr, st->timeout_expr, 1, 1, 99999999,
+			    &d, f)) != R_OK)
+				return r;
+			timeout_ns = (int64_t)d * NS;
+		} else
+			timeout_ns = st->timeout_s * NS;
+	} else if (st->timeout_path != NULL) {
 		if ((r = eval_path(fr, st->timeout_path, input, &tv)) != 0)
 			return r;
 		if (tv == NULL || !json_is_integer(tv) ||
@@ -1222,16 +1390,33 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	int r;
 
 	/* Items. */
-	if (st->items_path.present) {
+	if (st->items != NULL) {
+		if ((r = tmpl_eval(fr, st->items, &items, f)) != R_OK)
+			return r;
+		if (!json_is_array(items)) {
+			r = jn_wrong_type(fr, st->items, items, "array", f);
+			goto out;
+		}
+	} else if (st->items_path.present) {
 		if ((r = apply_path(fr, &st->items_path, input, &items, f)) != R_OK)
 			return r;
 	} else
 		items = json_incref(input);
 	if (!json_is_array(items)) {
-		r = fail_state(fr, f, "States.Runtime", "Map state input must be "
-		    "an array but was: %s", show(x, items));
+		r = fail_state(fr, f, st->jsonata ? "States.QueryEvaluationError" :
+		    "States.Runtime", "Map state input must be an array but was: "
+		    "%s", show(x, items));
 		goto out;
 	}
+	if (st->maxc_expr != NULL && (r = jn_number(fr, st->maxc_expr, 1, 0,
+	    99999999, &maxc, f)) != R_OK)
+		goto out;
+	if (st->tolc_expr != NULL && (r = jn_number(fr, st->tolc_expr, 1, 0,
+	    9e15, &tolc, f)) != R_OK)
+		goto out;
+	if (st->tolp_expr != NULL && (r = jn_number(fr, st->tolp_expr, 0, 0,
+	    100, &tolp, f)) != R_OK)
+		goto out;
 	/* Settings that come from the input. */
 	if (st->max_concurrency_path != NULL) {
 		if ((r = map_setting(fr, f, st->max_concurrency_path,
@@ -1402,6 +1587,34 @@ run_wait(struct frame *fr, json_t *input, struct fail *f)
 	long long ll;
 	int r;
 
+	if (st->wait_expr != NULL) {
+		if (st->wait_kind == 1) {
+			double d;
+
+			if ((r = jn_number(fr, st->wait_expr, 1, 0, 99999999, &d,
+			    f)) != R_OK)
+				return r;
+			return clock_wait_until(x, x->now_ns + (int64_t)d * NS);
+		}
+		if ((r = tmpl_eval(fr, st->wait_expr, &v, f)) != R_OK)
+			return r;
+		if (!json_is_string(v)) {
+			r = jn_wrong_type(fr, st->wait_expr, v, "string", f);
+			json_decref(v);
+			return r;
+		}
+		if (sd_time_parse(json_string_value(v), &ns) != 0) {
+			r = fail_state(fr, f, "States.QueryEvaluationError", "The "
+			    "JSONata expression '%s' specified for the field '%s' "
+			    "returned \"%s\", which is not an ISO-8601 extended "
+			    "offset date-time", st->wait_expr->expr,
+			    st->wait_expr->field, json_string_value(v));
+			json_decref(v);
+			return r;
+		}
+		json_decref(v);
+		return clock_wait_until(x, ns);
+	}
 	switch (st->wait_kind) {
 	case 1:
 		target = x->now_ns + st->wait_seconds * NS;
@@ -1473,6 +1686,11 @@ fail_field(struct frame *fr, const struct sd_tmpl *t, json_t *input,
 			return r;
 	} else if ((r = apply_tmpl(fr, t, input, &v, f)) != R_OK)
 		return r;
+	if (t->kind == SD_T_JSONATA && !json_is_string(v)) {
+		r = jn_wrong_type(fr, t, v, "string", f);
+		json_decref(v);
+		return r;
+	}
 	if (json_is_string(v))
 		*out = strdup(json_string_value(v));
 	else
@@ -1609,6 +1827,68 @@ attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
 	return r;
 }
 
+/*
+ * One attempt at a JSONata Pass, Task, Parallel or Map state: Arguments,
+ * the work, then Assign and Output, which see $states.result (not Pass).
+ */
+static int
+attempt_jsonata(struct frame *fr, json_t *raw, json_t **output,
+    struct fail *f)
+{
+	const struct sd_state *st = fr->st;
+	json_t *args = NULL, *res = NULL;
+	int r;
+
+	*output = NULL;
+	fr->jn_input = raw;
+	fr->jn_result = NULL;
+	fr->jn_errout = NULL;
+	if (st->is_taskfn)
+		r = apply_tmpl(fr, st->parameters, raw, &args, f);
+	else if (st->arguments != NULL)
+		r = tmpl_eval(fr, st->arguments, &args, f);
+	else {
+		args = json_incref(raw);
+		r = R_OK;
+	}
+	if (r != R_OK || (st->type != SD_ST_PASS && st->type != SD_ST_MAP &&
+	    (r = trace_set(fr, "afterArguments", args)) != 0))
+		goto out;
+	switch (st->type) {
+	case SD_ST_PASS:
+		res = json_incref(raw);
+		break;
+	case SD_ST_TASK:
+		r = run_task(fr, args, &res, f);
+		break;
+	case SD_ST_PARALLEL:
+		r = run_parallel(fr, args, &res, f);
+		break;
+	case SD_ST_MAP:
+		r = run_map(fr, raw, &res, f);
+		break;
+	default:
+		r = SD_ERR_INTERNAL;
+		break;
+	}
+	if (r != R_OK || (r = trace_set(fr, "result", res)) != 0 ||
+	    (r = check_size(fr, res, f)) != R_OK)
+		goto out;
+	if (st->type != SD_ST_PASS)
+		fr->jn_result = res;
+	if ((r = assign_eval(fr, st->assign, res, f)) != R_OK)
+		goto out;
+	if (st->output != NULL)
+		r = tmpl_eval(fr, st->output, output, f);
+	else
+		*output = json_incref(res);
+ out:
+	fr->jn_result = NULL;
+	json_decref(args);
+	json_decref(res);
+	return r;
+}
+
 /* Retry and Catch for Task, Parallel and Map. */
 static int
 run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
@@ -1622,7 +1902,8 @@ run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 	int r;
 
 	for (;;) {
-		r = attempt(fr, raw, output, f);
+		r = st->jsonata ? attempt_jsonata(fr, raw, output, f) :
+		    attempt(fr, raw, output, f);
 		if (r != R_FAILED)
 			return r;
 		/* Retry: the first retrier that names the error decides. */
@@ -1674,7 +1955,18 @@ run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 		    f->error : "", "Cause", f->cause);
 		if (eo == NULL)
 			return SD_ERR_NOMEM;
-		if ((r = assign_eval(fr, c->assign, eo, f)) == R_OK)
+		if (st->jsonata) {
+			fr->jn_input = raw;
+			fr->jn_result = NULL;
+			fr->jn_errout = eo;
+			if ((r = assign_eval(fr, c->assign, eo, f)) == R_OK) {
+				if (c->output != NULL)
+					r = tmpl_eval(fr, c->output, output, f);
+				else
+					*output = json_incref(eo);
+			}
+			fr->jn_errout = NULL;
+		} else if ((r = assign_eval(fr, c->assign, eo, f)) == R_OK)
 			r = apply_result_path(fr, &c->result_path, raw, eo, output,
 			    f);
 		json_decref(eo);
@@ -1688,6 +1980,95 @@ run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 		return R_OK;
 	}
 	return R_FAILED;
+}
+
+/* A JSONata state's Output (t; NULL: the value dflt). */
+static int
+jn_output(struct frame *fr, const struct sd_tmpl *t, json_t *dflt,
+    json_t **output, struct fail *f)
+{
+	if (t != NULL)
+		return tmpl_eval(fr, t, output, f);
+	*output = json_incref(dflt);
+	return R_OK;
+}
+
+/*
+ * A JSONata Choice state: the first rule whose Condition is true; its
+ * Output and Assign, or with Default the state's.
+ */
+static int
+run_choice_jsonata(struct frame *fr, json_t *raw, json_t **output,
+    size_t *next, struct fail *f)
+{
+	const struct sd_state *st = fr->st;
+	json_t *v = NULL;
+	size_t i;
+	int r, matched = 0;
+
+	for (i = 0; i < st->nchoices && !matched; i++) {
+		if ((r = tmpl_eval(fr, st->choice_cond[i], &v, f)) != R_OK)
+			return r;
+		if (!json_is_boolean(v)) {
+			r = jn_wrong_type(fr, st->choice_cond[i], v, "boolean", f);
+			json_decref(v);
+			return r;
+		}
+		matched = json_is_true(v);
+		json_decref(v);
+		v = NULL;
+	}
+	if (matched) {
+		i--;
+		*next = st->choice_next[i];
+		if ((r = assign_eval(fr, st->choice_assign[i], raw, f)) != R_OK)
+			return r;
+		return jn_output(fr, st->choice_output[i], raw, output, f);
+	}
+	if (!st->has_default)
+		return fail_set(f, "States.NoChoiceMatched", "No Matches!") < 0 ?
+		    SD_ERR_NOMEM : R_FAILED;
+	*next = st->default_next;
+	if ((r = assign_eval(fr, st->assign, raw, f)) != R_OK)
+		return r;
+	return jn_output(fr, st->output, raw, output, f);
+}
+
+/* A JSONata Choice, Wait, Succeed or Fail state. */
+static int
+run_jsonata_flow(struct frame *fr, json_t *raw, json_t **output, size_t *next,
+    struct fail *f)
+{
+	const struct sd_state *st = fr->st;
+	char *e = NULL, *c = NULL;
+	int r;
+
+	switch (st->type) {
+	case SD_ST_CHOICE:
+		return run_choice_jsonata(fr, raw, output, next, f);
+	case SD_ST_WAIT:
+		if ((r = run_wait(fr, raw, f)) != R_OK ||
+		    (r = assign_eval(fr, st->assign, raw, f)) != R_OK)
+			return r;
+		return jn_output(fr, st->output, raw, output, f);
+	case SD_ST_SUCCEED:
+		return jn_output(fr, st->output, raw, output, f);
+	case SD_ST_FAIL:
+		if ((r = fail_field(fr, st->error_path, raw, st->error, &e,
+		    f)) != R_OK)
+			return r;
+		if ((r = fail_field(fr, st->cause_path, raw, st->cause, &c,
+		    f)) != R_OK) {
+			free(e);
+			return r;
+		}
+		fail_clear(f);
+		f->error = e;
+		f->cause = c;
+		return R_FAILED;
+	default:
+		return SD_ERR_INTERNAL;
+	}
 }
 
 /*
@@ -1745,9 +2126,16 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 		goto out;
 	}
 
+	fr.jn_input = raw;
+	if (st->jsonata && st->type != SD_ST_PASS && st->type != SD_ST_TASK &&
+	    st->type != SD_ST_PARALLEL && st->type != SD_ST_MAP) {
+		r = run_jsonata_flow(&fr, raw, output, next, f);
+		goto done;
+	}
 	switch (st->type) {
 	case SD_ST_PASS:
-		r = attempt(&fr, raw, output, f);
+		r = st->jsonata ? attempt_jsonata(&fr, raw, output, f) :
+		    attempt(&fr, raw, output, f);
 		break;
 	case SD_ST_TASK:
 	case SD_ST_PARALLEL:
@@ -1818,6 +2206,7 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 		break;
 	}
 	}
+ done:
 	if (r == R_OK && clock_timed_out(x))
 		r = R_TIMEOUT;
 	if (r == R_OK && ((r = assign_commit(&fr)) != 0 ||

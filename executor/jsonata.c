@@ -4318,6 +4318,10 @@ sd_jn_eval(const struct sd_jn_expr *x, json_t *input, json_t *bindings,
 	c.cur_env = e;
 	if (eval(&c, x->root, in, e, &r) != 0)
 		goto out;
+	if (c.o.reject_function_result && r != NULL && fn_get(&c, r) != NULL) {
+		fill_error(err, SD_JN_FUNCTION_RESULT, -1, NULL, NULL, NULL, -1);
+		goto out;
+	}
 	*out = r != NULL ? strip_fn(&c, r) : NULL;
 	rc = 0;
  out:

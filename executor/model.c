@@ -22,6 +22,8 @@ struct build {
 	const char	*lambda_arn;
 	struct sd_error	*err;
 	int		 depth;
+	int		 top_jsonata;	/* the machine's QueryLanguage is JSONata */
+	int		 jsonata;	/* the state being parsed is JSONata */
 };
 
 static int parse_machine(struct build *, json_t *, const char *loc,
@@ -89,6 +91,7 @@ sd_tmpl_free(struct sd_tmpl *t)
 	json_decref(t->literal);
 	sd_jsonpath_free(t->path);
 	sd_intrinsic_free(t->fn);
+	sd_jn_free(t->jn);
 	free(t->expr);
 	free(t->field);
 	for (i = 0; i < t->n; i++) {
@@ -260,6 +263,199 @@ compile_tmpl(struct build *b, json_t *v, const char *loc, int depth,
 	return r;
 }
 
+/* ------------------------------------------------------------ JSONata */
+
+/* Is s meant as a JSONata expression (it opens with "{%" or closes with "%}")? */
+static int
+is_jsonata_like(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 2 && ((s[0] == '{' && s[1] == '%') ||
+	    (s[len - 2] == '%' && s[len - 1] == '}'));
+}
+
+/* Does v hold a JSONata-like string (at any depth)? */
+static int
+has_jsonata(json_t *v, int depth)
+{
+	const char *k;
+	json_t *c;
+	size_t i;
+
+	if (depth > MAX_DEPTH)
+		return 1;
+	if (json_is_string(v))
+		return is_jsonata_like(json_string_value(v));
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, c)
+			if (has_jsonata(c, depth + 1))
+				return 1;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, c)
+			if (has_jsonata(c, depth + 1))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Compile the JSONata string s (is_jsonata_like) into t. Step Functions
+ * takes exactly "{% <expression> %}": one space after "{%" and before "%}",
+ * the expression on one line.
+ */
+static int
+compile_jsonata_string(struct build *b, const char *loc, const char *field,
+    const char *s, struct sd_tmpl *t)
+{
+	struct sd_jn_error je;
+	size_t len = strlen(s);
+	char buf[600];
+
+	if (len < 7 || strncmp(s, "{% ", 3) != 0 ||
+	    strcmp(s + len - 3, " %}") != 0 ||
+	    strcspn(s, "\n\r") != len)
+		return sd_error_set(b->err, SD_ERR_INVALID, loc, "a JSONata "
+		    "expression must be written \"{%% <expression> %%}\", with "
+		    "one space inside each delimiter and on one line: \"%s\"", s);
+	t->kind = SD_T_JSONATA;
+	if ((t->expr = strndup(s + 3, len - 6)) == NULL ||
+	    (t->field = strdup(field)) == NULL)
+		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+	if ((t->jn = sd_jn_compile(t->expr, &je)) == NULL) {
+		if (strcmp(je.code, "X0001") == 0)
+			return sd_error_set(b->err, SD_ERR_NOMEM, loc,
+			    "out of memory");
+		return sd_error_set(b->err, SD_ERR_INVALID, loc, "the JSONata "
+		    "expression '%s' is not valid: %s", t->expr,
+		    sd_jn_error_text(&je, buf, sizeof(buf)));
+	}
+	return 0;
+}
+
+/*
+ * Compile a JSONata field's value: "{% %}" strings at any depth are
+ * expressions, everything else is literal (keys ending in ".$" included).
+ * field names the value in causes, as AWS does: "Output", "Output/key",
+ * "Output/list[0]".
+ */
+static int
+compile_jtmpl(struct build *b, json_t *v, const char *loc, const char *field,
+    int depth, struct sd_tmpl **out)
+{
+	struct sd_tmpl *t = NULL;
+	const char *k;
+	json_t *c;
+	char *cloc = NULL, *cfield = NULL;
+	size_t i, n;
+	int r = SD_ERR_NOMEM;
+
+	*out = NULL;
+	if (depth > MAX_DEPTH)
+		return sd_error_set(b->err, SD_ERR_LIMIT, loc, "nested too deeply");
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+	if (!has_jsonata(v, 0)) {
+		t->kind = SD_T_LITERAL;
+		t->literal = json_incref(v);
+		*out = t;
+		return 0;
+	}
+	if (json_is_string(v)) {
+		if ((r = compile_jsonata_string(b, loc, field,
+		    json_string_value(v), t)) != 0)
+			goto fail;
+		*out = t;
+		return 0;
+	}
+	n = json_is_array(v) ? json_array_size(v) : json_object_size(v);
+	t->kind = json_is_array(v) ? SD_T_ARRAY : SD_T_OBJECT;
+	if ((t->vals = calloc(n ? n : 1, sizeof(*t->vals))) == NULL ||
+	    (t->kind == SD_T_OBJECT &&
+	    (t->keys = calloc(n ? n : 1, sizeof(*t->keys))) == NULL))
+		goto nomem;
+	i = 0;
+	if (t->kind == SD_T_ARRAY) {
+		json_array_foreach(v, i, c) {
+			if ((cloc = locf("%s[%zu]", loc, i)) == NULL ||
+			    (cfield = locf("%s[%zu]", field, i)) == NULL)
+				goto nomem;
+			t->n = i + 1;
+			if ((r = compile_jtmpl(b, c, cloc, cfield, depth + 1,
+			    &t->vals[i])) != 0)
+				goto fail;
+			free(cloc);
+			free(cfield);
+			cloc = cfield = NULL;
+		}
+	} else {
+		json_object_foreach(v, k, c) {
+			if ((cloc = locf("%s/%s", loc, k)) == NULL ||
+			    (cfield = locf("%s/%s", field, k)) == NULL)
+				goto nomem;
+			t->n = i + 1;
+			if ((t->keys[i] = strdup(k)) == NULL)
+				goto nomem;
+			if ((r = compile_jtmpl(b, c, cloc, cfield, depth + 1,
+			    &t->vals[i])) != 0)
+				goto fail;
+			free(cloc);
+			free(cfield);
+			cloc = cfield = NULL;
+			i++;
+		}
+	}
+	*out = t;
+	return 0;
+ nomem:
+	r = sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+ fail:
+	free(cloc);
+	free(cfield);
+	sd_tmpl_free(t);
+	return r;
+}
+
+/* A JSONata field of obj (NULL *out when absent). */
+static int
+parse_jfield(struct build *b, json_t *obj, const char *loc, const char *field,
+    struct sd_tmpl **out)
+{
+	json_t *v = json_object_get(obj, field);
+	char *l;
+	int r;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if ((l = locf("%s/%s", loc, field)) == NULL)
+		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+	r = compile_jtmpl(b, v, l, field, 0, out);
+	free(l);
+	return r;
+}
+
+/*
+ * A field that is a number (or a timestamp string) in JSONPath and may be
+ * a "{% %}" expression in JSONata. When it is an expression, *expr is set
+ * and 1 is returned; 0: parse it as usual; < 0: error.
+ */
+static int
+jsonata_scalar(struct build *b, json_t *obj, const char *loc,
+    const char *field, struct sd_tmpl **expr)
+{
+	json_t *v = json_object_get(obj, field);
+	int r;
+
+	*expr = NULL;
+	if (!b->jsonata || !json_is_string(v) ||
+	    !is_jsonata_like(json_string_value(v)))
+		return 0;
+	if ((r = parse_jfield(b, obj, loc, field, expr)) != 0)
+		return r < 0 ? r : -r;
+	return 1;
+}
+
 /* ------------------------------------------------------------ field helpers */
 
 static int
@@ -404,28 +600,75 @@ check_fields(struct build *b, json_t *obj, const char *loc,
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(allowed[i], k) == 0)
 				break;
-		if (allowed[i] == NULL && strcmp(k, "QueryLanguage") == 0) {
-			if (!json_is_string(v))
-				return fail_at(b, loc, k, "expected a string");
-			if (strcmp(json_string_value(v), "JSONPath") == 0)
-				continue;
-			if (strcmp(json_string_value(v), "JSONata") == 0)
-				return fail_at(b, loc, k, "the JSONata query language "
-				    "is not supported by this engine yet");
-			return fail_at(b, loc, k, "expected \"JSONPath\" or "
-			    "\"JSONata\", got \"%s\"", json_string_value(v));
-		}
 		if (allowed[i] == NULL) {
-			if (
-			    strcmp(k, "Arguments") == 0 || strcmp(k, "Output") == 0 ||
-			    strcmp(k, "Items") == 0 || strcmp(k, "Condition") == 0)
-				return fail_at(b, loc, k,
-				    "\"%s\" (JSONata) is not supported by "
-				    "this engine yet", k);
 			return fail_at(b, loc, k, "field \"%s\" is not allowed in %s",
 			    k, what);
 		}
 	}
+	return 0;
+}
+
+/* Fields only the JSONPath query language has, and only JSONata has. */
+static const char *const jsonpath_only[] = { "InputPath", "OutputPath",
+    "Parameters", "ResultSelector", "ResultPath", "Result", "ItemsPath",
+    "MaxConcurrencyPath", "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath", "TimeoutSecondsPath",
+    "HeartbeatSecondsPath", "SecondsPath", "TimestampPath", "ErrorPath",
+    "CausePath", "Iterator", NULL };
+static const char *const jsonata_only[] = { "Arguments", "Output", "Items",
+    "Condition", NULL };
+
+/* Refuse the fields obj may not have in its query language. */
+static int
+check_language(struct build *b, json_t *obj, const char *loc)
+{
+	const char *const *f;
+
+	for (f = b->jsonata ? jsonpath_only : jsonata_only; *f != NULL; f++) {
+		if (json_object_get(obj, *f) == NULL)
+			continue;
+		if (b->jsonata)
+			return fail_at(b, loc, *f, "The field '%s' is not "
+			    "supported when the query language is JSONata",
+			    *f);
+		return fail_at(b, loc, *f, "The field '%s' is only supported "
+		    "when the query language is JSONata (set \"QueryLanguage\": "
+		    "\"JSONata\")", *f);
+	}
+	return 0;
+}
+
+/*
+ * QueryLanguage of a state (or, with top, of the machine): sets
+ * b->jsonata. A state inherits the machine's language; a JSONata machine's
+ * states cannot switch back to JSONPath.
+ */
+static int
+parse_language(struct build *b, json_t *obj, const char *loc, int top)
+{
+	json_t *v = json_object_get(obj, "QueryLanguage");
+	const char *s;
+
+	b->jsonata = b->top_jsonata;
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v))
+		return fail_at(b, loc, "QueryLanguage", "expected a string, got "
+		    "%s", sd_json_type_name(v));
+	s = json_string_value(v);
+	if (strcmp(s, "JSONata") == 0)
+		b->jsonata = 1;
+	else if (strcmp(s, "JSONPath") == 0) {
+		if (!top && b->top_jsonata)
+			return fail_at(b, loc, "QueryLanguage", "a state of a "
+			    "machine whose QueryLanguage is JSONata cannot use "
+			    "JSONPath");
+		b->jsonata = 0;
+	} else
+		return fail_at(b, loc, "QueryLanguage", "expected \"JSONPath\" "
+		    "or \"JSONata\", got \"%s\"", s);
+	if (top)
+		b->top_jsonata = b->jsonata;
 	return 0;
 }
 
@@ -516,7 +759,8 @@ parse_assign(struct build *b, json_t *obj, const char *loc,
 	}
 	if ((l = locf("%s/Assign", loc)) == NULL)
 		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
-	r = compile_tmpl(b, v, l, 0, out);
+	r = b->jsonata ? compile_jtmpl(b, v, l, "Assign", 0, out) :
+	    compile_tmpl(b, v, l, 0, out);
 	free(l);
 	return r;
 }
@@ -598,7 +842,7 @@ static int
 parse_catch(struct build *b, json_t *st, const char *sloc, struct sd_state *s)
 {
 	static const char *const allowed[] = { "ErrorEquals", "Next",
-	    "ResultPath", "Comment", "Assign", NULL };
+	    "ResultPath", "Comment", "Assign", "Output", NULL };
 	json_t *arr = json_object_get(st, "Catch"), *c;
 	char *loc = NULL;
 	size_t i, n;
@@ -624,6 +868,9 @@ parse_catch(struct build *b, json_t *st, const char *sloc, struct sd_state *s)
 			goto out;
 		}
 		if ((rc = check_fields(b, c, loc, allowed, "a Catcher")) != 0 ||
+		    (rc = check_language(b, c, loc)) != 0 ||
+		    (b->jsonata && (rc = parse_jfield(b, c, loc, "Output",
+		    &ct->output)) != 0) ||
 		    (rc = parse_error_list(b, c, loc, i == n - 1, &ct->errors,
 		    &ct->nerrors)) != 0 ||
 		    (rc = dup_string(b, c, loc, "Next", 1, &ct->next_name)) != 0 ||
@@ -649,30 +896,34 @@ parse_catch(struct build *b, json_t *st, const char *sloc, struct sd_state *s)
 
 static const char *const pass_fields[] = { "Type", "Comment", "Next", "End",
     "InputPath", "OutputPath", "ResultPath", "Parameters", "Result", "Assign",
-    NULL };
+    "QueryLanguage", "Output", NULL };
 static const char *const task_fields[] = { "Type", "Comment", "Next", "End",
     "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector",
     "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
-    "HeartbeatSecondsPath", "Retry", "Catch", "Credentials", "Assign", NULL };
+    "HeartbeatSecondsPath", "Retry", "Catch", "Credentials", "Assign",
+    "QueryLanguage", "Arguments", "Output", NULL };
 static const char *const choice_fields[] = { "Type", "Comment", "InputPath",
-    "OutputPath", "Choices", "Default", "Assign", NULL };
+    "OutputPath", "Choices", "Default", "Assign", "QueryLanguage", "Output",
+    NULL };
 static const char *const wait_fields[] = { "Type", "Comment", "Next", "End",
     "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp",
-    "TimestampPath", "Assign", NULL };
+    "TimestampPath", "Assign", "QueryLanguage", "Output", NULL };
 static const char *const succeed_fields[] = { "Type", "Comment", "InputPath",
-    "OutputPath", NULL };
+    "OutputPath", "QueryLanguage", "Output", NULL };
 static const char *const fail_fields[] = { "Type", "Comment", "Error", "Cause",
-    "ErrorPath", "CausePath", NULL };
+    "ErrorPath", "CausePath", "QueryLanguage", NULL };
 static const char *const parallel_fields[] = { "Type", "Comment", "Next",
     "End", "InputPath", "OutputPath", "ResultPath", "Parameters",
-    "ResultSelector", "Branches", "Retry", "Catch", "Assign", NULL };
+    "ResultSelector", "Branches", "Retry", "Catch", "Assign",
+    "QueryLanguage", "Arguments", "Output", NULL };
 static const char *const map_fields[] = { "Type", "Comment", "Next", "End",
     "InputPath", "OutputPath", "ResultPath", "Parameters", "ItemSelector",
     "ResultSelector", "ItemsPath", "Iterator", "ItemProcessor",
     "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailureCount",
     "ToleratedFailureCountPath", "ToleratedFailurePercentage",
     "ToleratedFailurePercentagePath", "Retry", "Catch", "Label",
-    "ItemReader", "ItemBatcher", "ResultWriter", "Assign", NULL };
+    "ItemReader", "ItemBatcher", "ResultWriter", "Assign",
+    "QueryLanguage", "Items", "Output", NULL };
 
 static int
 parse_payload(struct build *b, json_t *st, const char *loc, const char *field,
@@ -700,6 +951,8 @@ parse_fail_field(struct build *b, json_t *st, const char *loc,
 	char *l;
 	int r;
 
+	if ((r = jsonata_scalar(b, st, loc, field, path)) != 0)
+		return r < 0 ? r : 0;
 	if ((r = dup_string(b, st, loc, field, 0, lit)) != 0 ||
 	    (r = get_string(b, st, loc, pathfield, 0, &s)) != 0)
 		return r;
@@ -736,6 +989,9 @@ parse_wait(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 		return fail_at(b, loc, NULL, "a Wait state needs one of Seconds, "
 		    "SecondsPath, Timestamp, TimestampPath");
 	s->wait_kind = found;
+	if ((found == 1 || found == 3) && (r = jsonata_scalar(b, st, loc,
+	    f[found - 1], &s->wait_expr)) != 0)
+		return r < 0 ? r : 0;
 	switch (found) {
 	case 1:
 		return get_int(b, st, loc, "Seconds", 0, 99999999, NULL,
@@ -756,6 +1012,59 @@ parse_wait(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 	}
 }
 
+/* The Choices of a JSONata Choice state: Condition, Next, Output, Assign. */
+static int
+parse_choice_jsonata(struct build *b, json_t *st, json_t *arr, const char *loc,
+    struct sd_state *s)
+{
+	static const char *const allowed[] = { "Condition", "Next", "Output",
+	    "Assign", "Comment", NULL };
+	size_t i, n = json_array_size(arr);
+	struct sd_tmpl *t;
+	char *l = NULL;
+	json_t *c;
+	int r = 0;
+
+	if ((s->choice_cond = calloc(n, sizeof(*s->choice_cond))) == NULL ||
+	    (s->choice_output = calloc(n, sizeof(*s->choice_output))) == NULL ||
+	    (s->choice_next_name = calloc(n, sizeof(*s->choice_next_name))) ==
+	    NULL)
+		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+	json_array_foreach(arr, i, c) {
+		s->nchoices = i + 1;
+		if ((l = locf("%s/Choices[%zu]", loc, i)) == NULL)
+			return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+		if (!json_is_object(c))
+			r = fail_at(b, l, NULL, "expected an object");
+		else if ((r = check_fields(b, c, l, allowed,
+		    "a JSONata Choice Rule")) == 0 &&
+		    json_object_get(c, "Condition") == NULL)
+			r = fail_at(b, l, NULL, "missing required field "
+			    "\"Condition\"");
+		if (r == 0 && (r = parse_jfield(b, c, l, "Condition",
+		    &s->choice_cond[i])) == 0) {
+			t = s->choice_cond[i];
+			if (t->kind != SD_T_JSONATA && !(t->kind == SD_T_LITERAL &&
+			    json_is_boolean(t->literal)))
+				r = fail_at(b, l, "Condition", "expected a boolean "
+				    "or a JSONata expression");
+		}
+		if (r == 0)
+			r = dup_string(b, c, l, "Next", 1, &s->choice_next_name[i]);
+		if (r == 0)
+			r = parse_jfield(b, c, l, "Output", &s->choice_output[i]);
+		if (r == 0)
+			r = parse_assign(b, c, l, &s->choice_assign[i]);
+		free(l);
+		if (r != 0)
+			return r;
+	}
+	if ((r = dup_string(b, st, loc, "Default", 0, &s->default_name)) != 0)
+		return r;
+	s->has_default = s->default_name != NULL;
+	return 0;
+}
+
 static int
 parse_choice(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 {
@@ -772,6 +1081,8 @@ parse_choice(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 	    (s->choice_next = calloc(n, sizeof(*s->choice_next))) == NULL ||
 	    (s->choice_assign = calloc(n, sizeof(*s->choice_assign))) == NULL)
 		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+	if (s->jsonata)
+		return parse_choice_jsonata(b, st, arr, loc, s);
 	json_array_foreach(arr, i, c) {
 		if ((l = locf("%s/Choices[%zu]", loc, i)) == NULL)
 			return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
@@ -831,15 +1142,33 @@ parse_map(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 	free(l);
 	if (r != 0)
 		return r;
-	if ((r = get_path(b, st, loc, "ItemsPath", 1, 0, &s->items_path)) != 0 ||
+	if (s->jsonata) {
+		if ((r = parse_jfield(b, st, loc, "Items", &s->items)) != 0 ||
+		    (r = parse_jfield(b, st, loc, "ItemSelector",
+		    &s->item_selector)) != 0 ||
+		    (r = jsonata_scalar(b, st, loc, "MaxConcurrency",
+		    &s->maxc_expr)) < 0 ||
+		    (r = jsonata_scalar(b, st, loc, "ToleratedFailureCount",
+		    &s->tolc_expr)) < 0 ||
+		    (r = jsonata_scalar(b, st, loc,
+		    "ToleratedFailurePercentage", &s->tolp_expr)) < 0)
+			return r;
+		if (s->items != NULL && s->items->kind == SD_T_LITERAL &&
+		    !json_is_array(s->items->literal))
+			return fail_at(b, loc, "Items", "expected an array or a "
+			    "JSONata expression");
+	} else if ((r = get_path(b, st, loc, "ItemsPath", 1, 0,
+	    &s->items_path)) != 0 ||
 	    (r = parse_payload(b, st, loc, json_object_get(st, "ItemSelector") ?
-	    "ItemSelector" : "Parameters", &s->item_selector)) != 0 ||
-	    (r = get_int(b, st, loc, "MaxConcurrency", 0, 99999999, NULL,
-	    &s->max_concurrency)) != 0 ||
+	    "ItemSelector" : "Parameters", &s->item_selector)) != 0)
+		return r;
+	if ((s->maxc_expr == NULL && (r = get_int(b, st, loc, "MaxConcurrency",
+	    0, 99999999, NULL, &s->max_concurrency)) != 0) ||
 	    (r = get_single_path(b, st, loc, "MaxConcurrencyPath",
 	    &s->max_concurrency_path, &s->max_concurrency_path_text)) != 0 ||
-	    (r = get_int(b, st, loc, "ToleratedFailureCount", 0, INT64_MAX,
-	    &s->has_tol_count, &s->tol_count)) != 0 ||
+	    (s->tolc_expr == NULL && (r = get_int(b, st, loc,
+	    "ToleratedFailureCount", 0, INT64_MAX, &s->has_tol_count,
+	    &s->tol_count)) != 0) ||
 	    (r = get_single_path(b, st, loc, "ToleratedFailureCountPath",
 	    &s->tol_count_path, &s->tol_count_path_text)) != 0 ||
 	    (r = get_single_path(b, st, loc, "ToleratedFailurePercentagePath",
@@ -854,7 +1183,7 @@ parse_map(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 		    "\"ToleratedFailureCount\" and \"ToleratedFailureCountPath\" "
 		    "are mutually exclusive");
 	v = json_object_get(st, "ToleratedFailurePercentage");
-	have = v != NULL;
+	have = v != NULL && s->tolp_expr == NULL;
 	if (have) {
 		if (!json_is_number(v) || sd_json_number(v) < 0 ||
 		    sd_json_number(v) > 100)
@@ -903,12 +1232,17 @@ parse_task(struct build *b, json_t *st, const char *loc, struct sd_state *s,
 		if ((r = parse_payload(b, st, loc, "Parameters", &s->parameters)) != 0)
 			return r;
 	}
-	if ((r = get_int(b, st, loc, "TimeoutSeconds", 1, 99999999, NULL,
-	    &s->timeout_s)) != 0 ||
+	if ((r = jsonata_scalar(b, st, loc, "TimeoutSeconds",
+	    &s->timeout_expr)) < 0 ||
+	    (r = jsonata_scalar(b, st, loc, "HeartbeatSeconds",
+	    &s->heartbeat_expr)) < 0)
+		return r;
+	if ((s->timeout_expr == NULL && (r = get_int(b, st, loc,
+	    "TimeoutSeconds", 1, 99999999, NULL, &s->timeout_s)) != 0) ||
 	    (r = get_single_path(b, st, loc, "TimeoutSecondsPath",
 	    &s->timeout_path, NULL)) != 0 ||
-	    (r = get_int(b, st, loc, "HeartbeatSeconds", 1, 99999999, NULL,
-	    &s->heartbeat_s)) != 0 ||
+	    (s->heartbeat_expr == NULL && (r = get_int(b, st, loc,
+	    "HeartbeatSeconds", 1, 99999999, NULL, &s->heartbeat_s)) != 0) ||
 	    (r = get_single_path(b, st, loc, "HeartbeatSecondsPath",
 	    &s->heartbeat_path, NULL)) != 0)
 		return r;
@@ -984,8 +1318,11 @@ parse_state(struct build *b, const char *name, json_t *st, const char *mloc,
 		r = fail_at(b, loc, "Type", "unknown state type \"%s\"", type);
 		goto out;
 	}
-	if ((r = check_fields(b, st, loc, allowed, type)) != 0)
+	if ((r = check_fields(b, st, loc, allowed, type)) != 0 ||
+	    (r = parse_language(b, st, loc, 0)) != 0 ||
+	    (r = check_language(b, st, loc)) != 0)
 		goto out;
+	s->jsonata = b->jsonata;
 
 	/* Transitions. */
 	terminal_ok = s->type != SD_ST_CHOICE && s->type != SD_ST_SUCCEED &&
@@ -1038,6 +1375,15 @@ parse_state(struct build *b, const char *name, json_t *st, const char *mloc,
 	if (s->type != SD_ST_SUCCEED && s->type != SD_ST_FAIL &&
 	    (r = parse_assign(b, st, loc, &s->assign)) != 0)
 		goto out;
+	if (s->jsonata) {
+		if (s->type != SD_ST_FAIL &&
+		    (r = parse_jfield(b, st, loc, "Output", &s->output)) != 0)
+			goto out;
+		if ((s->type == SD_ST_TASK || s->type == SD_ST_PARALLEL) &&
+		    (r = parse_jfield(b, st, loc, "Arguments",
+		    &s->arguments)) != 0)
+			goto out;
+	}
 	if (s->type == SD_ST_TASK || s->type == SD_ST_PARALLEL ||
 	    s->type == SD_ST_MAP) {
 		if ((r = parse_payload(b, st, loc, "ResultSelector",
@@ -1125,6 +1471,15 @@ state_free(struct sd_state *s)
 	sd_tmpl_free(s->parameters);
 	sd_tmpl_free(s->result_selector);
 	sd_tmpl_free(s->assign);
+	sd_tmpl_free(s->arguments);
+	sd_tmpl_free(s->output);
+	sd_tmpl_free(s->items);
+	sd_tmpl_free(s->timeout_expr);
+	sd_tmpl_free(s->heartbeat_expr);
+	sd_tmpl_free(s->wait_expr);
+	sd_tmpl_free(s->maxc_expr);
+	sd_tmpl_free(s->tolc_expr);
+	sd_tmpl_free(s->tolp_expr);
 	json_decref(s->result);
 	free(s->resource);
 	sd_jsonpath_free(s->timeout_path);
@@ -1137,15 +1492,25 @@ state_free(struct sd_state *s)
 		free(s->catch[i].next_name);
 		pathfield_free(&s->catch[i].result_path);
 		sd_tmpl_free(s->catch[i].assign);
+		sd_tmpl_free(s->catch[i].output);
 	}
 	free(s->catch);
 	for (i = 0; i < s->nchoices; i++) {
 		sd_choice_free(s->choices[i]);
 		if (s->choice_assign != NULL)
 			sd_tmpl_free(s->choice_assign[i]);
+		if (s->choice_cond != NULL)
+			sd_tmpl_free(s->choice_cond[i]);
+		if (s->choice_output != NULL)
+			sd_tmpl_free(s->choice_output[i]);
+		if (s->choice_next_name != NULL)
+			free(s->choice_next_name[i]);
 	}
 	free(s->choices);
 	free(s->choice_assign);
+	free(s->choice_cond);
+	free(s->choice_output);
+	free(s->choice_next_name);
 	free(s->choice_next);
 	free(s->default_name);
 	sd_jsonpath_free(s->wait_path);
@@ -1223,8 +1588,9 @@ link_states(struct build *b, struct sd_machine *m, json_t *index,
 				r = sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
 				break;
 			}
-			r = resolve(b, index, sd_choice_next(s->choices[j]), loc, f,
-			    &s->choice_next[j]);
+			r = resolve(b, index, s->choices[j] != NULL ?
+			    sd_choice_next(s->choices[j]) : s->choice_next_name[j],
+			    loc, f, &s->choice_next[j]);
 			free(f);
 		}
 		if (r == 0 && s->has_default)
@@ -1283,7 +1649,7 @@ parse_machine(struct build *b, json_t *def, const char *loc,
     struct sd_machine *parent, int top, struct sd_machine **out)
 {
 	static const char *const top_fields[] = { "Comment", "StartAt", "States",
-	    "Version", "TimeoutSeconds", NULL };
+	    "Version", "TimeoutSeconds", "QueryLanguage", NULL };
 	static const char *const sub_fields[] = { "Comment", "StartAt", "States",
 	    "ProcessorConfig", NULL };
 	struct sd_machine *m = NULL;
@@ -1291,7 +1657,7 @@ parse_machine(struct build *b, json_t *def, const char *loc,
 	const char *name, *start;
 	char *sloc = NULL;
 	size_t i, n;
-	int r;
+	int r, saved_lang = b->jsonata;
 
 	*out = NULL;
 	if (++b->depth > MAX_DEPTH) {
@@ -1306,6 +1672,8 @@ parse_machine(struct build *b, json_t *def, const char *loc,
 	if ((r = check_fields(b, def, loc[0] ? loc : "",
 	    top ? top_fields : sub_fields, top ? "a state machine" :
 	    "a branch or item processor")) != 0)
+		goto out;
+	if (top && (r = parse_language(b, def, loc, 1)) != 0)
 		goto out;
 	if (top) {
 		const char *ver;
@@ -1380,6 +1748,7 @@ parse_machine(struct build *b, json_t *def, const char *loc,
 	r = 0;
  out:
 	b->depth--;
+	b->jsonata = saved_lang;
 	free(sloc);
 	json_decref(index);
 	sd_model_free(m);
@@ -1393,6 +1762,7 @@ sd_model_build(json_t *def, const char *lambda_arn, struct sd_machine **out,
 	struct build b;
 
 	*out = NULL;
+	memset(&b, 0, sizeof(b));
 	b.lambda_arn = lambda_arn;
 	b.err = err;
 	b.depth = 0;

@@ -54,9 +54,15 @@ struct sd_jn_opts {
 	 * virtual clock); negative: the real time, read once per evaluation.
 	 */
 	int64_t		 now_ms;
+	/*
+	 * A result that is a function (a lambda, a built-in) fails the
+	 * evaluation with SD_JN_FUNCTION_RESULT instead of becoming "".
+	 */
+	int		 reject_function_result;
 };
 
-#define SD_JN_OPTS_INIT { 0, 0, 0, 0, 0, NULL, -1 }
+#define SD_JN_OPTS_INIT { 0, 0, 0, 0, 0, NULL, -1, 0 }
+#define SD_JN_FUNCTION_RESULT	"X0002"	/* the code for that failure */
 
 /*
  * Compile src (a NUL-terminated UTF-8 string). Returns the expression, or

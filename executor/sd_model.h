@@ -13,6 +13,7 @@
 #include "sd_jsonpath.h"
 #include "sd_intrinsic.h"
 #include "sd_choice.h"
+#include "sd_jsonata.h"
 
 enum sd_state_type {
 	SD_ST_PASS,
@@ -32,6 +33,7 @@ enum sd_tmpl_kind {
 	SD_T_INTRINSIC,		/* "key.$": "States.X(...)" */
 	SD_T_OBJECT,
 	SD_T_ARRAY,
+	SD_T_JSONATA,		/* "{% expr %}" in a JSONata state */
 };
 
 struct sd_tmpl {
@@ -39,8 +41,10 @@ struct sd_tmpl {
 	json_t			 *literal;	/* SD_T_LITERAL: owned reference */
 	struct sd_jsonpath	 *path;		/* SD_T_PATH */
 	struct sd_intrinsic	 *fn;		/* SD_T_INTRINSIC */
-	char			 *expr;		/* SD_T_PATH/INTRINSIC source text */
-	char			 *field;	/* the "key.$" name, for causes */
+	struct sd_jn_expr	 *jn;		/* SD_T_JSONATA */
+	char			 *expr;		/* PATH/INTRINSIC/JSONATA source text */
+	char			 *field;	/* "key.$" (JSONPath) or "Output/key"
+						   (JSONata), for causes */
 	size_t			  n;		/* OBJECT/ARRAY children */
 	char			**keys;		/* OBJECT: output keys (".$" stripped) */
 	struct sd_tmpl		**vals;
@@ -71,6 +75,7 @@ struct sd_catcher {
 	size_t			  next;		/* state index */
 	struct sd_pathfield	  result_path;
 	struct sd_tmpl		 *assign;	/* Assign, or NULL */
+	struct sd_tmpl		 *output;	/* Output (JSONata), or NULL */
 };
 
 struct sd_machine;
@@ -82,6 +87,21 @@ struct sd_state {
 	int			 end;
 	char			*next_name;
 	size_t			 next;		/* valid when !end */
+	int			 jsonata;	/* QueryLanguage JSONata */
+	/*
+	 * JSONata fields (NULL when absent): Arguments (Task, Parallel),
+	 * Output (all but Fail), Items (Map), and the expressions that may
+	 * stand for a number or timestamp.
+	 */
+	struct sd_tmpl		*arguments;
+	struct sd_tmpl		*output;
+	struct sd_tmpl		*items;
+	struct sd_tmpl		*timeout_expr;
+	struct sd_tmpl		*heartbeat_expr;
+	struct sd_tmpl		*wait_expr;	/* Seconds (kind 1) or Timestamp (3) */
+	struct sd_tmpl		*maxc_expr;
+	struct sd_tmpl		*tolc_expr;
+	struct sd_tmpl		*tolp_expr;
 
 	struct sd_pathfield	 input_path;
 	struct sd_pathfield	 output_path;
@@ -112,6 +132,9 @@ struct sd_state {
 	size_t			 nchoices;
 	size_t			*choice_next;
 	struct sd_tmpl		**choice_assign;	/* per rule; NULL entries */
+	struct sd_tmpl		**choice_cond;		/* JSONata: Condition per rule */
+	struct sd_tmpl		**choice_output;	/* JSONata: Output per rule */
+	char			**choice_next_name;	/* JSONata: Next per rule */
 	char			*default_name;
 	int			 has_default;
 	size_t			 default_next;
