@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lint_int.h"
+#include "sd_jsonata.h"
 #include "sd_intrinsic.h"
 #include "sd_jsonpath.h"
 
@@ -957,18 +958,39 @@ lint_jsonata_expr(struct lint *l, const char *field, const char *s,
 	char why[256], warn[256];
 	size_t len = strlen(s);
 
-	if (len < 4 || s[0] != '{' || s[1] != '%' || s[len - 2] != '%' ||
-	    s[len - 1] != '}') {
-		lint_err(l, C_SCHEMA, field, "A JSONata expression must start "
-		    "with '{%%' and end with '%%}': %s", s);
+	struct sd_jn_expr *x;
+	struct sd_jn_error je;
+	char *inner;
+
+	/* Exactly "{% <expression> %}", on one line (as the executor). */
+	if (len < 7 || strncmp(s, "{% ", 3) != 0 ||
+	    strcmp(s + len - 3, " %}") != 0 || strcspn(s, "\n\r") != len) {
+		lint_err(l, C_SCHEMA, field, "A JSONata expression must be "
+		    "written \"{%% <expression> %%}\", with one space inside "
+		    "each delimiter and on one line: %s", s);
 		return;
 	}
 	warn[0] = '\0';
 	if (jsonata_check(s + 2, len - 4, allow, why, sizeof(why), warn,
-	    sizeof(warn)) != 0)
+	    sizeof(warn)) != 0) {
 		lint_err(l, C_SCHEMA, field, "Invalid JSONata expression: %s",
 		    why);
-	else if (warn[0] != '\0')
+		return;
+	}
+	/* The full parser: what the executor will compile. */
+	if ((inner = strndup(s + 3, len - 6)) == NULL) {
+		lint_err(l, C_SCHEMA, field, "out of memory");
+		return;
+	}
+	x = sd_jn_compile(inner, &je);
+	free(inner);
+	if (x == NULL) {
+		lint_err(l, C_SCHEMA, field, "Invalid JSONata expression: %s",
+		    sd_jn_error_text(&je, why, sizeof(why)));
+		return;
+	}
+	sd_jn_free(x);
+	if (warn[0] != '\0')
 		lint_warn(l, C_STATES_FIELD, field, "JSONata expression: %s",
 		    warn);
 }

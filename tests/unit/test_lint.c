@@ -502,10 +502,12 @@ test_jsonata_delimiters(void **state)
 	    "SCHEMA_VALIDATION_FAILED", "/States/A/Output");
 	expect(MJ("'A':{'Type':'Pass','Output':{'x':['{%  %}']},'End':true}"),
 	    ERR, "SCHEMA_VALIDATION_FAILED", "/States/A/Output/x[0]");
-	/* As AWS: no blanks needed around the expression. */
-	expect_clean(MJ("'A':{'Type':'Pass','Output':'{%10%}','End':true}"));
-	expect_clean(MJ("'A':{'Type':'Pass','Output':'{% \\n 10 \\n %}',"
-	    "'End':true}"));
+	/* Exactly one blank inside each delimiter, on one line. */
+	expect(MJ("'A':{'Type':'Pass','Output':'{%10%}','End':true}"), ERR,
+	    "SCHEMA_VALIDATION_FAILED", "/States/A/Output");
+	expect(MJ("'A':{'Type':'Pass','Output':'{% \\n 10 \\n %}',"
+	    "'End':true}"), ERR, "SCHEMA_VALIDATION_FAILED", "/States/A/Output");
+	expect_clean(MJ("'A':{'Type':'Pass','Output':'{% 10 %}','End':true}"));
 	/* In a JSONPath state it is just a string. */
 	expect_clean(M("'A':{'Type':'Pass','Result':'{% 10','End':true}"));
 }
@@ -539,7 +541,10 @@ test_jsonata_syntax(void **state)
 	/* Valid JSONata of several kinds. */
 	expect_clean(JA("$sum($states.input.items.(price * qty))"));
 	expect_clean(JA("$states.input.a ? ^x^ : {^k^: [1..3]}"));
-	expect_clean(JA("$match($states.input.s, /^[a-z(]+$/i) and true"));
+	expect_clean(JA("$match($states.input.s, /^[a-z\\\\(]+$/i) and true"));
+	/* As jsonata-js: an unescaped '(' keeps the regex open. */
+	expect(JA("$match($states.input.s, /^[a-z(]+$/i) and true"), ERR,
+	    "SCHEMA_VALIDATION_FAILED", "/States/A/Output");
 	expect_clean(JA("($x := function($v) { $v * 2 }; $x(3);)"));
 	expect_clean(JA("$states.input.**.price ~> $count()"));
 	expect_clean(JA("-1 / 2 /* a comment */"));
