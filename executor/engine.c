@@ -2547,8 +2547,8 @@ step_result_json(const struct step_result *r, int with_path, int with_history)
 static json_t *
 inspection_data(json_t *tr)
 {
-	static const char *const keys[] = { "input", "afterInputPath",
-	    "afterParameters", "result", "afterResultSelector",
+	static const char *const keys[] = { "input", "afterArguments",
+	    "afterInputPath", "afterParameters", "result", "afterResultSelector",
 	    "afterResultPath", "variables", NULL };
 	json_t *d = json_object(), *v;
 	size_t i;

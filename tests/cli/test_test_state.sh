@@ -297,6 +297,15 @@ expect_insp afterParameters '{"seen":5,"old":"before"}'
 expect_insp variables '{"x":5,"y":5,"z":1}'
 expect_json output '"before"'
 
+t "a JSONata Task: afterArguments, result, Output and variables (TestState's inspectionData for JSONata)"
+mkjson jvars.json '{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","Arguments":{"n":"{% $states.input.n + $x %}"},"Assign":{"x":"{% $states.result.n %}"},"Output":{"got":"{% $states.result %}","x":"{% $x %}"},"End":true}}}'
+run test-state "$T/jvars.json" A --input '{"n":1}' --variables '{"x":5}' --mock-result '{"n":42}'
+expect_ts SUCCEEDED
+expect_insp afterArguments '{"n":6}'
+expect_insp result '{"n":42}'
+expect_insp variables '{"x":42}'
+expect_json output '{"got":{"n":42},"x":5}'
+
 t "--variables must be an object"
 run test-state "$T/vars.json" A --input '{}' --variables '[1]'
 expect_usage --variables
