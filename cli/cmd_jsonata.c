@@ -1,10 +1,11 @@
 /*
  * stepdeploy jsonata EXPR [--input JSON|@FILE] [--bindings JSON|@FILE]
- *     [--time-limit-ms N] [--max-depth N]
+ *     [--time-limit-ms N] [--max-depth N] [--aws [--seed N]]
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,16 @@ jsonata_usage(FILE *fp)
 	    "usage: stepdeploy jsonata EXPR [--input JSON|@FILE] "
 	    "[--bindings JSON|@FILE]\n"
 	    "                          [--time-limit-ms N] [--max-depth N]\n"
+	    "                          [--aws [--seed N]]\n"
 	    "\n"
 	    "Evaluates the JSONata expression EXPR on the input (none: undefined)\n"
 	    "and prints the result as one line of JSON; nothing when the result is\n"
 	    "undefined. --bindings is an object whose keys are variables ($key).\n"
 	    "--time-limit-ms (default 10000) and --max-depth (default 500) bound\n"
-	    "the evaluation (U1001 when over). On an error, stderr reads\n"
+	    "the evaluation (U1001 when over). --aws evaluates as AWS Step\n"
+	    "Functions does: its functions $partition, $range, $hash, $random,\n"
+	    "$uuid and $parse, and no $eval; --seed makes $random() and $uuid()\n"
+	    "repeat from run to run. On an error, stderr reads\n"
 	    "\"CODE: message (position N, token \"x\")\".\n"
 	    "Exit 0 a result or undefined, 1 an error, 2 bad usage.\n");
 }
@@ -69,6 +74,8 @@ cmd_jsonata(int argc, char **argv)
 		{ "bindings", required_argument, NULL, 'b' },
 		{ "time-limit-ms", required_argument, NULL, 't' },
 		{ "max-depth", required_argument, NULL, 'd' },
+		{ "aws", no_argument, NULL, 'a' },
+		{ "seed", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -78,7 +85,9 @@ cmd_jsonata(int argc, char **argv)
 	struct sd_jn_expr *expr = NULL;
 	json_t *input = NULL, *bindings = NULL, *out = NULL;
 	const char *src;
-	int c, rc = EXIT_USAGE;
+	uint64_t rng = 0;
+	unsigned seed = 0;
+	int c, rc = EXIT_USAGE, have_seed = 0;
 
 	memset(&jerr, 0, sizeof(jerr));
 	optind = 1;
@@ -123,6 +132,18 @@ cmd_jsonata(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'a':
+			jo.aws_functions = 1;
+			break;
+		case 's':
+			if (parse_uint(optarg, &seed) != 0) {
+				rc = cli_usage_error("jsonata", "--seed: want a "
+				    "number from 1 to %u, got \"%s\"", UINT_MAX,
+				    optarg);
+				goto out;
+			}
+			have_seed = 1;
+			break;
 		case 'h':
 			jsonata_usage(stdout);
 			rc = 0;
@@ -132,7 +153,7 @@ cmd_jsonata(int argc, char **argv)
 				rc = cli_usage_error("jsonata", "--%s needs a value",
 				    optopt == 'i' ? "input" : optopt == 'b' ?
 				    "bindings" : optopt == 't' ? "time-limit-ms" :
-				    "max-depth");
+				    optopt == 's' ? "seed" : "max-depth");
 			else
 				rc = cli_usage_error("jsonata", "unknown option "
 				    "\"%s\"", argv[optind - 1]);
@@ -145,6 +166,14 @@ cmd_jsonata(int argc, char **argv)
 		    "one expression only (quote it)");
 		jsonata_usage(stderr);
 		goto out;
+	}
+	if (have_seed && !jo.aws_functions) {
+		rc = cli_usage_error("jsonata", "--seed goes with --aws");
+		goto out;
+	}
+	if (have_seed) {
+		rng = seed;
+		jo.rng = &rng;
 	}
 	src = argv[optind];
 	if ((expr = sd_jn_compile(src, &jerr)) == NULL ||
