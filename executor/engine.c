@@ -1377,6 +1377,143 @@ map_setting(struct frame *fr, struct fail *f, const struct sd_jsonpath *p,
 	return r;
 }
 
+/* One of the ItemBatcher's limits: a number, a path or an expression. */
+static int
+batch_limit(struct frame *fr, int64_t n, const struct sd_jsonpath *p,
+    const char *text, const char *field, const struct sd_tmpl *t,
+    json_t *input, int64_t *out, struct fail *f)
+{
+	double d = (double)n;
+	int r;
+
+	if (p != NULL && (r = map_setting(fr, f, p, text, field, 1, input,
+	    &d)) != R_OK)
+		return r;
+	if (t != NULL && (r = jn_number(fr, t, 1, 1, 9e15, &d, f)) != R_OK)
+		return r;
+	if (d < 0 || (p != NULL && d < 1))
+		return fail_state(fr, f, "States.Runtime", "The %s field must "
+		    "refer to a positive integer", field);
+	*out = (int64_t)d;
+	return R_OK;
+}
+
+/*
+ * ItemBatcher: the items (after ItemSelector, which sees each item) in
+ * batches of at most MaxItemsPerBatch items and MaxInputBytesPerBatch
+ * bytes, each {"Items": [...], "BatchInput": ...} (*out new).
+ */
+static int
+map_batches(struct frame *fr, json_t *input, json_t *items, json_t **out,
+    struct fail *f)
+{
+	const struct sd_state *st = fr->st;
+	json_t *batches = NULL, *cur = NULL, *bi = NULL, *sel = NULL;
+	int64_t max_items = 0, max_bytes = 0;
+	size_t i, base, size = 0, len;
+	char *txt;
+	int r;
+
+	*out = NULL;
+	if ((r = batch_limit(fr, st->batch_max_items, st->batch_max_items_path,
+	    st->batch_max_items_path_text, "MaxItemsPerBatchPath",
+	    st->batch_max_items_expr, input, &max_items, f)) != R_OK ||
+	    (r = batch_limit(fr, st->batch_max_bytes, st->batch_max_bytes_path,
+	    st->batch_max_bytes_path_text, "MaxInputBytesPerBatchPath",
+	    st->batch_max_bytes_expr, input, &max_bytes, f)) != R_OK)
+		return r;
+	if (st->batch_input != NULL &&
+	    (r = apply_tmpl(fr, st->batch_input, input, &bi, f)) != R_OK)
+		return r;
+	base = sizeof("{\"Items\":[]}") - 1;
+	if (bi != NULL) {
+		if ((txt = sd_json_dumps(bi, 0)) == NULL) {
+			r = SD_ERR_NOMEM;
+			goto out;
+		}
+		base += sizeof(",\"BatchInput\":") - 1 + strlen(txt);
+		free(txt);
+	}
+	if ((batches = json_array()) == NULL) {
+		r = SD_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i <= json_array_size(items); i++) {
+		len = 0;
+		if (i < json_array_size(items)) {
+			json_t *item = json_array_get(items, i);
+
+			fr->item_index = (int64_t)i;
+			fr->item_value = item;
+			frame_reset_context(fr);
+			r = apply_tmpl(fr, st->item_selector, st->item_selector ?
+			    input : item, &sel, f);
+			fr->item_index = -1;
+			fr->item_value = NULL;
+			frame_reset_context(fr);
+			if (r != R_OK)
+				goto out;
+			if (max_bytes > 0) {
+				if ((txt = sd_json_dumps(sel, 0)) == NULL) {
+					r = SD_ERR_NOMEM;
+					goto out;
+				}
+				len = strlen(txt);
+				free(txt);
+				if (base + len > (size_t)max_bytes) {
+					r = fail_state(fr, f, "States.Runtime", "The "
+					    "item at index %zu does not fit in a "
+					    "batch of %lld bytes (MaxInputBytesPerBatch)",
+					    i, (long long)max_bytes);
+					goto out;
+				}
+			}
+		}
+		/* Close the batch when it is full or this item does not fit. */
+		if (cur != NULL && (i == json_array_size(items) ||
+		    (max_items > 0 &&
+		    json_array_size(cur) >= (size_t)max_items) ||
+		    (max_bytes > 0 && size + 1 + len > (size_t)max_bytes))) {
+			json_t *b = json_pack("{s:o}", "Items", cur);
+
+			cur = NULL;
+			if (b == NULL || (bi != NULL &&
+			    json_object_set(b, "BatchInput", bi) != 0) ||
+			    json_array_append_new(batches, b) != 0) {
+				json_decref(b);
+				r = SD_ERR_NOMEM;
+				goto out;
+			}
+		}
+		if (i == json_array_size(items))
+			break;
+		if (cur == NULL) {
+			if ((cur = json_array()) == NULL) {
+				r = SD_ERR_NOMEM;
+				goto out;
+			}
+			size = base;
+		} else
+			size += 1;
+		size += len;
+		if (json_array_append_new(cur, sel) != 0) {
+			sel = NULL;
+			r = SD_ERR_NOMEM;
+			goto out;
+		}
+		sel = NULL;
+	}
+	*out = batches;
+	batches = NULL;
+	r = R_OK;
+ out:
+	json_decref(sel);
+	json_decref(cur);
+	json_decref(bi);
+	json_decref(batches);
+	return r;
+}
+
 static int
 run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 {
@@ -1455,6 +1592,14 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 			goto out;
 		}
 	}
+	if (st->has_batcher) {
+		json_t *batches = NULL;
+
+		if ((r = map_batches(fr, input, items, &batches, f)) != R_OK)
+			goto out;
+		json_decref(items);
+		items = batches;
+	}
 	n = json_array_size(items);
 	if (x->history != NULL) {
 		if ((r = event(x, "MapStateStarted", "mapStateStartedEventDetails",
@@ -1493,7 +1638,8 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		fr->item_index = (int64_t)i;
 		fr->item_value = item;
 		frame_reset_context(fr);
-		r = apply_tmpl(fr, st->item_selector, st->item_selector != NULL ?
+		r = st->has_batcher ? apply_tmpl(fr, NULL, item, &it_in, f) :
+		    apply_tmpl(fr, st->item_selector, st->item_selector != NULL ?
 		    input : item, &it_in, f);
 		fr->item_index = -1;
 		fr->item_value = NULL;

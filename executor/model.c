@@ -1109,6 +1109,83 @@ parse_choice(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 	return 0;
 }
 
+/* A Map's ItemBatcher: at least one of the limits, and BatchInput. */
+static int
+parse_batcher(struct build *b, json_t *st, const char *sloc,
+    struct sd_state *s)
+{
+	static const char *const allowed[] = { "MaxItemsPerBatch",
+	    "MaxItemsPerBatchPath", "MaxInputBytesPerBatch",
+	    "MaxInputBytesPerBatchPath", "BatchInput", NULL };
+	json_t *ib = json_object_get(st, "ItemBatcher");
+	char *loc;
+	int r;
+
+	if (ib == NULL)
+		return 0;
+	if ((loc = locf("%s/ItemBatcher", sloc)) == NULL)
+		return sd_error_set(b->err, SD_ERR_NOMEM, sloc, "out of memory");
+	s->has_batcher = 1;
+	if (!json_is_object(ib)) {
+		r = fail_at(b, loc, NULL, "expected an object");
+		goto out;
+	}
+	if ((r = check_fields(b, ib, loc, allowed, "an ItemBatcher")) != 0)
+		goto out;
+	if (b->jsonata && (json_object_get(ib, "MaxItemsPerBatchPath") != NULL ||
+	    json_object_get(ib, "MaxInputBytesPerBatchPath") != NULL)) {
+		r = fail_at(b, loc, json_object_get(ib, "MaxItemsPerBatchPath") ?
+		    "MaxItemsPerBatchPath" : "MaxInputBytesPerBatchPath",
+		    "The field is not supported when the query language is "
+		    "JSONata");
+		goto out;
+	}
+	if ((r = jsonata_scalar(b, ib, loc, "MaxItemsPerBatch",
+	    &s->batch_max_items_expr)) < 0 ||
+	    (r = jsonata_scalar(b, ib, loc, "MaxInputBytesPerBatch",
+	    &s->batch_max_bytes_expr)) < 0)
+		goto out;
+	r = 0;
+	if ((s->batch_max_items_expr == NULL && (r = get_int(b, ib, loc,
+	    "MaxItemsPerBatch", 1, INT64_MAX, NULL, &s->batch_max_items)) != 0) ||
+	    (s->batch_max_bytes_expr == NULL && (r = get_int(b, ib, loc,
+	    "MaxInputBytesPerBatch", 1, 256 * 1024, NULL,
+	    &s->batch_max_bytes)) != 0) ||
+	    (r = get_single_path(b, ib, loc, "MaxItemsPerBatchPath",
+	    &s->batch_max_items_path, &s->batch_max_items_path_text)) != 0 ||
+	    (r = get_single_path(b, ib, loc, "MaxInputBytesPerBatchPath",
+	    &s->batch_max_bytes_path, &s->batch_max_bytes_path_text)) != 0)
+		goto out;
+	if ((json_object_get(ib, "MaxItemsPerBatch") != NULL &&
+	    s->batch_max_items_path != NULL) ||
+	    (json_object_get(ib, "MaxInputBytesPerBatch") != NULL &&
+	    s->batch_max_bytes_path != NULL)) {
+		r = fail_at(b, loc, NULL, "a limit and its Path form are "
+		    "mutually exclusive");
+		goto out;
+	}
+	if (json_object_get(ib, "MaxItemsPerBatch") == NULL &&
+	    json_object_get(ib, "MaxItemsPerBatchPath") == NULL &&
+	    json_object_get(ib, "MaxInputBytesPerBatch") == NULL &&
+	    json_object_get(ib, "MaxInputBytesPerBatchPath") == NULL) {
+		r = fail_at(b, loc, NULL, "an ItemBatcher needs at least one of "
+		    "MaxItemsPerBatch, MaxItemsPerBatchPath, "
+		    "MaxInputBytesPerBatch, MaxInputBytesPerBatchPath");
+		goto out;
+	}
+	if (json_object_get(ib, "BatchInput") != NULL) {
+		if (!json_is_object(json_object_get(ib, "BatchInput")))
+			r = fail_at(b, loc, "BatchInput", "expected an object");
+		else if (b->jsonata)
+			r = parse_jfield(b, ib, loc, "BatchInput", &s->batch_input);
+		else
+			r = parse_payload(b, ib, loc, "BatchInput", &s->batch_input);
+	}
+ out:
+	free(loc);
+	return r;
+}
+
 static int
 parse_map(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 {
@@ -1128,6 +1205,11 @@ parse_map(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 	if (json_object_get(st, "ItemReader") != NULL)
 		return fail_at(b, loc, "ItemReader", "reading items from S3 "
 		    "(ItemReader) is not supported by the local engine");
+	if (json_object_get(st, "ResultWriter") != NULL)
+		return fail_at(b, loc, "ResultWriter", "writing results to S3 "
+		    "(ResultWriter) is not supported by the local engine");
+	if ((r = parse_batcher(b, st, loc, s)) != 0)
+		return r;
 	if (json_object_get(st, "ItemSelector") != NULL &&
 	    json_object_get(st, "Parameters") != NULL)
 		return fail_at(b, loc, "ItemSelector", "\"ItemSelector\" and "
@@ -1531,6 +1613,13 @@ state_free(struct sd_state *s)
 	free(s->tol_count_path_text);
 	sd_jsonpath_free(s->tol_pct_path);
 	free(s->tol_pct_path_text);
+	sd_jsonpath_free(s->batch_max_items_path);
+	free(s->batch_max_items_path_text);
+	sd_tmpl_free(s->batch_max_items_expr);
+	sd_jsonpath_free(s->batch_max_bytes_path);
+	free(s->batch_max_bytes_path_text);
+	sd_tmpl_free(s->batch_max_bytes_expr);
+	sd_tmpl_free(s->batch_input);
 }
 
 void

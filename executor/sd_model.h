@@ -171,6 +171,17 @@ struct sd_state {
 	double			 tol_pct;
 	struct sd_jsonpath	*tol_pct_path;
 	char			*tol_pct_path_text;
+	/* ItemBatcher (has_batcher); 0 / NULL: that limit not given */
+	int			 has_batcher;
+	int64_t			 batch_max_items;
+	struct sd_jsonpath	*batch_max_items_path;
+	char			*batch_max_items_path_text;
+	struct sd_tmpl		*batch_max_items_expr;
+	int64_t			 batch_max_bytes;
+	struct sd_jsonpath	*batch_max_bytes_path;
+	char			*batch_max_bytes_path_text;
+	struct sd_tmpl		*batch_max_bytes_expr;
+	struct sd_tmpl		*batch_input;
 };
 
 /*
