@@ -837,9 +837,19 @@ check_size(struct frame *fr, json_t *v, struct fail *f)
 		return R_OK;
 	}
 	sd_buf_release(&b);
-	return fail_state(fr, f, "States.DataLimitExceeded", "The state/task '%s' "
-	    "returned a result with a size exceeding the maximum number of bytes "
-	    "service limit.", fr->st->name);
+	/* AWS's cause here is the bare sentence, without fail_state's prefix. */
+	{
+		char *cause = sd_asprintf("The state/task '%s' returned a result "
+		    "with a size exceeding the maximum number of bytes service "
+		    "limit.", fr->st->name);
+		int r;
+
+		if (cause == NULL)
+			return SD_ERR_NOMEM;
+		r = fail_set(f, "States.DataLimitExceeded", cause);
+		free(cause);
+		return r < 0 ? r : R_FAILED;
+	}
 }
 
 /* ------------------------------------------------------------ clock */
