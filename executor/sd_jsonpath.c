@@ -662,6 +662,42 @@ parse_index_or_slice(struct parser *p, struct seg *sg)
 	return 0;
 }
 
+/*
+ * A script index, the one form Jayway's JSONPath evaluates: "(@.length)"
+ * or "(@.length-N)", the N-th item from the end of the current array
+ * (the same item as [-N]; "(@.length)" selects nothing). p->pos at '('.
+ */
+static int
+parse_script_index(struct parser *p, struct seg *sg)
+{
+	static const char kw[] = "@.length";
+	long long n = 0;
+	int has, r;
+
+	p->pos++;
+	skip_ws(p);
+	if (strncmp(p->s + p->pos, kw, sizeof(kw) - 1) != 0)
+		return perr(p, p->pos, "a script index must be (@.length-N)");
+	p->pos += sizeof(kw) - 1;
+	skip_ws(p);
+	if (peek(p) == '-') {
+		p->pos++;
+		skip_ws(p);
+		if ((r = parse_int(p, &n, &has)) != 0)
+			return r;
+		if (!has || n < 0)
+			return perr(p, p->pos, "expected a number after "
+			    "'@.length-'");
+		skip_ws(p);
+	}
+	if (peek(p) != ')')
+		return perr(p, p->pos, "expected ')' after the script index");
+	p->pos++;
+	sg->kind = SEG_INDEX;
+	sg->u.idx = n > 0 ? -n : LLONG_MAX;
+	return 0;
+}
+
 /* A bracket segment; p->pos at '['. */
 static int
 parse_bracket(struct parser *p, struct seglist *sl, size_t *cap)
@@ -694,9 +730,12 @@ parse_bracket(struct parser *p, struct seglist *sl, size_t *cap)
 	} else if (is_digit(c) || c == '-' || c == ':') {
 		if ((r = parse_index_or_slice(p, sg)) != 0)
 			return r;
+	} else if (c == '(') {
+		if ((r = parse_script_index(p, sg)) != 0)
+			return r;
 	} else
-		return perr(p, p->pos,
-		    "expected a quoted name, an index, a slice, '*' or '?('");
+		return perr(p, p->pos, "expected a quoted name, an index, a "
+		    "slice, '*', '?(' or '(@.length-N)'");
 	skip_ws(p);
 	if (peek(p) != ']')
 		return perr(p, p->pos, "expected ']'");

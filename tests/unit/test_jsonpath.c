@@ -447,6 +447,23 @@ test_wildcard(void **state)
 	check_eval(STORE, "$.store.cars[*]", "[]");
 }
 
+/* Jayway's script index (@.length-N): the N-th item from the end. */
+static void
+test_script_index(void **state)
+{
+	(void)state;
+	check_eval("[{\"bar\":1},{\"bar\":2}]", "$[(@.length-1)].bar", "2");
+	check_eval("{\"a\":[1,2,3]}", "$.a[( @.length - 3 )]", "1");
+	check_eval("{\"a\":[[1,2],[3,4]]}", "$.a[*][(@.length-1)]", "[2,4]");
+	check_eval_err("{\"a\":[1]}", "$.a[(@.length)]", SD_ERR_NOTFOUND,
+	    NULL);
+	check_eval_err("{\"a\":[1]}", "$.a[(@.length-2)]", SD_ERR_NOTFOUND,
+	    NULL);
+	check_parse_err("$.a[(@.size-1)]", SD_ERR_PARSE, NULL);
+	check_parse_err("$.a[(@.length-x)]", SD_ERR_PARSE, NULL);
+	check_parse_err("$.a[(@.length-1]", SD_ERR_PARSE, NULL);
+}
+
 static void
 test_slices(void **state)
 {
@@ -670,7 +687,7 @@ test_parse_errors(void **state)
 	(void)state;
 	check_parse_err("$.a[", SD_ERR_PARSE,
 	    "invalid JSONPath \"$.a[\": expected a quoted name, an index, a "
-	    "slice, '*' or '?(' at position 4");
+	    "slice, '*', '?(' or '(@.length-N)' at position 4");
 	check_parse_err("$.a[0", SD_ERR_PARSE,
 	    "invalid JSONPath \"$.a[0\": expected ']' at position 5");
 	check_parse_err("$['a'", SD_ERR_PARSE,
@@ -1064,6 +1081,7 @@ main(void)
 		cmocka_unit_test(test_definite_not_found),
 		cmocka_unit_test(test_wildcard),
 		cmocka_unit_test(test_slices),
+		cmocka_unit_test(test_script_index),
 		cmocka_unit_test(test_unions),
 		cmocka_unit_test(test_descent),
 		cmocka_unit_test(test_filters),
