@@ -41,6 +41,7 @@ struct frame {
 	json_t			*item_value;	/* Map.Item.Value (borrowed) */
 	int64_t			 item_index;	/* -1 when not in ItemSelector */
 	const char		*token;		/* $$.Task.Token */
+	char			 token_buf[64];
 	json_t			*ctx;		/* cached context object (owned) */
 	json_t			*tr;		/* trace record, or NULL */
 	/* JSONata: what $states holds (borrowed; NULL: absent) */
@@ -1061,7 +1062,6 @@ task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
 	struct step_task_call call;
 	struct step_task_failure tf = { NULL, NULL };
 	json_t *mock;
-	char token[64];
 	int r;
 
 	*out = NULL;
@@ -1100,21 +1100,12 @@ task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
 	call.state = st->name;
 	call.resource = st->resource;
 	call.input = input;
-	if (strstr(st->resource, ".waitForTaskToken") != NULL) {
-		if (snprintf(token, sizeof(token), "token-%016llx-%llu",
-		    (unsigned long long)x->rng,
-		    (unsigned long long)++x->task_tokens) < 0)
-			return SD_ERR_INTERNAL;
-		call.task_token = token;
-		fr->token = call.task_token;
-		frame_reset_context(fr);
-	}
+	call.task_token = fr->token;
 	call.context = frame_context(fr);
 	call.timeout_ms = st->timeout_s * 1000;
 	if (call.context == NULL)
 		return SD_ERR_NOMEM;
 	r = h->fn(h->user, &call, out, &tf);
-	fr->token = NULL;
 	if (r == 0 && *out == NULL)
 		*out = json_null();
 	/*
@@ -1897,6 +1888,28 @@ exited_type(enum sd_state_type t)
 }
 
 /*
+ * A .waitForTaskToken Task: a fresh token for this attempt, in
+ * $$.Task.Token from the start (Parameters and Arguments pass it on).
+ */
+static int
+task_token_begin(struct frame *fr)
+{
+	struct exec *x = fr->x;
+
+	fr->token = NULL;
+	if (fr->st->type != SD_ST_TASK ||
+	    strstr(fr->st->resource, ".waitForTaskToken") == NULL)
+		return 0;
+	if (snprintf(fr->token_buf, sizeof(fr->token_buf),
+	    "token-%016llx-%llu", (unsigned long long)x->rng,
+	    (unsigned long long)++x->task_tokens) < 0)
+		return SD_ERR_INTERNAL;
+	fr->token = fr->token_buf;
+	frame_reset_context(fr);
+	return 0;
+}
+
+/*
  * One attempt at a state that produces a result (Pass, Task, Parallel,
  * Map): InputPath, Parameters, the work, ResultSelector, ResultPath,
  * OutputPath.
@@ -1915,6 +1928,8 @@ attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
 	int r;
 
 	*output = NULL;
+	if ((r = task_token_begin(fr)) != 0)
+		return r;
 	if (st->input_path.present) {
 		if ((r = apply_path(fr, &st->input_path, raw, &own_in, f)) != R_OK)
 			goto out;
@@ -1996,6 +2011,8 @@ attempt_jsonata(struct frame *fr, json_t *raw, json_t **output,
 	int r;
 
 	*output = NULL;
+	if ((r = task_token_begin(fr)) != 0)
+		return r;
 	fr->jn_input = raw;
 	fr->jn_result = NULL;
 	fr->jn_errout = NULL;

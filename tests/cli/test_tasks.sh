@@ -364,4 +364,21 @@ else
 	echo "(hello-world checks skipped: no hello-world binary next to $STEPDEPLOY; set HELLO_WORLD)" >&2
 fi
 
+# ---------------------------------------------------------------- task tokens
+# AWS ("Wait for a Callback with Task Token", docs.aws.amazon.com/step-functions/
+# latest/dg/connect-to-resource.html#connect-wait-token): a .waitForTaskToken
+# Task's Parameters pass $$.Task.Token on; each attempt gets a fresh token.
+t ".waitForTaskToken: Parameters see \$\$.Task.Token, a new one per attempt"
+mkjson tok.json '{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+ "Parameters":{"MessageBody":{"token.$":"$$.Task.Token"}},"Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":1}],"End":true}}}'
+mkjson tokm.json '{"T":[{"error":"Busy","cause":"again"},{"result":{"ok":true}}]}'
+run exec "$T/tok.json" --mocks "$T/tokm.json" --history
+expect_status SUCCEEDED
+expect_py "two TaskScheduled events with two different tokens" '(lambda ps: len(ps) == 2 and ps[0] != ps[1] and all(json.loads(p)["MessageBody"]["token"].startswith("token-") for p in ps))([e["taskScheduledEventDetails"]["parameters"] for e in hist if e["type"] == "TaskScheduled"])'
+t "a Task without .waitForTaskToken has no \$\$.Task"
+mkjson notok.json '{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"t.$":"$$.Task.Token"},"End":true}}}'
+run exec "$T/notok.json" --handler T=cat
+expect_status FAILED
+expect_json error '"States.Runtime"'
+
 finish
