@@ -2,7 +2,7 @@
  * stepdeploy exec DEFINITION [--input JSON|@FILE] [--mocks FILE |
  *     --mock-config FILE --test-case NAME [--state-machine NAME]]
  *     [--handler STATE=COMMAND]... [--history] [--path] [--trace]
- *     [--real-time]
+ *     [--real-time] [--s3-dir DIR]
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -23,6 +23,7 @@ exec_usage(FILE *fp)
 	    "                        [--state-machine NAME]]\n"
 	    "                       [--handler STATE=COMMAND]... [--history] [--path]\n"
 	    "                       [--trace] [--real-time] [--name NAME] [--pretty]\n"
+	    "                       [--s3-dir DIR]\n"
 	    "\n"
 	    "Runs the state machine in DEFINITION (a file, - for stdin) on the input\n"
 	    "(default {}) and prints {\"status\", \"output\"} or {\"status\", \"error\",\n"
@@ -32,7 +33,8 @@ exec_usage(FILE *fp)
 	    "NAME of a Step Functions Local mock file (--mock-config; --state-machine\n"
 	    "picks its state machine when it has several). --path adds the states\n"
 	    "entered, --history the event history, --trace each state's input and\n"
-	    "output processing. Time is virtual unless --real-time.\n"
+	    "output processing. Time is virtual unless --real-time. A Map's\n"
+	    "ItemReader reads s3://BUCKET/KEY from DIR/BUCKET/KEY (--s3-dir).\n"
 	    "Exit 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad usage.\n");
 }
 
@@ -50,6 +52,7 @@ cmd_exec(int argc, char **argv)
 		{ "test-case", required_argument, NULL, 'T' },
 		{ "state-machine", required_argument, NULL, 'S' },
 		{ "real-time", no_argument, NULL, 'r' },
+		{ "s3-dir", required_argument, NULL, 'D' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "pretty", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +119,9 @@ cmd_exec(int argc, char **argv)
 			break;
 		case 'r':
 			eo.real_time = 1;
+			break;
+		case 'D':
+			eo.s3_dir = optarg;
 			break;
 		case 'n':
 			eo.execution_name = optarg;

@@ -1378,6 +1378,43 @@ map_setting(struct frame *fr, struct fail *f, const struct sd_jsonpath *p,
 	return r;
 }
 
+/* ItemReader: the items from S3 (the local directory standing for it). */
+static int
+map_read_items(struct frame *fr, json_t *input, json_t **items,
+    struct fail *f)
+{
+	const struct sd_state *st = fr->st;
+	json_t *params = NULL;
+	double max = (double)st->reader_max;
+	char *why = NULL;
+	int r;
+
+	*items = NULL;
+	if (st->reader_max_path != NULL && (r = map_setting(fr, f,
+	    st->reader_max_path, st->reader_max_path_text, "MaxItemsPath", 1,
+	    input, &max)) != R_OK)
+		return r;
+	if (st->reader_max_expr != NULL && (r = jn_number(fr,
+	    st->reader_max_expr, 1, 0, 100000000, &max, f)) != R_OK)
+		return r;
+	if (max < 0)
+		return fail_state(fr, f, "States.Runtime", "MaxItems cannot be "
+		    "negative.");
+	if ((r = st->jsonata ? tmpl_eval(fr, st->reader_params, &params, f) :
+	    apply_tmpl(fr, st->reader_params, input, &params, f)) != R_OK)
+		return r;
+	r = sd_items_read(fr->x->s3_dir, st->reader, params, (uint64_t)max,
+	    items, &why);
+	json_decref(params);
+	if (r != 0) {
+		r = fail_state(fr, f, "States.ItemReaderFailed", "%s",
+		    why != NULL ? why : "The ItemReader failed");
+		free(why);
+		return r;
+	}
+	return R_OK;
+}
+
 /* One of the ItemBatcher's limits: a number, a path or an expression. */
 static int
 batch_limit(struct frame *fr, int64_t n, const struct sd_jsonpath *p,
@@ -1528,7 +1565,10 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	int r;
 
 	/* Items. */
-	if (st->items != NULL) {
+	if (st->reader != NULL) {
+		if ((r = map_read_items(fr, input, &items, f)) != R_OK)
+			return r;
+	} else if (st->items != NULL) {
 		if ((r = tmpl_eval(fr, st->items, &items, f)) != R_OK)
 			return r;
 		if (!json_is_array(items)) {
@@ -2474,6 +2514,7 @@ exec_init(struct exec *x, struct step_machine *sm, json_t *input,
 	    STEP_MAX_PAYLOAD;
 	x->input = input;
 	x->max_transitions = o != NULL ? o->max_transitions : 0;
+	x->s3_dir = o != NULL ? o->s3_dir : NULL;
 	if (o == NULL || o->record_history)
 		if ((x->history = json_array()) == NULL)
 			return SD_ERR_NOMEM;

@@ -81,6 +81,7 @@ struct exec {
 	const struct step_test_state_opts *ts;	/* single-state test mode */
 	int			 ts_outcome;	/* 0, TS_RETRIABLE, TS_CAUGHT */
 	uint64_t		 task_tokens;
+	const char		*s3_dir;	/* ItemReader's S3 (borrowed) */
 };
 
 void	fail_clear(struct fail *);

@@ -1109,6 +1109,180 @@ parse_choice(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 	return 0;
 }
 
+/* A Map's ItemReader: S3 getObject (JSON, JSONL, CSV) or listObjectsV2. */
+static int
+parse_reader(struct build *b, json_t *st, const char *sloc,
+    struct sd_state *s)
+{
+	static const char *const allowed[] = { "Resource", "ReaderConfig",
+	    "Parameters", "Arguments", NULL };
+	static const char *const rc_allowed[] = { "InputType",
+	    "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems",
+	    "MaxItemsPath", NULL };
+	static const struct { const char *name; char c; } delims[] = {
+		{ "COMMA", ',' }, { "PIPE", '|' }, { "SEMICOLON", ';' },
+		{ "SPACE", ' ' }, { "TAB", '\t' } };
+	json_t *ir = json_object_get(st, "ItemReader"), *rc, *h, *e;
+	const char *res, *it = NULL, *hl = NULL, *dl = NULL;
+	char *loc, *rloc = NULL;
+	size_t i, n;
+	int r;
+
+	if (ir == NULL)
+		return 0;
+	if ((loc = locf("%s/ItemReader", sloc)) == NULL ||
+	    (s->reader = calloc(1, sizeof(*s->reader))) == NULL) {
+		free(loc);
+		return sd_error_set(b->err, SD_ERR_NOMEM, sloc, "out of memory");
+	}
+	s->reader->csv_delim = ',';
+	if (!json_is_object(ir)) {
+		r = fail_at(b, loc, NULL, "expected an object");
+		goto out;
+	}
+	if ((r = check_fields(b, ir, loc, allowed, "an ItemReader")) != 0 ||
+	    (r = get_string(b, ir, loc, "Resource", 1, &res)) != 0)
+		goto out;
+	n = strlen(res);
+	if (strncmp(res, "arn:", 4) == 0 && n > 15 &&
+	    strcmp(res + n - 15, ":::s3:getObject") == 0)
+		s->reader->kind = SD_IR_GET_OBJECT;
+	else if (strncmp(res, "arn:", 4) == 0 && n > 19 &&
+	    strcmp(res + n - 19, ":::s3:listObjectsV2") == 0)
+		s->reader->kind = SD_IR_LIST_OBJECTS;
+	else {
+		r = fail_at(b, loc, "Resource", "\"%s\": the local engine reads "
+		    "items with arn:aws:states:::s3:getObject or "
+		    "arn:aws:states:::s3:listObjectsV2", res);
+		goto out;
+	}
+	if (json_object_get(ir, b->jsonata ? "Parameters" : "Arguments")) {
+		r = fail_at(b, loc, b->jsonata ? "Parameters" : "Arguments",
+		    "The field is not supported when the query language is %s",
+		    b->jsonata ? "JSONata" : "JSONPath");
+		goto out;
+	}
+	if (json_object_get(ir, b->jsonata ? "Arguments" : "Parameters") ==
+	    NULL) {
+		r = fail_at(b, loc, NULL, "missing required field \"%s\" "
+		    "(Bucket and Key or Prefix)", b->jsonata ? "Arguments" :
+		    "Parameters");
+		goto out;
+	}
+	if ((r = b->jsonata ? parse_jfield(b, ir, loc, "Arguments",
+	    &s->reader_params) : parse_payload(b, ir, loc, "Parameters",
+	    &s->reader_params)) != 0)
+		goto out;
+	rc = json_object_get(ir, "ReaderConfig");
+	if (rc == NULL && s->reader->kind == SD_IR_GET_OBJECT) {
+		r = fail_at(b, loc, NULL, "s3:getObject needs \"ReaderConfig\" "
+		    "with its InputType");
+		goto out;
+	}
+	if (rc == NULL) {
+		r = 0;
+		goto out;
+	}
+	if ((rloc = locf("%s/ReaderConfig", loc)) == NULL) {
+		r = sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+		goto out;
+	}
+	if (!json_is_object(rc)) {
+		r = fail_at(b, rloc, NULL, "expected an object");
+		goto out;
+	}
+	if ((r = check_fields(b, rc, rloc, rc_allowed, "a ReaderConfig")) != 0 ||
+	    (r = get_string(b, rc, rloc, "InputType", 0, &it)) != 0 ||
+	    (r = get_string(b, rc, rloc, "CSVHeaderLocation", 0, &hl)) != 0 ||
+	    (r = get_string(b, rc, rloc, "CSVDelimiter", 0, &dl)) != 0)
+		goto out;
+	if (s->reader->kind == SD_IR_LIST_OBJECTS && it != NULL) {
+		r = fail_at(b, rloc, "InputType", "s3:listObjectsV2 takes no "
+		    "InputType");
+		goto out;
+	}
+	if (s->reader->kind == SD_IR_GET_OBJECT) {
+		if (it == NULL) {
+			r = fail_at(b, rloc, NULL, "missing required field "
+			    "\"InputType\"");
+			goto out;
+		}
+		if (strcmp(it, "JSON") == 0)
+			s->reader->input = SD_IR_JSON;
+		else if (strcmp(it, "JSONL") == 0)
+			s->reader->input = SD_IR_JSONL;
+		else if (strcmp(it, "CSV") == 0)
+			s->reader->input = SD_IR_CSV;
+		else {
+			r = fail_at(b, rloc, "InputType", "\"%s\" is not read by "
+			    "the local engine (JSON, JSONL or CSV)", it);
+			goto out;
+		}
+	}
+	if (s->reader->input != SD_IR_CSV && (hl != NULL || dl != NULL ||
+	    json_object_get(rc, "CSVHeaders") != NULL)) {
+		r = fail_at(b, rloc, hl != NULL ? "CSVHeaderLocation" : dl !=
+		    NULL ? "CSVDelimiter" : "CSVHeaders", "only for InputType "
+		    "CSV");
+		goto out;
+	}
+	if (hl != NULL && strcmp(hl, "GIVEN") == 0)
+		s->reader->csv_given = 1;
+	else if (hl != NULL && strcmp(hl, "FIRST_ROW") != 0) {
+		r = fail_at(b, rloc, "CSVHeaderLocation", "expected \"FIRST_ROW\" "
+		    "or \"GIVEN\", got \"%s\"", hl);
+		goto out;
+	}
+	h = json_object_get(rc, "CSVHeaders");
+	if (s->reader->csv_given != (h != NULL)) {
+		r = fail_at(b, rloc, "CSVHeaders", "CSVHeaders goes with "
+		    "CSVHeaderLocation GIVEN, and only with it");
+		goto out;
+	}
+	if (h != NULL) {
+		if (!json_is_array(h) || json_array_size(h) == 0) {
+			r = fail_at(b, rloc, "CSVHeaders", "expected a non-empty "
+			    "array of strings");
+			goto out;
+		}
+		json_array_foreach(h, i, e) {
+			if (!json_is_string(e)) {
+				r = fail_at(b, rloc, "CSVHeaders", "expected a "
+				    "non-empty array of strings");
+				goto out;
+			}
+		}
+		s->reader->csv_headers = json_incref(h);
+	}
+	if (dl != NULL) {
+		for (i = 0; i < sizeof(delims) / sizeof(delims[0]); i++)
+			if (strcmp(dl, delims[i].name) == 0)
+				break;
+		if (i == sizeof(delims) / sizeof(delims[0])) {
+			r = fail_at(b, rloc, "CSVDelimiter", "expected COMMA, PIPE, "
+			    "SEMICOLON, SPACE or TAB, got \"%s\"", dl);
+			goto out;
+		}
+		s->reader->csv_delim = delims[i].c;
+	}
+	if ((r = jsonata_scalar(b, rc, rloc, "MaxItems",
+	    &s->reader_max_expr)) < 0)
+		goto out;
+	r = 0;
+	if ((s->reader_max_expr == NULL && (r = get_int(b, rc, rloc,
+	    "MaxItems", 0, 100000000, NULL, &s->reader_max)) != 0) ||
+	    (r = get_single_path(b, rc, rloc, "MaxItemsPath",
+	    &s->reader_max_path, &s->reader_max_path_text)) != 0)
+		goto out;
+	if (json_object_get(rc, "MaxItems") != NULL && s->reader_max_path)
+		r = fail_at(b, rloc, "MaxItemsPath", "\"MaxItems\" and "
+		    "\"MaxItemsPath\" are mutually exclusive");
+ out:
+	free(rloc);
+	free(loc);
+	return r;
+}
+
 /* A Map's ItemBatcher: at least one of the limits, and BatchInput. */
 static int
 parse_batcher(struct build *b, json_t *st, const char *sloc,
@@ -1202,13 +1376,11 @@ parse_map(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 	if (proc == NULL)
 		return fail_at(b, loc, NULL, "missing required field "
 		    "\"ItemProcessor\"");
-	if (json_object_get(st, "ItemReader") != NULL)
-		return fail_at(b, loc, "ItemReader", "reading items from S3 "
-		    "(ItemReader) is not supported by the local engine");
 	if (json_object_get(st, "ResultWriter") != NULL)
 		return fail_at(b, loc, "ResultWriter", "writing results to S3 "
 		    "(ResultWriter) is not supported by the local engine");
-	if ((r = parse_batcher(b, st, loc, s)) != 0)
+	if ((r = parse_batcher(b, st, loc, s)) != 0 ||
+	    (r = parse_reader(b, st, loc, s)) != 0)
 		return r;
 	if (json_object_get(st, "ItemSelector") != NULL &&
 	    json_object_get(st, "Parameters") != NULL)
@@ -1620,6 +1792,13 @@ state_free(struct sd_state *s)
 	free(s->batch_max_bytes_path_text);
 	sd_tmpl_free(s->batch_max_bytes_expr);
 	sd_tmpl_free(s->batch_input);
+	if (s->reader != NULL)
+		json_decref(s->reader->csv_headers);
+	free(s->reader);
+	sd_tmpl_free(s->reader_params);
+	sd_jsonpath_free(s->reader_max_path);
+	free(s->reader_max_path_text);
+	sd_tmpl_free(s->reader_max_expr);
 }
 
 void

@@ -14,6 +14,7 @@
 #include "sd_intrinsic.h"
 #include "sd_choice.h"
 #include "sd_jsonata.h"
+#include "sd_itemreader.h"
 
 enum sd_state_type {
 	SD_ST_PASS,
@@ -182,6 +183,13 @@ struct sd_state {
 	char			*batch_max_bytes_path_text;
 	struct sd_tmpl		*batch_max_bytes_expr;
 	struct sd_tmpl		*batch_input;
+	/* ItemReader, or NULL */
+	struct sd_item_reader	*reader;
+	struct sd_tmpl		*reader_params;	/* Parameters / Arguments */
+	int64_t			 reader_max;	/* MaxItems; 0: all */
+	struct sd_jsonpath	*reader_max_path;
+	char			*reader_max_path_text;
+	struct sd_tmpl		*reader_max_expr;
 };
 
 /*

@@ -141,6 +141,11 @@ struct step_exec_opts {
 	size_t		 max_payload;		/* 0: AWS's 256 KiB; SIZE_MAX: no limit */
 	uint64_t	 max_transitions;	/* 0: no limit; past it the run fails */
 	int		 record_trace;		/* keep per-state processing detail */
+	/*
+	 * The directory that stands for S3 for a Map's ItemReader:
+	 * DIR/BUCKET/KEY is s3://BUCKET/KEY. NULL: an ItemReader fails.
+	 */
+	const char	*s3_dir;
 };
 
 /*
