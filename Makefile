@@ -223,6 +223,7 @@ bench: deps
 	@bash tests/bench/deploy_run.sh $(BUILD)
 	@bash tests/bench/service_run.sh $(BUILD)
 	@bash tests/bench/jsonata_run.sh $(BUILD)
+	@bash tests/bench/itemreader_run.sh $(BUILD)
 
 fuzz-build: $(FUZZ_BIN)
 # Keep the fuzz objects (pattern-rule intermediates) between runs.
