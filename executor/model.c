@@ -614,7 +614,7 @@ static const char *const jsonpath_only[] = { "InputPath", "OutputPath",
     "MaxConcurrencyPath", "ToleratedFailureCountPath",
     "ToleratedFailurePercentagePath", "TimeoutSecondsPath",
     "HeartbeatSecondsPath", "SecondsPath", "TimestampPath", "ErrorPath",
-    "CausePath", "Iterator", NULL };
+    "CausePath", NULL };
 static const char *const jsonata_only[] = { "Arguments", "Output", "Items",
     "Condition", NULL };
 

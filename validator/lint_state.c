@@ -51,7 +51,7 @@ static const struct fdef fdefs[] = {
 	{ "Arguments",			T_TASK | T_PARALLEL, L_JSONATA },
 	{ "Retry",			T_TASK | T_PARALLEL | T_MAP, L_BOTH },
 	{ "Catch",			T_TASK | T_PARALLEL | T_MAP, L_BOTH },
-	{ "Result",			T_PASS, L_BOTH },
+	{ "Result",			T_PASS, L_JSONPATH },
 	{ "Resource",			T_TASK, L_BOTH },
 	{ "TimeoutSeconds",		T_TASK, L_BOTH },
 	{ "HeartbeatSeconds",		T_TASK, L_BOTH },
