@@ -2,6 +2,7 @@
  * stepdeploy test-state DEFINITION STATE --input JSON|@FILE
  *     [--mock-result JSON|@FILE | --mock-error E [--mock-cause C]]
  *     [--retry-count N] [--context JSON|@FILE] [--variables JSON|@FILE]
+ *     [--inspection-level INFO|DEBUG|TRACE]
  *     [--pretty]
  */
 #include <errno.h>
@@ -26,7 +27,8 @@ test_state_usage(FILE *fp)
 	    "usage: stepdeploy test-state DEFINITION STATE --input JSON|@FILE\n"
 	    "           [--mock-result JSON|@FILE | --mock-error ERROR [--mock-cause CAUSE]]\n"
 	    "           [--retry-count N] [--context JSON|@FILE]\n"
-	    "           [--variables JSON|@FILE] [--pretty]\n"
+	    "           [--variables JSON|@FILE] [--inspection-level INFO|DEBUG|TRACE]\n"
+	    "           [--pretty]\n"
 	    "\n"
 	    "Runs the one state named STATE (at the top level of the machine in\n"
 	    "DEFINITION, a file or - for stdin) on the input, like AWS's TestState,\n"
@@ -39,6 +41,9 @@ test_state_usage(FILE *fp)
 	    "says which retry this attempt is; --context (an object) is merged over\n"
 	    "the context object $$; --variables (an object) are the variables in\n"
 	    "scope, and inspectionData.variables shows them after the state.\n"
+	    "--inspection-level INFO leaves inspectionData out, as AWS's INFO does;\n"
+	    "DEBUG (the default here; AWS's is INFO) and TRACE (AWS adds HTTP detail\n"
+	    "for HTTP Tasks only) show it.\n"
 	    "Time is virtual.\n"
 	    "Exit 0 SUCCEEDED or CAUGHT_ERROR, 1 FAILED or RETRIABLE, 2 bad usage.\n");
 }
@@ -78,6 +83,7 @@ cmd_test_state(int argc, char **argv)
 		{ "retry-count", required_argument, NULL, 'n' },
 		{ "context", required_argument, NULL, 'c' },
 		{ "variables", required_argument, NULL, 'V' },
+		{ "inspection-level", required_argument, NULL, 'L' },
 		{ "pretty", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -89,7 +95,7 @@ cmd_test_state(int argc, char **argv)
 	const char *status, *state;
 	char *end, *names = NULL;
 	long long n;
-	int c, pretty = 0, rc = EXIT_USAGE;
+	int c, pretty = 0, rc = EXIT_USAGE, info = 0;
 
 	memset(&to, 0, sizeof(to));
 	optind = 1;
@@ -144,6 +150,18 @@ cmd_test_state(int argc, char **argv)
 				rc = cli_usage_error("test-state", "--context must be "
 				    "a JSON object, not %s",
 				    sd_json_type_name(to.context));
+				goto out;
+			}
+			break;
+		case 'L':
+			if (strcmp(optarg, "INFO") == 0)
+				info = 1;
+			else if (strcmp(optarg, "DEBUG") == 0 ||
+			    strcmp(optarg, "TRACE") == 0)
+				info = 0;
+			else {
+				rc = cli_usage_error("test-state", "--inspection-level: "
+				    "want INFO, DEBUG or TRACE, got \"%s\"", optarg);
 				goto out;
 			}
 			break;
@@ -219,6 +237,11 @@ cmd_test_state(int argc, char **argv)
 		}
 		fprintf(stderr, "stepdeploy test-state: %s\n",
 		    sd_error_text(&err));
+		rc = 3;
+		goto out;
+	}
+	if (info && json_object_del(out, "inspectionData") != 0 &&
+	    json_object_get(out, "inspectionData") != NULL) {
 		rc = 3;
 		goto out;
 	}

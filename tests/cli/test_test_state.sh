@@ -306,6 +306,21 @@ expect_insp result '{"n":42}'
 expect_insp variables '{"x":42}'
 expect_json output '{"got":{"n":42},"x":5}'
 
+t "--inspection-level INFO leaves inspectionData out (AWS TestState inspectionLevel INFO)"
+mkjson lvl.json '{"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"r":1},"ResultPath":"$.x","End":true}}}'
+run test-state "$T/lvl.json" A --input '{"a":1}' --inspection-level INFO
+expect_ts SUCCEEDED
+expect_absent inspectionData
+expect_json output '{"a":1,"x":{"r":1}}'
+t "--inspection-level DEBUG and TRACE show it"
+for lv in DEBUG TRACE; do
+	run test-state "$T/lvl.json" A --input '{"a":1}' --inspection-level $lv
+	expect_insp afterResultPath '{"a":1,"x":{"r":1}}'
+done
+t "--inspection-level takes INFO, DEBUG or TRACE"
+run test-state "$T/lvl.json" A --input '{}' --inspection-level VERBOSE
+expect_usage --inspection-level
+
 t "--variables must be an object"
 run test-state "$T/vars.json" A --input '{}' --variables '[1]'
 expect_usage --variables
