@@ -11,9 +11,10 @@
  *
  * Node ids are the scope and the state name: "Name" at the top,
  * "Par/0/Name" in the first branch of Par, "Map/items/Name" in Map's item
- * processor; in names '%', '/', '"', '\' and control bytes are written
- * %XX, so ids are unique and need no escaping. The markers are
- * SCOPE "%start" and SCOPE "%end" (no state's id can be those).
+ * processor; in names '^', '%', '/', '"', '\' and control bytes are
+ * written ^XX, so ids are unique and need no escaping (and none starts
+ * with '%', which Graphviz keeps for its anonymous names). The markers
+ * are SCOPE "^start" and SCOPE "^end" (no state's id can be those).
  *
  * --path FILE reads what `stepdeploy exec --path` printed ({"status",
  * "path": [state names entered, in order], ...}) and highlights the
@@ -72,16 +73,16 @@ dot_usage(FILE *fp)
 	    "Exit 0, 2 bad usage, an invalid definition or --path file.\n");
 }
 
-/* The part of a name that goes into an id: %XX for the awkward bytes. */
+/* The part of a name that goes into an id: ^XX for the awkward bytes. */
 static void
 put_enc(struct sd_buf *b, const char *s)
 {
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '%' || *p == '/' || *p == '"' || *p == '\\' ||
-		    *p < 0x20 || *p == 0x7f)
-			(void)sd_buf_printf(b, "%%%02X", *p);
+		if (*p == '^' || *p == '%' || *p == '/' || *p == '"' ||
+		    *p == '\\' || *p < 0x20 || *p == 0x7f)
+			(void)sd_buf_printf(b, "^%02X", *p);
 		else
 			(void)sd_buf_putc(b, (char)*p);
 	}
@@ -446,7 +447,7 @@ state_edges(struct dot *d, const char *prefix, const char *name,
 		    strcmp(d->last, name) == 0 && (d->status == NULL ||
 		    strcmp(d->status, "SUCCEEDED") != 0));
 
-		if ((end = make_id(prefix, NULL, "%end")) != NULL)
+		if ((end = make_id(prefix, NULL, "^end")) != NULL)
 			edge(d, id, end, NULL, NULL, hot);
 		free(end);
 	}
@@ -463,7 +464,7 @@ sub_scope(struct dot *d, const char *id, const char *parent_name,
 	char *prefix = NULL, *start = NULL;
 
 	if ((prefix = make_id(id, NULL, what)) == NULL ||
-	    (start = make_id(prefix, NULL, "%start")) == NULL) {
+	    (start = make_id(prefix, NULL, "^start")) == NULL) {
 		d->out.failed = 1;
 		goto out;
 	}
@@ -501,8 +502,8 @@ scope(struct dot *d, const char *prefix, json_t *machine, int active,
 	}
 	states = json_object_get(machine, "States");
 	start_at = json_string_value(json_object_get(machine, "StartAt"));
-	if ((start = make_id(prefix, NULL, "%start")) == NULL ||
-	    (end = make_id(prefix, NULL, "%end")) == NULL) {
+	if ((start = make_id(prefix, NULL, "^start")) == NULL ||
+	    (end = make_id(prefix, NULL, "^end")) == NULL) {
 		d->out.failed = 1;
 		goto out;
 	}
@@ -659,6 +660,7 @@ cmd_dot(int argc, char **argv)
 	if (path_file != NULL && load_path(&d, path_file, &pathdoc) != 0)
 		goto out;
 	(void)sd_buf_puts(&d.out, "digraph \"state machine\" {\n"
+	    "\tgraph [fontname=\"Helvetica\", fontsize=11];\n"
 	    "\tnode [fontname=\"Helvetica\", fontsize=11];\n"
 	    "\tedge [fontname=\"Helvetica\", fontsize=9];\n");
 	scope(&d, "", def, 1, 0);
