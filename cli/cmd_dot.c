@@ -666,7 +666,8 @@ cmd_dot(int argc, char **argv)
 	scope(&d, "", def, 1, 0);
 	(void)sd_buf_puts(&d.out, "}\n");
 	if (d.out.failed || d.out.data == NULL) {
-		rc = cli_usage_error("dot", "out of memory");
+		rc = cli_usage_error("dot", "cannot draw the graph (out of "
+		    "memory, or branches nested over 64 deep)");
 		goto out;
 	}
 	if (fwrite(d.out.data, 1, d.out.len, stdout) != d.out.len ||
