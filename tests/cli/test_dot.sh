@@ -88,6 +88,11 @@ expect_line '	"Fetch" -> "Broken" [label="States.ALL", style=dashed, color="#b85
 expect_line '	"Fetch" -> "Fetch" [label="Retry States.Timeout, Lambda.ServiceException ×5", style=dotted, color="#6c8ebf", fontcolor="#6c8ebf"];'
 expect_line '	"Fetch" -> "Fetch" [label="Retry States.ALL ×3", style=dotted, color="#6c8ebf", fontcolor="#6c8ebf"];'
 
+t "DEFINITION - reads stdin"
+STDIN=$DATA/small.json run dot -
+expect_ok
+if diff -u "$DATA/small.dot" "$T/out" >"$T/diff"; then ok; else bad "differs from small.dot"; fi
+
 # ---------------------------------------------------------------- nesting
 t "Parallel and Map (ItemProcessor and legacy Iterator) as nested clusters"
 run dot "$DATA/nested.json"
