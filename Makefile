@@ -36,7 +36,8 @@ TEST_PKGS	:= $(PKGS) cmocka
 DEB_PKGS	:= build-essential pkg-config libjansson-dev libssl-dev \
 		   libcurl4-openssl-dev libsodium-dev libseccomp-dev \
 		   libcmocka-dev libzip-dev libpcre2-dev clang libclang-rt-14-dev python3 \
-		   python3-botocore python3-cryptography awscli curl openssl
+		   python3-botocore python3-cryptography awscli curl openssl \
+		   graphviz
 
 WARN		:= -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wvla
 BASE_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Iexecutor -Ivalidator -Isigner -Iuploader -Icli -Iexamples/hello-world

@@ -23,6 +23,7 @@ int	cmd_test_state(int argc, char **argv);
 int	cmd_sign(int argc, char **argv);
 int	cmd_validate(int argc, char **argv);
 int	cmd_jsonata(int argc, char **argv);
+int	cmd_dot(int argc, char **argv);
 int	cmd_deployer_json(int argc, char **argv);
 int	cmd_deploy(int argc, char **argv);
 int	cmd_plan(int argc, char **argv);

@@ -21,6 +21,7 @@ static const struct {
 	{ "sign", cmd_sign, "show how a request is signed (AWS SigV4)" },
 	{ "validate", cmd_validate, "lint a definition (and a zip, a release)" },
 	{ "jsonata", cmd_jsonata, "evaluate a JSONata expression on an input" },
+	{ "dot", cmd_dot, "draw a definition as a Graphviz DOT graph" },
 	{ "deployer-json", cmd_deployer_json,
 	    "print the deployer's own state machine" },
 	{ "submit", cmd_submit, "hand a release to the deployment service" },

@@ -5,6 +5,9 @@
 #
 #   bash examples/hello-world/demo.sh [BUILD_DIR]     (make demo does this)
 #
+# With Graphviz installed it also draws the machine and the run's path
+# (stepdeploy dot --path | dot -Tsvg) as BUILD_DIR/demo/hello-world.svg.
+#
 # Exits 0 when the execution succeeded and its output's Greeting is
 # "Hello World", non-zero otherwise.
 set -euo pipefail
@@ -45,6 +48,25 @@ section "The program runs its own machine"
 printf '$ %s exec %s\n' "$HANDLER" "'$(tr -d '\n' <"$EX/input.json")'"
 "$HANDLER" exec "$(cat "$EX/input.json")"
 
+# draw_svg: the machine and the states this run took, as
+# $BUILD/demo/hello-world.svg (stepdeploy dot | dot -Tsvg).
+draw_svg() {
+	local dir=$BUILD/demo svg=$BUILD/demo/hello-world.svg
+	section "The machine and this run's path, drawn"
+	if ! command -v dot >/dev/null 2>&1; then
+		echo "(skipped: Graphviz 'dot' is not installed; 'make deps' installs it)"
+		return 0
+	fi
+	mkdir -p "$dir"
+	printf '%s\n' "$result" >"$TMP/run.json"
+	printf '$ %s dot %s --path run.json | dot -Tsvg -o %s\n' "$STEPDEPLOY" \
+	    "$MACHINE" "$svg"
+	"$STEPDEPLOY" dot "$MACHINE" --path "$TMP/run.json" >"$TMP/machine.dot" ||
+	    fail "stepdeploy dot failed"
+	dot -Tsvg -o "$svg" "$TMP/machine.dot" || fail "dot -Tsvg failed"
+	echo "wrote $svg"
+}
+
 cmd=("$STEPDEPLOY" exec "$MACHINE" --input "@$EX/input.json"
 	--handler "Hello=$HANDLER handle" --path --history)
 section "stepdeploy runs the machine, the program answers the Task"
@@ -62,6 +84,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 	*) fail "expected status SUCCEEDED and Greeting \"Hello World\"" ;;
 	esac
 	[ "$rc" -eq 0 ] || fail "stepdeploy exited $rc"
+	draw_svg
 	section "OK: the machine greeted the world"
 	exit 0
 fi
@@ -107,3 +130,4 @@ if problems:
     sys.exit("\ndemo: FAILED: " + "; ".join(problems))
 section('OK: output.Greeting == "Hello World"')
 EOF
+draw_svg
