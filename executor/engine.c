@@ -42,6 +42,7 @@ struct frame {
 	int64_t			 item_index;	/* -1 when not in ItemSelector */
 	const char		*token;		/* $$.Task.Token */
 	char			 token_buf[64];
+	double			 hb_every_s;	/* a mock's heartbeat interval; 0 none */
 	json_t			*ctx;		/* cached context object (owned) */
 	json_t			*tr;		/* trace record, or NULL */
 	/* JSONata: what $states holds (borrowed; NULL: absent) */
@@ -1003,6 +1004,8 @@ task_from_mock(struct frame *fr, const char *key, json_t *list, json_t **out,
 		resp = list;
 	if ((v = json_object_get(resp, "delaySeconds")) != NULL)
 		*delay_s = sd_json_number(v);
+	if ((v = json_object_get(resp, "heartbeatSeconds")) != NULL)
+		fr->hb_every_s = sd_json_number(v);
 	if ((v = json_object_get(resp, "result")) != NULL) {
 		*out = json_incref(v);
 		return R_OK;
@@ -1171,24 +1174,41 @@ run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	const char *pfx, *dpfx;
 	char type[64], key[64];
 	double delay = 0;
-	int64_t timeout_ns = 0, start = x->now_ns;
+	int64_t timeout_ns = 0, hb_ns = 0, start = x->now_ns;
 	json_t *tv = NULL;
 	int r, tr;
 
 	pfx = task_event_prefix(st->resource, &dpfx);
-	if (st->timeout_expr != NULL || st->heartbeat_expr != NULL) {
+	fr->hb_every_s = 0;
+	hb_ns = st->heartbeat_s * NS;
+	if (st->heartbeat_expr != NULL) {
 		double d = 0;
 
-		if (st->heartbeat_expr != NULL && (r = jn_number(fr,
-		    st->heartbeat_expr, 1, 1, 99999999, &d, f)) != R_OK)
+		if ((r = jn_number(fr, st->heartbeat_expr, 1, 1, 99999999, &d,
+		    f)) != R_OK)
 			return r;
-		if (st->timeout_expr != NULL) {
-			if ((r = jn_number(fr, st->timeout_expr, 1, 1, 99999999,
-			    &d, f)) != R_OK)
-				return r;
-			timeout_ns = (int64_t)d * NS;
-		} else
-			timeout_ns = st->timeout_s * NS;
+		hb_ns = (int64_t)d * NS;
+	} else if (st->heartbeat_path != NULL) {
+		if ((r = eval_path(fr, st->heartbeat_path, input, &tv)) != 0)
+			return r;
+		if (tv == NULL || !json_is_integer(tv) ||
+		    json_integer_value(tv) <= 0) {
+			json_decref(tv);
+			return fail_state(fr, f, "States.Runtime", "The "
+			    "HeartbeatSecondsPath field does not refer to a positive "
+			    "integer");
+		}
+		hb_ns = json_integer_value(tv) * NS;
+		json_decref(tv);
+		tv = NULL;
+	}
+	if (st->timeout_expr != NULL) {
+		double d = 0;
+
+		if ((r = jn_number(fr, st->timeout_expr, 1, 1, 99999999, &d,
+		    f)) != R_OK)
+			return r;
+		timeout_ns = (int64_t)d * NS;
 	} else if (st->timeout_path != NULL) {
 		if ((r = eval_path(fr, st->timeout_path, input, &tv)) != 0)
 			return r;
@@ -1209,6 +1229,12 @@ run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	if (x->history != NULL) {
 		json_t *d = task_scheduled_details(st, input, timeout_ns);
 
+		if (d != NULL && hb_ns > 0 && json_object_set_new(d,
+		    "heartbeatInSeconds", json_integer(hb_ns / NS)) != 0) {
+			json_decref(d);
+			d = NULL;
+		}
+
 		if (d == NULL)
 			return SD_ERR_NOMEM;
 		if ((r = event(x, type, key, d)) != 0)
@@ -1225,7 +1251,21 @@ run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	if (delay > 0) {
 		int64_t d = (int64_t)(delay * NS);
 
-		if (timeout_ns > 0 && d > timeout_ns) {
+		/*
+		 * No heartbeat within HeartbeatSeconds (a mock's heartbeatSeconds
+		 * is how often its task sends one): States.HeartbeatTimeout.
+		 */
+		if (hb_ns > 0 && d > hb_ns && (fr->hb_every_s <= 0 ||
+		    fr->hb_every_s * NS > (double)hb_ns) &&
+		    (timeout_ns == 0 || hb_ns < timeout_ns)) {
+			json_decref(*result);
+			*result = NULL;
+			if ((r = clock_wait_until(x, start + hb_ns)) == R_TIMEOUT)
+				return R_TIMEOUT;
+			tr = fail_set(f, "States.HeartbeatTimeout", NULL);
+			if (tr < 0)
+				return tr;
+		} else if (timeout_ns > 0 && d > timeout_ns) {
 			json_decref(*result);
 			*result = NULL;
 			if ((r = clock_wait_until(x, start + timeout_ns)) == R_TIMEOUT)
@@ -1247,7 +1287,8 @@ run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 			return r;
 		return R_OK;
 	}
-	if (f->error != NULL && strcmp(f->error, "States.Timeout") == 0) {
+	if (f->error != NULL && (strcmp(f->error, "States.Timeout") == 0 ||
+	    strcmp(f->error, "States.HeartbeatTimeout") == 0)) {
 		if (snprintf(type, sizeof(type), "%sTimedOut", pfx) < 0 ||
 		    snprintf(key, sizeof(key), "%sTimedOutEventDetails", dpfx) < 0)
 			return SD_ERR_INTERNAL;

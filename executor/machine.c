@@ -135,14 +135,16 @@ check_response(json_t *resp, const char *loc, struct sd_error *err)
 				    "\"%s\" must be a string", k);
 			continue;
 		}
-		if (strcmp(k, "delaySeconds") == 0) {
+		if (strcmp(k, "delaySeconds") == 0 ||
+		    strcmp(k, "heartbeatSeconds") == 0) {
 			if (!json_is_number(v) || json_number_value(v) < 0)
 				return sd_error_set(err, SD_ERR_INVALID, loc,
-				    "\"delaySeconds\" must be a non-negative number");
+				    "\"%s\" must be a non-negative number", k);
 			continue;
 		}
 		return sd_error_set(err, SD_ERR_INVALID, loc, "unknown field \"%s\" "
-		    "(expected result, error, cause, delaySeconds)", k);
+		    "(expected result, error, cause, delaySeconds, "
+		    "heartbeatSeconds)", k);
 	}
 	return 0;
 }

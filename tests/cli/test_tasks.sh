@@ -381,4 +381,34 @@ run exec "$T/notok.json" --handler T=cat
 expect_status FAILED
 expect_json error '"States.Runtime"'
 
+# ---------------------------------------------------------------- heartbeats
+# AWS ("Task state", HeartbeatSeconds): a Task that sends no heartbeat for
+# HeartbeatSeconds fails with States.HeartbeatTimeout (a TaskTimedOut event).
+# A mock's "delaySeconds" is how long its task runs, "heartbeatSeconds" how
+# often it sends a heartbeat.
+mkjson hb.json '{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+ "HeartbeatSeconds":10,"TimeoutSeconds":100,"Parameters":{"t.$":"$$.Task.Token"},"End":true}}}'
+t "no heartbeat within HeartbeatSeconds: States.HeartbeatTimeout at 10 s"
+mkjson hbm.json '{"T":{"result":{"ok":1},"delaySeconds":50}}'
+run exec "$T/hb.json" --mocks "$T/hbm.json" --history
+expect_status FAILED
+expect_json error '"States.HeartbeatTimeout"'
+expect_py "TaskTimedOut with the error; scheduled with heartbeatInSeconds" '"TaskTimedOut" in types and any(e.get("taskScheduledEventDetails", {}).get("heartbeatInSeconds") == 10 for e in hist)'
+t "heartbeats every 5 s keep it alive"
+mkjson hbm2.json '{"T":{"result":{"ok":1},"delaySeconds":50,"heartbeatSeconds":5}}'
+run exec "$T/hb.json" --mocks "$T/hbm2.json"
+expect_status SUCCEEDED
+expect_json output '{"ok":1}'
+t "TimeoutSeconds still applies with heartbeats"
+mkjson hbm3.json '{"T":{"result":{"ok":1},"delaySeconds":500,"heartbeatSeconds":5}}'
+run exec "$T/hb.json" --mocks "$T/hbm3.json"
+expect_status FAILED
+expect_json error '"States.Timeout"'
+t "HeartbeatSecondsPath from the input"
+mkjson hbp.json '{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","HeartbeatSecondsPath":"$.hb","End":true}}}'
+run exec "$T/hbp.json" --mocks "$T/hbm.json" --input '{"hb":60}'
+expect_status SUCCEEDED
+run exec "$T/hbp.json" --mocks "$T/hbm.json" --input '{"hb":20}'
+expect_json error '"States.HeartbeatTimeout"'
+
 finish
