@@ -1886,6 +1886,1502 @@ NATIVE(fn_type)
 	return set_str(c, out, t, strlen(t));
 }
 
+/* ------------------------------------------------------------ numeric */
+
+/* The number in a string, as jsonata-js's $number reads it; 0 when ok. */
+static int
+parse_number_str(const char *s, size_t n, double *d)
+{
+	size_t i = 0, j;
+	char buf[512], *end;
+	int base = 0;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	if (n > 2 && s[0] == '0') {
+		char k = (char)tolower((unsigned char)s[1]);
+
+		base = k == 'x' ? 16 : k == 'o' ? 8 : k == 'b' ? 2 : 0;
+	}
+	if (base != 0) {
+		double v = 0;
+
+		for (i = 2; i < n; i++) {
+			int dv;
+			char ch = (char)tolower((unsigned char)s[i]);
+
+			if (ch >= '0' && ch <= '9')
+				dv = ch - '0';
+			else if (ch >= 'a' && ch <= 'f')
+				dv = ch - 'a' + 10;
+			else
+				return -1;
+			if (dv >= base)
+				return -1;
+			v = v * base + dv;
+		}
+		*d = v;
+		return 0;
+	}
+	if (s[i] == '-')
+		i++;
+	j = i;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == j)
+		return -1;
+	if (i < n && s[i] == '.') {
+		j = ++i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == j)
+			return -1;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		j = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == j)
+			return -1;
+	}
+	if (i != n)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	*d = strtod(buf, &end);
+	if (!isfinite(*d))
+		return -1;
+	return 0;
+}
+
+NATIVE(fn_number)
+{
+	json_t *v = A(a, n, 0);
+	double d;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if (jn_is_num(v))
+		return set_num(c, out, jn_numv(v));
+	if (json_is_true(v))
+		return set_num(c, out, 1);
+	if (json_is_false(v))
+		return set_num(c, out, 0);
+	if (json_is_string(v)) {
+		size_t l;
+		const char *s = sv(v, &l);
+
+		if (parse_number_str(s, l, &d) == 0)
+			return set_num(c, out, d);
+	}
+	return jn_throw(c, "D3030", -1, NULL, v, 1);
+}
+
+static int
+num1(struct jn_ctx *c, json_t **a, size_t n, json_t **out, double (*f)(double))
+{
+	json_t *v = A(a, n, 0);
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	return set_num(c, out, f(jn_numv(v)) + 0.0);
+}
+
+NATIVE(fn_abs) { return num1(c, a, n, out, fabs); }
+NATIVE(fn_floor) { return num1(c, a, n, out, floor); }
+NATIVE(fn_ceil) { return num1(c, a, n, out, ceil); }
+
+/* x shifted by 10^p the way jsonata-js does it: through the decimal text. */
+static double
+dec_shift(double x, double p)
+{
+	char nb[64], pb[40], buf[160], *e;
+	double ex = 0;
+	int r;
+
+	jn_fmt_number(x, nb, sizeof(nb));
+	if ((e = strchr(nb, 'e')) != NULL) {
+		ex = strtod(e + 1, NULL);
+		*e = '\0';
+	}
+	jn_fmt_number(ex + p, pb, sizeof(pb));
+	r = snprintf(buf, sizeof(buf), "%se%s", nb, pb);
+	if (r < 0 || (size_t)r >= sizeof(buf))
+		return NAN;
+	return strtod(buf, NULL);
+}
+
+NATIVE(fn_round)
+{
+	json_t *v = A(a, n, 0), *pv = A(a, n, 1);
+	double x, p = 0, r;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	x = jn_numv(v);
+	if (pv != NULL)
+		p = jn_numv(pv);
+	if (p != 0)
+		x = dec_shift(x, p);
+	r = floor(x + 0.5);
+	if (fabs(r - x) == 0.5 && fabs(fmod(r, 2)) == 1)
+		r -= 1;
+	if (p != 0)
+		r = dec_shift(r, -p);
+	if (r == 0)
+		r = 0;
+	return set_num(c, out, r);
+}
+
+NATIVE(fn_sqrt)
+{
+	json_t *v = A(a, n, 0);
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if (jn_numv(v) < 0)
+		return jn_throw(c, "D3060", -1, NULL, v, 1);
+	return set_num(c, out, sqrt(jn_numv(v)));
+}
+
+NATIVE(fn_power)
+{
+	json_t *v = A(a, n, 0);
+	double r;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	r = pow(jn_numv(v), jn_numv(A(a, n, 1)));
+	if (!isfinite(r))
+		return jn_throw(c, "D3061", -1, NULL, v, 1);
+	return set_num(c, out, r);
+}
+
+/* 64 random bits: from opts->rng (splitmix64) when set, else the OS. */
+static uint64_t
+rand64(struct jn_ctx *c)
+{
+	const struct sd_jn_opts *o = jn_opts(c);
+	uint64_t z;
+
+	if (o != NULL && o->rng != NULL) {
+		z = (*o->rng += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		return z ^ (z >> 31);
+	}
+	if (RAND_bytes((unsigned char *)&z, sizeof(z)) != 1)
+		z = (uint64_t)rand() << 32 ^ (uint64_t)rand();
+	return z;
+}
+
+/* A double in [0, 1) from 64 bits. */
+static double
+unit(uint64_t z)
+{
+	return (double)(z >> 11) / 9007199254740992.0;
+}
+
+NATIVE(fn_random)
+{
+	(void)a;
+	(void)n;
+	return set_num(c, out, unit(rand64(c)));
+}
+
+/* -------------------------------------------------- arrays and objects */
+
+static int
+push(struct jn_ctx *c, json_t *arr, json_t *v)
+{
+	if (jn_tick(c) != 0 || jn_charge(c, sizeof(void *) * 2) != 0)
+		return -1;
+	if (json_array_append(arr, v) != 0)
+		return oom(c);
+	return 0;
+}
+
+static int
+keys_into(struct jn_ctx *c, const json_t *v, json_t *seen, json_t *res)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (keys_into(c, x, seen, res) != 0)
+				return -1;
+		return 0;
+	}
+	if (!is_obj(v))
+		return 0;
+	json_object_foreach((json_t *)v, k, x) {
+		json_t *s;
+
+		if (json_object_get(seen, k) != NULL)
+			continue;
+		if (json_object_set(seen, k, json_true()) != 0)
+			return oom(c);
+		if ((s = json_string(k)) == NULL)
+			return oom(c);
+		if (push(c, res, s) != 0) {
+			json_decref(s);
+			return -1;
+		}
+		json_decref(s);
+	}
+	return 0;
+}
+
+NATIVE(fn_keys)
+{
+	json_t *seen, *res;
+	int r;
+
+	*out = NULL;
+	if ((res = jn_seq_new(c)) == NULL)
+		return -1;
+	if ((seen = json_object()) == NULL) {
+		json_decref(res);
+		return oom(c);
+	}
+	r = keys_into(c, A(a, n, 0), seen, res);
+	json_decref(seen);
+	if (r != 0) {
+		json_decref(res);
+		return -1;
+	}
+	*out = res;
+	return 0;
+}
+
+static int
+lookup(struct jn_ctx *c, json_t *v, const char *key, json_t **out)
+{
+	json_t *x, *res, *r;
+	size_t i, j;
+
+	*out = NULL;
+	if (json_is_array(v)) {
+		if ((res = jn_seq_new(c)) == NULL)
+			return -1;
+		json_array_foreach(v, i, x) {
+			if (lookup(c, x, key, &r) != 0) {
+				json_decref(res);
+				return -1;
+			}
+			if (r == NULL)
+				continue;
+			if (json_is_array(r)) {
+				json_t *y;
+
+				json_array_foreach(r, j, y)
+					if (push(c, res, y) != 0)
+						break;
+			} else
+				(void)push(c, res, r);
+			json_decref(r);
+		}
+		*out = res;
+		return 0;
+	}
+	if (is_obj(v) && (x = json_object_get(v, key)) != NULL)
+		*out = json_incref(x);
+	return 0;
+}
+
+NATIVE(fn_lookup)
+{
+	return lookup(c, A(a, n, 0), json_string_value(A(a, n, 1)), out);
+}
+
+NATIVE(fn_append)
+{
+	json_t *x = A(a, n, 0), *y = A(a, n, 1), *res;
+	size_t i;
+
+	*out = NULL;
+	if (x == NULL) {
+		*out = json_incref(y);
+		return 0;
+	}
+	if (y == NULL) {
+		*out = json_incref(x);
+		return 0;
+	}
+	if ((res = json_array()) == NULL)
+		return oom(c);
+	if (json_is_array(x)) {
+		for (i = 0; i < json_array_size(x); i++)
+			if (push(c, res, json_array_get(x, i)) != 0)
+				goto fail;
+	} else if (push(c, res, x) != 0)
+		goto fail;
+	if (json_is_array(y)) {
+		for (i = 0; i < json_array_size(y); i++)
+			if (push(c, res, json_array_get(y, i)) != 0)
+				goto fail;
+	} else if (push(c, res, y) != 0)
+		goto fail;
+	*out = res;
+	return 0;
+ fail:
+	json_decref(res);
+	return -1;
+}
+
+static int
+spread(struct jn_ctx *c, json_t *v, json_t **out)
+{
+	json_t *res, *x, *r;
+	const char *k;
+	size_t i, j;
+	int plain = 0;
+
+	*out = NULL;
+	if (json_is_array(v)) {
+		if ((res = jn_seq_new(c)) == NULL)
+			return -1;
+		json_array_foreach(v, i, x) {
+			if (spread(c, x, &r) != 0) {
+				json_decref(res);
+				return -1;
+			}
+			if (r == NULL)
+				continue;
+			if (!plain) {
+				/* concatenating gives a plain array */
+				json_t *p = json_array();
+
+				if (p == NULL || json_array_extend(p, res) != 0) {
+					json_decref(p);
+					json_decref(res);
+					json_decref(r);
+					return oom(c);
+				}
+				json_decref(res);
+				res = p;
+				plain = 1;
+			}
+			if (json_is_array(r)) {
+				json_array_foreach(r, j, x)
+					if (push(c, res, x) != 0)
+						break;
+			} else
+				(void)push(c, res, r);
+			json_decref(r);
+		}
+		*out = res;
+		return 0;
+	}
+	if (is_obj(v)) {
+		if ((res = jn_seq_new(c)) == NULL)
+			return -1;
+		json_object_foreach(v, k, x) {
+			json_t *o = json_object();
+
+			if (o == NULL || json_object_set(o, k, x) != 0 ||
+			    push(c, res, o) != 0) {
+				json_decref(o);
+				json_decref(res);
+				return oom(c);
+			}
+			json_decref(o);
+		}
+		*out = res;
+		return 0;
+	}
+	*out = json_incref(v);
+	return 0;
+}
+
+NATIVE(fn_spread) { return spread(c, A(a, n, 0), out); }
+
+NATIVE(fn_merge)
+{
+	json_t *arr = A(a, n, 0), *res, *o, *x;
+	const char *k;
+	size_t i;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	if ((res = json_object()) == NULL)
+		return oom(c);
+	json_array_foreach(arr, i, o) {
+		if (!is_obj(o))
+			continue;
+		json_object_foreach(o, k, x) {
+			if (jn_tick(c) != 0) {
+				json_decref(res);
+				return -1;
+			}
+			if (json_object_set(res, k, x) != 0) {
+				json_decref(res);
+				return oom(c);
+			}
+		}
+	}
+	*out = res;
+	return 0;
+}
+
+NATIVE(fn_reverse)
+{
+	json_t *arr = A(a, n, 0), *res;
+	size_t i, len;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	len = json_array_size(arr);
+	if (len <= 1) {
+		*out = json_incref(arr);
+		return 0;
+	}
+	if ((res = json_array()) == NULL)
+		return oom(c);
+	for (i = len; i-- > 0;)
+		if (push(c, res, json_array_get(arr, i)) != 0) {
+			json_decref(res);
+			return -1;
+		}
+	*out = res;
+	return 0;
+}
+
+NATIVE(fn_shuffle)
+{
+	json_t *arr = A(a, n, 0), *res;
+	size_t i, len;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	len = json_array_size(arr);
+	if (len <= 1) {
+		*out = json_incref(arr);
+		return 0;
+	}
+	if ((res = json_array()) == NULL)
+		return oom(c);
+	for (i = 0; i < len; i++) {
+		size_t j = (size_t)floor(unit(rand64(c)) * (double)(i + 1));
+
+		if (push(c, res, json_array_get(arr, i)) != 0) {
+			json_decref(res);
+			return -1;
+		}
+		if (j != i) {
+			json_t *t = json_incref(json_array_get(res, j));
+
+			json_array_set(res, i, t);
+			json_array_set(res, j, json_array_get(arr, i));
+			json_decref(t);
+		}
+	}
+	*out = res;
+	return 0;
+}
+
+NATIVE(fn_distinct)
+{
+	json_t *arr = A(a, n, 0), *res, *x;
+	size_t i, j;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) <= 1) {
+		*out = json_incref(arr);
+		return 0;
+	}
+	res = jn_is_seq(c, arr) ? jn_seq_new(c) : json_array();
+	if (res == NULL)
+		return oom(c);
+	json_array_foreach(arr, i, x) {
+		int dup = 0;
+
+		for (j = 0; j < json_array_size(res) && !dup; j++) {
+			if (jn_tick(c) != 0) {
+				json_decref(res);
+				return -1;
+			}
+			dup = jn_deep_equal(x, json_array_get(res, j));
+		}
+		if (!dup && push(c, res, x) != 0) {
+			json_decref(res);
+			return -1;
+		}
+	}
+	*out = res;
+	return 0;
+}
+
+NATIVE(fn_zip)
+{
+	json_t *res, *t;
+	size_t i, k, len = SIZE_MAX;
+
+	*out = NULL;
+	for (k = 0; k < n; k++) {
+		size_t l = json_is_array(a[k]) ? json_array_size(a[k]) : 0;
+
+		if (l < len)
+			len = l;
+	}
+	if (n == 0)
+		len = 0;
+	if ((res = json_array()) == NULL)
+		return oom(c);
+	for (i = 0; i < len; i++) {
+		if ((t = json_array()) == NULL) {
+			json_decref(res);
+			return oom(c);
+		}
+		for (k = 0; k < n; k++)
+			if (push(c, t, json_array_get(a[k], i)) != 0)
+				break;
+		if (k < n || push(c, res, t) != 0) {
+			json_decref(t);
+			json_decref(res);
+			return -1;
+		}
+		json_decref(t);
+	}
+	*out = res;
+	return 0;
+}
+
+NATIVE(fn_error)
+{
+	json_t *m = A(a, n, 0), *d = NULL;
+	int r;
+
+	*out = NULL;
+	if (m == NULL || json_string_length(m) == 0)
+		m = d = json_string("$error() function evaluated");
+	r = jn_throw(c, "D3137", -1, NULL, m, -1);
+	json_decref(d);
+	return r;
+}
+
+NATIVE(fn_assert)
+{
+	json_t *m = A(a, n, 1), *d = NULL;
+	int r;
+
+	*out = NULL;
+	if (json_is_true(A(a, n, 0)))
+		return 0;
+	if (m == NULL || json_string_length(m) == 0)
+		m = d = json_string("$assert() statement failed");
+	r = jn_throw(c, "D3141", -1, NULL, m, -1);
+	json_decref(d);
+	return r;
+}
+
+/* Integral reals below 2^53 as integers, in place (v is ours). */
+static json_t *
+renum(json_t *v)
+{
+	json_t *x;
+	const char *k;
+	size_t i;
+
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+
+		if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+			json_decref(v);
+			return json_integer((json_int_t)d);
+		}
+		return v;
+	}
+	if (json_is_array(v)) {
+		for (i = 0; i < json_array_size(v); i++) {
+			x = json_incref(json_array_get(v, i));
+			if ((x = renum(x)) == NULL ||
+			    json_array_set_new(v, i, x) != 0) {
+				json_decref(v);
+				return NULL;
+			}
+		}
+	} else if (json_is_object(v)) {
+		void *tmp;
+
+		json_object_foreach_safe(v, tmp, k, x) {
+			x = json_incref(x);
+			if ((x = renum(x)) == NULL ||
+			    json_object_set_new(v, k, x) != 0) {
+				json_decref(v);
+				return NULL;
+			}
+		}
+	}
+	return v;
+}
+
+/* JSON text to a value, numbers as JSONata holds them; NULL on bad text. */
+static json_t *
+parse_json(struct jn_ctx *c, const char *s, size_t len, json_error_t *je)
+{
+	json_t *v;
+
+	if (jn_charge(c, len * 4 + 64) != 0)
+		return NULL;
+	v = json_loadb(s, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL |
+	    JSON_ALLOW_NUL, je);
+	return v == NULL ? NULL : renum(v);
+}
+
+NATIVE(fn_clone)
+{
+	json_t *v = A(a, n, 0);
+	json_error_t je;
+	char *s;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if ((s = jn_stringify(c, v, 0)) == NULL)
+		return -1;
+	*out = parse_json(c, s, strlen(s), &je);
+	free(s);
+	if (*out == NULL)
+		return oom(c);
+	return 0;
+}
+
+/* ---------------------------------------------------------- sorting */
+
+struct sortctx {
+	struct jn_ctx	*c;
+	const json_t	*fn;
+	int		 failed;
+};
+
+/* 1 when a must come after b (jsonata-js's comparator), -1 on error. */
+static int
+sort_gt(struct sortctx *s, json_t *x, json_t *y)
+{
+	json_t *args[2], *r = NULL;
+	int t;
+
+	if (jn_tick(s->c) != 0)
+		return -1;
+	if (s->fn == NULL) {
+		if (jn_is_num(x))
+			return jn_numv(x) > jn_numv(y);
+		return js_strcmp(json_string_value(x), json_string_length(x),
+		    json_string_value(y), json_string_length(y)) > 0;
+	}
+	args[0] = x;
+	args[1] = y;
+	if (jn_apply(s->c, s->fn, args, 2, &r) != 0)
+		return -1;
+	t = js_truthy(r);
+	json_decref(r);
+	return t;
+}
+
+/* Stable merge sort of v[0..n) (borrowed pointers) using tmp. */
+static int
+msort(struct sortctx *s, json_t **v, json_t **tmp, size_t n)
+{
+	size_t mid = n / 2, i = 0, j, k = 0;
+
+	if (n <= 1)
+		return 0;
+	if (msort(s, v, tmp, mid) != 0 || msort(s, v + mid, tmp, n - mid) != 0)
+		return -1;
+	j = mid;
+	while (i < mid && j < n) {
+		int g = sort_gt(s, v[i], v[j]);
+
+		if (g < 0)
+			return -1;
+		tmp[k++] = g ? v[j++] : v[i++];
+	}
+	while (i < mid)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, n * sizeof(*v));
+	return 0;
+}
+
+NATIVE(fn_sort)
+{
+	json_t *arr = A(a, n, 0), *fn = A(a, n, 1), *res, **v, **tmp;
+	struct sortctx s;
+	size_t i, len;
+	int r = 0;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	len = json_array_size(arr);
+	if (len <= 1) {
+		*out = json_incref(arr);
+		return 0;
+	}
+	if (fn == NULL) {
+		int nums = 1, strs = 1;
+
+		for (i = 0; i < len; i++) {
+			json_t *x = json_array_get(arr, i);
+
+			nums &= jn_is_num(x);
+			strs &= json_is_string(x);
+		}
+		if (!nums && !strs)
+			return jn_throw(c, "D3070", -1, NULL, NULL, 1);
+	}
+	if (jn_charge(c, len * 3 * sizeof(*v)) != 0)
+		return -1;
+	v = calloc(len, sizeof(*v));
+	tmp = calloc(len, sizeof(*tmp));
+	if (v == NULL || tmp == NULL) {
+		free(v);
+		free(tmp);
+		return oom(c);
+	}
+	for (i = 0; i < len; i++)
+		v[i] = json_array_get(arr, i);
+	s.c = c;
+	s.fn = fn;
+	s.failed = 0;
+	if (msort(&s, v, tmp, len) != 0)
+		r = -1;
+	else if ((res = json_array()) == NULL)
+		r = oom(c);
+	else {
+		for (i = 0; i < len && r == 0; i++)
+			if (json_array_append(res, v[i]) != 0)
+				r = oom(c);
+		if (r == 0)
+			*out = res;
+		else
+			json_decref(res);
+	}
+	free(v);
+	free(tmp);
+	return r;
+}
+
+/* ------------------------------------------------------ higher-order */
+
+/* Call fn with value, then index and array as its arity allows. */
+static int
+hof_call(struct jn_ctx *c, const json_t *fn, json_t *v, json_t *idx,
+    json_t *all, json_t **out)
+{
+	json_t *args[3];
+	int ar = jn_fn_arity(c, fn);
+	size_t na = 1;
+
+	args[0] = v;
+	args[1] = idx;
+	args[2] = all;
+	if (ar >= 2)
+		na = 2;
+	if (ar >= 3)
+		na = 3;
+	if (jn_tick(c) != 0)
+		return -1;
+	return jn_apply(c, fn, args, na, out);
+}
+
+static int
+hof_idx(struct jn_ctx *c, const json_t *fn, json_t *arr, size_t i,
+    json_t **out)
+{
+	json_t *ix = json_integer((json_int_t)i);
+	int r;
+
+	if (ix == NULL)
+		return oom(c);
+	r = hof_call(c, fn, json_array_get(arr, i), ix, arr, out);
+	json_decref(ix);
+	return r;
+}
+
+NATIVE(fn_map)
+{
+	json_t *arr = A(a, n, 0), *fn = A(a, n, 1), *res, *r;
+	size_t i;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	if ((res = jn_seq_new(c)) == NULL)
+		return -1;
+	for (i = 0; i < json_array_size(arr); i++) {
+		if (hof_idx(c, fn, arr, i, &r) != 0) {
+			json_decref(res);
+			return -1;
+		}
+		if (r != NULL && push(c, res, r) != 0) {
+			json_decref(r);
+			json_decref(res);
+			return -1;
+		}
+		json_decref(r);
+	}
+	*out = res;
+	return 0;
+}
+
+NATIVE(fn_filter)
+{
+	json_t *arr = A(a, n, 0), *fn = A(a, n, 1), *res, *r;
+	size_t i;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	if ((res = jn_seq_new(c)) == NULL)
+		return -1;
+	for (i = 0; i < json_array_size(arr); i++) {
+		int keep;
+
+		if (hof_idx(c, fn, arr, i, &r) != 0) {
+			json_decref(res);
+			return -1;
+		}
+		keep = jbool(r);
+		json_decref(r);
+		if (keep && push(c, res, json_array_get(arr, i)) != 0) {
+			json_decref(res);
+			return -1;
+		}
+	}
+	*out = res;
+	return 0;
+}
+
+NATIVE(fn_single)
+{
+	json_t *arr = A(a, n, 0), *fn = A(a, n, 1), *r, *found = NULL;
+	size_t i;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	for (i = 0; i < json_array_size(arr); i++) {
+		int ok = 1;
+
+		if (fn != NULL) {
+			if (hof_idx(c, fn, arr, i, &r) != 0)
+				return -1;
+			ok = jbool(r);
+			json_decref(r);
+		}
+		if (!ok)
+			continue;
+		if (found != NULL)
+			return jn_throw(c, "D3138", -1, NULL, NULL, (long)i);
+		found = json_array_get(arr, i);
+	}
+	if (found == NULL)
+		return jn_throw(c, "D3139", -1, NULL, NULL, -1);
+	*out = json_incref(found);
+	return 0;
+}
+
+NATIVE(fn_reduce)
+{
+	json_t *arr = A(a, n, 0), *fn = A(a, n, 1), *init = A(a, n, 2);
+	json_t *acc, *args[4], *r;
+	size_t i = 0;
+	int ar;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	ar = jn_fn_arity(c, fn);
+	if (ar < 2)
+		return jn_throw(c, "D3050", -1, NULL, NULL, 1);
+	if (init == NULL && json_array_size(arr) > 0) {
+		acc = json_incref(json_array_get(arr, 0));
+		i = 1;
+	} else
+		acc = json_incref(init);
+	for (; i < json_array_size(arr); i++) {
+		json_t *ix = json_integer((json_int_t)i);
+		size_t na = 2;
+		int rc;
+
+		if (ix == NULL || jn_tick(c) != 0) {
+			json_decref(ix);
+			json_decref(acc);
+			return ix == NULL ? oom(c) : -1;
+		}
+		args[0] = acc;
+		args[1] = json_array_get(arr, i);
+		args[2] = ix;
+		args[3] = arr;
+		if (ar >= 3)
+			na = 3;
+		if (ar >= 4)
+			na = 4;
+		rc = jn_apply(c, fn, args, na, &r);
+		json_decref(ix);
+		json_decref(acc);
+		if (rc != 0)
+			return -1;
+		acc = r;
+	}
+	*out = acc;
+	return 0;
+}
+
+NATIVE(fn_each)
+{
+	json_t *obj = A(a, n, 0), *fn = A(a, n, 1), *res, *x, *r, *k;
+	const char *key;
+
+	*out = NULL;
+	if ((res = jn_seq_new(c)) == NULL)
+		return -1;
+	if (!is_obj(obj)) {
+		*out = res;
+		return 0;
+	}
+	json_object_foreach(obj, key, x) {
+		int rc;
+
+		if ((k = json_string(key)) == NULL) {
+			json_decref(res);
+			return oom(c);
+		}
+		rc = hof_call(c, fn, x, k, obj, &r);
+		json_decref(k);
+		if (rc != 0) {
+			json_decref(res);
+			return -1;
+		}
+		if (r != NULL && push(c, res, r) != 0) {
+			json_decref(r);
+			json_decref(res);
+			return -1;
+		}
+		json_decref(r);
+	}
+	*out = res;
+	return 0;
+}
+
+NATIVE(fn_sift)
+{
+	json_t *obj = A(a, n, 0), *fn = A(a, n, 1), *res, *x, *r, *k;
+	const char *key;
+
+	*out = NULL;
+	if (!is_obj(obj) || fn == NULL)
+		return 0;
+	if ((res = json_object()) == NULL)
+		return oom(c);
+	json_object_foreach(obj, key, x) {
+		int rc, keep;
+
+		if ((k = json_string(key)) == NULL) {
+			json_decref(res);
+			return oom(c);
+		}
+		rc = hof_call(c, fn, x, k, obj, &r);
+		json_decref(k);
+		if (rc != 0) {
+			json_decref(res);
+			return -1;
+		}
+		keep = jbool(r);
+		json_decref(r);
+		if (keep && json_object_set(res, key, x) != 0) {
+			json_decref(res);
+			return oom(c);
+		}
+	}
+	if (json_object_size(res) == 0)
+		json_decref(res);
+	else
+		*out = res;
+	return 0;
+}
+
+NATIVE(fn_eval)
+{
+	json_t *src = A(a, n, 0);
+
+	*out = NULL;
+	if (src == NULL)
+		return 0;
+	return jn_eval_src(c, json_string_value(src), A(a, n, 1), NULL, out);
+}
+
+/* ---------------------------------------------------------- encoding */
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The string's UTF-16 code units, each cut to a byte (Node's "binary"). */
+NATIVE(fn_base64encode)
+{
+	json_t *v = A(a, n, 0);
+	const unsigned char *s;
+	unsigned char *bin;
+	size_t sl, i, bl = 0;
+	struct sbuf b = { NULL, 0, 0 };
+	int r = 0;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	s = (const unsigned char *)sv(v, &sl);
+	if (jn_charge(c, sl * 3 + 8) != 0)
+		return -1;
+	if ((bin = malloc(sl * 2 + 1)) == NULL)
+		return oom(c);
+	for (i = 0; i < sl;) {
+		size_t l = u8len(s + i, sl - i);
+		uint32_t cp = u8dec(s + i, l);
+
+		if (cp >= 0x10000) {
+			bin[bl++] = (unsigned char)(0xd800 +
+			    ((cp - 0x10000) >> 10));
+			bin[bl++] = (unsigned char)(0xdc00 +
+			    ((cp - 0x10000) & 0x3ff));
+		} else
+			bin[bl++] = (unsigned char)cp;
+		i += l;
+	}
+	for (i = 0; i < bl && r == 0; i += 3) {
+		char q[4];
+		uint32_t w = (uint32_t)bin[i] << 16;
+
+		if (i + 1 < bl)
+			w |= (uint32_t)bin[i + 1] << 8;
+		if (i + 2 < bl)
+			w |= bin[i + 2];
+		q[0] = b64[(w >> 18) & 63];
+		q[1] = b64[(w >> 12) & 63];
+		q[2] = i + 1 < bl ? b64[(w >> 6) & 63] : '=';
+		q[3] = i + 2 < bl ? b64[w & 63] : '=';
+		r = sb_add(c, &b, q, 4);
+	}
+	free(bin);
+	if (r != 0) {
+		free(b.p);
+		return -1;
+	}
+	return sb_out(c, &b, out);
+}
+
+/* Node's lenient base64 (and base64url) decoding; bytes as U+0000..U+00FF. */
+NATIVE(fn_base64decode)
+{
+	json_t *v = A(a, n, 0);
+	const char *s;
+	size_t sl, i;
+	uint32_t w = 0;
+	int bits = 0, r = 0;
+	struct sbuf b = { NULL, 0, 0 };
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	s = sv(v, &sl);
+	for (i = 0; i < sl && r == 0; i++) {
+		const char *p;
+		int d;
+		char ch = s[i];
+
+		if (ch == '=')
+			break;
+		if (ch == '-')
+			d = 62;
+		else if (ch == '_')
+			d = 63;
+		else if (ch != '\0' && (p = strchr(b64, ch)) != NULL)
+			d = (int)(p - b64);
+		else
+			continue;
+		w = (w << 6) | (uint32_t)d;
+		bits += 6;
+		if (bits >= 8) {
+			char o[4];
+			unsigned byte;
+
+			bits -= 8;
+			byte = (w >> bits) & 0xff;
+			r = sb_add(c, &b, o, u8enc(byte, o));
+		}
+	}
+	if (r != 0) {
+		free(b.p);
+		return -1;
+	}
+	return sb_out(c, &b, out);
+}
+
+static int
+uri_throw(struct jn_ctx *c, json_t *v)
+{
+	return jn_throw(c, "D3140", -1, NULL, v, -1);
+}
+
+static int
+uri_encode(struct jn_ctx *c, json_t **a, size_t n, json_t **out,
+    const char *keep)
+{
+	json_t *v = A(a, n, 0);
+	const unsigned char *s;
+	size_t sl, i;
+	struct sbuf b = { NULL, 0, 0 };
+	int r = 0;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	s = (const unsigned char *)sv(v, &sl);
+	for (i = 0; i < sl && r == 0; i++) {
+		char e[4];
+
+		if (isalnum(s[i]) || (s[i] != 0 && s[i] < 0x80 &&
+		    strchr(keep, s[i]) != NULL)) {
+			r = sb_add(c, &b, (const char *)s + i, 1);
+			continue;
+		}
+		if (s[i] == 0xed && i + 1 < sl && s[i + 1] >= 0xa0) {
+			free(b.p);
+			return uri_throw(c, v);
+		}
+		e[0] = '%';
+		e[1] = "0123456789ABCDEF"[s[i] >> 4];
+		e[2] = "0123456789ABCDEF"[s[i] & 15];
+		r = sb_add(c, &b, e, 3);
+	}
+	if (r != 0) {
+		free(b.p);
+		return -1;
+	}
+	return sb_out(c, &b, out);
+}
+
+NATIVE(fn_encode_url_component)
+{
+	return uri_encode(c, a, n, out, "-_.!~*'()");
+}
+
+NATIVE(fn_encode_url)
+{
+	return uri_encode(c, a, n, out, "-_.!~*'();/?:@&=+$,#");
+}
+
+static int
+hexv(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = tolower(ch);
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+static int
+pct(const char *s, size_t sl, size_t i)
+{
+	int h, l;
+
+	if (i + 2 >= sl || s[i] != '%')
+		return -1;
+	if ((h = hexv((unsigned char)s[i + 1])) < 0 ||
+	    (l = hexv((unsigned char)s[i + 2])) < 0)
+		return -1;
+	return h * 16 + l;
+}
+
+static int
+uri_decode(struct jn_ctx *c, json_t **a, size_t n, json_t **out,
+    const char *reserved)
+{
+	json_t *v = A(a, n, 0);
+	const char *s;
+	size_t sl, i;
+	struct sbuf b = { NULL, 0, 0 };
+	int r = 0;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	s = sv(v, &sl);
+	for (i = 0; i < sl && r == 0;) {
+		unsigned char u[4];
+		int x, k, len;
+		uint32_t cp;
+
+		if (s[i] != '%') {
+			r = sb_add(c, &b, s + i, 1);
+			i++;
+			continue;
+		}
+		if ((x = pct(s, sl, i)) < 0)
+			goto bad;
+		if (x < 0x80) {
+			if (x != 0 && strchr(reserved, x) != NULL)
+				r = sb_add(c, &b, s + i, 3);
+			else {
+				char ch = (char)x;
+
+				r = sb_add(c, &b, &ch, 1);
+			}
+			i += 3;
+			continue;
+		}
+		if ((x & 0xe0) == 0xc0)
+			len = 2;
+		else if ((x & 0xf0) == 0xe0)
+			len = 3;
+		else if ((x & 0xf8) == 0xf0)
+			len = 4;
+		else
+			goto bad;
+		u[0] = (unsigned char)x;
+		i += 3;
+		for (k = 1; k < len; k++) {
+			if ((x = pct(s, sl, i)) < 0 || (x & 0xc0) != 0x80)
+				goto bad;
+			u[k] = (unsigned char)x;
+			i += 3;
+		}
+		cp = u8dec(u, (size_t)len);
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		r = sb_add(c, &b, (const char *)u, (size_t)len);
+	}
+	if (r != 0) {
+		free(b.p);
+		return -1;
+	}
+	return sb_out(c, &b, out);
+ bad:
+	free(b.p);
+	return uri_throw(c, v);
+}
+
+NATIVE(fn_decode_url_component)
+{
+	return uri_decode(c, a, n, out, "");
+}
+
+NATIVE(fn_decode_url)
+{
+	return uri_decode(c, a, n, out, ";/?:@&=+$,#");
+}
+
+/* ------------------------------------------- AWS Step Functions' own */
+
+/* An AWS function's argument error (our D32xx codes, a plain message). */
+static int
+aws_err(struct jn_ctx *c, const char *code, const char *msg)
+{
+	json_t *m = json_string(msg);
+	int r = jn_throw(c, code, -1, NULL, m, -1);
+
+	json_decref(m);
+	return r;
+}
+
+static int
+is_int(const json_t *v)
+{
+	double d = jn_numv(v);
+
+	return jn_is_num(v) && d == floor(d);
+}
+
+NATIVE(fn_partition)
+{
+	json_t *arr = A(a, n, 0), *sz = A(a, n, 1), *res, *chunk = NULL;
+	size_t i, size;
+
+	*out = NULL;
+	if (arr == NULL)
+		return 0;
+	if (!is_int(sz) || jn_numv(sz) < 1)
+		return aws_err(c, "D3200", "The size argument of $partition "
+		    "must be a positive integer");
+	size = jn_numv(sz) > (double)SIZE_MAX / 2 ? SIZE_MAX / 2 :
+	    (size_t)jn_numv(sz);
+	if ((res = json_array()) == NULL)
+		return oom(c);
+	for (i = 0; i < json_array_size(arr); i++) {
+		if (chunk == NULL && (chunk = json_array()) == NULL)
+			goto fail;
+		if (push(c, chunk, json_array_get(arr, i)) != 0)
+			goto fail;
+		if (json_array_size(chunk) == size) {
+			if (push(c, res, chunk) != 0)
+				goto fail;
+			json_decref(chunk);
+			chunk = NULL;
+		}
+	}
+	if (chunk != NULL) {
+		if (push(c, res, chunk) != 0)
+			goto fail;
+		json_decref(chunk);
+	}
+	*out = res;
+	return 0;
+ fail:
+	json_decref(chunk);
+	json_decref(res);
+	return oom(c);
+}
+
+#define RANGE_MAX	1000
+
+NATIVE(fn_range)
+{
+	json_t *res;
+	double s = jn_numv(A(a, n, 0)), e = jn_numv(A(a, n, 1));
+	double st = jn_numv(A(a, n, 2)), x;
+	size_t k;
+
+	*out = NULL;
+	if (!is_int(A(a, n, 0)) || !is_int(A(a, n, 1)) || !is_int(A(a, n, 2)))
+		return aws_err(c, "D3201", "The arguments of $range must be "
+		    "integers");
+	if (st == 0)
+		return aws_err(c, "D3202", "The step of $range must not be 0");
+	if ((e - s) / st >= RANGE_MAX)
+		return aws_err(c, "D3203", "$range would give more than 1000 "
+		    "items");
+	if ((res = json_array()) == NULL)
+		return oom(c);
+	for (k = 0, x = s; st > 0 ? x <= e : x >= e; k++, x = s + st * k) {
+		json_t *v = jn_num(c, x);
+
+		if (v == NULL || push(c, res, v) != 0) {
+			json_decref(v);
+			json_decref(res);
+			return -1;
+		}
+		json_decref(v);
+	}
+	*out = res;
+	return 0;
+}
+
+NATIVE(fn_hash)
+{
+	static const struct {
+		const char *name, *evp;
+	} algs[] = {
+		{ "MD5", "MD5" }, { "SHA-1", "SHA1" }, { "SHA-256", "SHA256" },
+		{ "SHA-384", "SHA384" }, { "SHA-512", "SHA512" }
+	};
+	json_t *v = A(a, n, 0), *al = A(a, n, 1);
+	const EVP_MD *md = NULL;
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	char hex[EVP_MAX_MD_SIZE * 2 + 1];
+	unsigned int dl = 0, i;
+	size_t k;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	for (k = 0; k < sizeof(algs) / sizeof(algs[0]); k++)
+		if (strcmp(json_string_value(al), algs[k].name) == 0)
+			md = EVP_get_digestbyname(algs[k].evp);
+	if (md == NULL)
+		return aws_err(c, "D3204", "The algorithm of $hash must be one "
+		    "of MD5, SHA-1, SHA-256, SHA-384, SHA-512");
+	if (EVP_Digest(json_string_value(v), json_string_length(v), dg, &dl,
+	    md, NULL) != 1)
+		return oom(c);
+	for (i = 0; i < dl; i++) {
+		hex[i * 2] = "0123456789abcdef"[dg[i] >> 4];
+		hex[i * 2 + 1] = "0123456789abcdef"[dg[i] & 15];
+	}
+	return set_str(c, out, hex, (size_t)dl * 2);
+}
+
+NATIVE(fn_aws_random)
+{
+	json_t *seed = A(a, n, 0);
+
+	if (seed != NULL) {
+		uint64_t z;
+		double d = jn_numv(seed);
+
+		if (!is_int(seed))
+			return aws_err(c, "D3205", "The seed of $random must be "
+			    "an integer");
+		z = (uint64_t)(int64_t)d + 0x9e3779b97f4a7c15ULL;
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		return set_num(c, out, unit(z ^ (z >> 31)));
+	}
+	return set_num(c, out, unit(rand64(c)));
+}
+
+NATIVE(fn_uuid)
+{
+	uint64_t hi = rand64(c), lo = rand64(c);
+	unsigned char u[16];
+	char s[37];
+	size_t i, k = 0;
+
+	(void)a;
+	(void)n;
+	for (i = 0; i < 8; i++) {
+		u[i] = (unsigned char)(hi >> (56 - 8 * i));
+		u[8 + i] = (unsigned char)(lo >> (56 - 8 * i));
+	}
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			s[k++] = '-';
+		s[k++] = "0123456789abcdef"[u[i] >> 4];
+		s[k++] = "0123456789abcdef"[u[i] & 15];
+	}
+	s[k] = '\0';
+	return set_str(c, out, s, k);
+}
+
+NATIVE(fn_parse)
+{
+	json_t *v = A(a, n, 0);
+	json_error_t je;
+	char msg[256];
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if ((*out = parse_json(c, json_string_value(v), json_string_length(v),
+	    &je)) != NULL)
+		return 0;
+	snprintf(msg, sizeof(msg), "The argument of $parse is not valid "
+	    "JSON: %s", je.text);
+	return aws_err(c, "D3206", msg);
+}
+
 /* ------------------------------------------------------------- table */
 
 static const struct jn_builtin builtins[] = {
@@ -1920,13 +3416,56 @@ static const struct jn_builtin builtins[] = {
 	{ "not", "<x-:b>", fn_not, 0 },
 	{ "exists", "<x:b>", fn_exists, 0 },
 	{ "type", "<x:s>", fn_type, 0 },
+	{ "number", "<(nsb)-:n>", fn_number, 0 },
+	{ "floor", "<n-:n>", fn_floor, 0 },
+	{ "ceil", "<n-:n>", fn_ceil, 0 },
+	{ "round", "<n-n?:n>", fn_round, 0 },
+	{ "abs", "<n-:n>", fn_abs, 0 },
+	{ "sqrt", "<n-:n>", fn_sqrt, 0 },
+	{ "power", "<n-n:n>", fn_power, 0 },
+	{ "random", "<n?:n>", fn_aws_random, 1 },
+	{ "random", "<:n>", fn_random, 0 },
+	{ "map", "<af>", fn_map, 0 },
+	{ "zip", "<a+>", fn_zip, 0 },
+	{ "filter", "<af>", fn_filter, 0 },
+	{ "single", "<af?>", fn_single, 0 },
+	{ "reduce", "<afj?:j>", fn_reduce, 0 },
+	{ "sift", "<o-f?:o>", fn_sift, 0 },
+	{ "keys", "<x-:a<s>>", fn_keys, 0 },
+	{ "lookup", "<x-s:x>", fn_lookup, 0 },
+	{ "append", "<xx:a>", fn_append, 0 },
+	{ "spread", "<x-:a<o>>", fn_spread, 0 },
+	{ "merge", "<a<o>:o>", fn_merge, 0 },
+	{ "reverse", "<a:a>", fn_reverse, 0 },
+	{ "each", "<o-f:a>", fn_each, 0 },
+	{ "error", "<s?:x>", fn_error, 0 },
+	{ "assert", "<bs?:x>", fn_assert, 0 },
+	{ "sort", "<af?:a>", fn_sort, 0 },
+	{ "shuffle", "<a:a>", fn_shuffle, 0 },
+	{ "distinct", "<x:x>", fn_distinct, 0 },
+	{ "base64encode", "<s-:s>", fn_base64encode, 0 },
+	{ "base64decode", "<s-:s>", fn_base64decode, 0 },
+	{ "encodeUrlComponent", "<s-:s>", fn_encode_url_component, 0 },
+	{ "encodeUrl", "<s-:s>", fn_encode_url, 0 },
+	{ "decodeUrlComponent", "<s-:s>", fn_decode_url_component, 0 },
+	{ "decodeUrl", "<s-:s>", fn_decode_url, 0 },
+	{ "eval", "<sx?:x>", fn_eval, -1 },
+	{ "clone", "<(oa)-:o>", fn_clone, 0 },
+	{ "partition", "<an:a>", fn_partition, 1 },
+	{ "range", "<nnn:a<n>>", fn_range, 1 },
+	{ "hash", "<ss:s>", fn_hash, 1 },
+	{ "uuid", "<:s>", fn_uuid, 1 },
+	{ "parse", "<s:j>", fn_parse, 1 },
 	{ NULL, NULL, NULL, 0 }
 };
 
 /* jsonata-js's implementation.length, the arity HOFs see. */
 static const signed char js_arity[] = {
 	1, 1, 1, 1, 1, 1, 3, 2, 2, 1, 1, 1, 1, 3, 3, 2, 4, 3, 2,
-	3, 2, 2, 2, 2, 3, 2, 0, 1, 1, 1, 1
+	3, 2, 2, 2, 2, 3, 2, 0, 1, 1, 1, 1,
+	1, 1, 1, 2, 1, 1, 2, 1, 0, 2, 0, 2, 2, 3, 2, 1, 2, 2, 1,
+	1, 1, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
+	2, 3, 2, 0, 1
 };
 
 #define NBUILTIN	(sizeof(builtins) / sizeof(builtins[0]) - 1)
@@ -1953,7 +3492,8 @@ jn_builtin_find(const char *name, int aws)
 
 	for (i = 0; builtins[i].name != NULL; i++)
 		if (strcmp(builtins[i].name, name) == 0 &&
-		    (aws || !builtins[i].aws))
+		    (builtins[i].aws == 0 || (builtins[i].aws > 0 && aws) ||
+		    (builtins[i].aws < 0 && !aws)))
 			return &builtins[i];
 	return NULL;
 }
