@@ -1006,6 +1006,10 @@ NATIVE(fn_string)
 	*out = NULL;
 	if (v == NULL)
 		return 0;
+	/* the input's outer wrapper (a sequence around the input array) */
+	if (jn_is_seq(c, v) && json_array_size(v) == 1 &&
+	    json_is_array(json_array_get(v, 0)))
+		v = json_array_get(v, 0);
 	if ((s = jn_stringify(c, v, json_is_true(A(a, n, 1)))) == NULL)
 		return -1;
 	r = set_str(c, out, s, strlen(s));
