@@ -3275,7 +3275,8 @@ NATIVE(fn_range)
 	if ((e - s) / st >= RANGE_MAX)
 		return aws_err(c, "D3203", "$range would give more than 1000 "
 		    "items");
-	if ((res = json_array()) == NULL)
+	/* A sequence: one item comes out as itself, as AWS's $range(1, 9, 9). */
+	if ((res = jn_seq_new(c)) == NULL)
 		return oom(c);
 	for (k = 0, x = s; st > 0 ? x <= e : x >= e; k++, x = s + st * k) {
 		json_t *v = jn_num(c, x);

@@ -36,7 +36,7 @@ expect_exact 0 '[0,2,4,6,8,10]'
 run jsonata '$range(10, 0, -3)' --aws
 expect_exact 0 '[10,7,4,1]'
 run jsonata '$range(1, 1, 1)' --aws
-expect_exact 0 '[1]'
+expect_exact 0 '1'	# one item comes out as itself: AWS's $range(1, 9, 9) is 1 (conformance)
 run jsonata '$count($range(0, 999, 1))' --aws
 expect_exact 0 '1000'
 run jsonata '$range(0, 1000, 1)' --aws
