@@ -73,6 +73,7 @@ struct node {
 	struct jn_sig	*sig;
 	pcre2_code	*re;
 	struct node	*anext;
+	const struct jn_builtin *bi;	/* N_VARIABLE: the built-in so named */
 };
 
 struct sd_jn_expr {
@@ -1548,6 +1549,9 @@ parse_src(const char *src, struct sd_jn_expr *x, struct sd_jn_error *err)
 	for (e = x->arena; e != NULL; e = e->anext)
 		if (e->type == N_BLOCK && !binds_in(e, 0))
 			e->noenv = 1;
+		else if (e->type == N_VARIABLE && e->str != NULL &&
+		    e->str[0] != 0)
+			e->bi = jn_builtin_find(e->str, 1);
 	free(P.scratch.v);
 	free(P.ancestry.v);
 	return 0;
@@ -1929,6 +1933,49 @@ fset_grow(struct fset *s)
 	return 0;
 }
 
+/*
+ * Drop the entries only the set itself still holds (the arrays are dead:
+ * nothing can ask for their flags again), so that the temporaries of a
+ * long evaluation are freed as it goes instead of at its end. Rehashes
+ * in place at the same capacity.
+ */
+static void
+fset_sweep(struct fset *s)
+{
+	json_t **k = s->k;
+	unsigned char *f = s->f;
+	size_t i, n = 0;
+
+	if (s->cap == 0)
+		return;
+	if ((s->k = calloc(s->cap, sizeof(*s->k))) == NULL ||
+	    (s->f = calloc(s->cap, 1)) == NULL) {
+		free(s->k);
+		s->k = k;
+		s->f = f;
+		return;
+	}
+	for (i = 0; i < s->cap; i++) {
+		size_t h;
+
+		if (k[i] == NULL)
+			continue;
+		if (k[i]->refcount == 1) {
+			json_decref(k[i]);
+			continue;
+		}
+		h = phash(k[i], s->cap);
+		while (s->k[h] != NULL)
+			h = (h + 1) & (s->cap - 1);
+		s->k[h] = k[i];
+		s->f[h] = f[i];
+		n++;
+	}
+	s->n = n;
+	free(k);
+	free(f);
+}
+
 static int
 getf(const struct jn_ctx *c, const json_t *v)
 {
@@ -1952,8 +1999,12 @@ setf(struct jn_ctx *c, json_t *v, int f)
 
 	if (v == NULL)
 		return 0;
-	if ((c->flags.n + 1) * 2 > c->flags.cap && fset_grow(&c->flags) != 0)
-		return jn_throw(c, "X0001", -1, NULL, NULL, -1);
+	if ((c->flags.n + 1) * 2 > c->flags.cap) {
+		fset_sweep(&c->flags);
+		if ((c->flags.n + 1) * 4 > c->flags.cap &&
+		    fset_grow(&c->flags) != 0)
+			return jn_throw(c, "X0001", -1, NULL, NULL, -1);
+	}
 	h = phash(v, c->flags.cap);
 	while (c->flags.k[h] != NULL) {
 		if (c->flags.k[h] == v) {
@@ -3320,7 +3371,8 @@ eval_binary(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 	*out = NULL;
 	if (eval(c, n->lhs, in, env, &l) != 0)
 		return -1;
-	if (strcmp(op, "and") == 0 || strcmp(op, "or") == 0) {
+	if ((op[0] == 'a' && strcmp(op, "and") == 0) ||
+	    (op[0] == 'o' && strcmp(op, "or") == 0)) {
 		int lb = truthy(c, l), res;
 
 		json_decref(l);
@@ -3337,7 +3389,8 @@ eval_binary(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 	}
 	if (eval(c, n->rhs, in, env, &r) != 0)
 		goto out;
-	if (strchr("+-*/%", op[0]) != NULL && op[1] == 0) {
+	if ((op[0] == '+' || op[0] == '-' || op[0] == '*' || op[0] == '/' ||
+	    op[0] == '%') && op[1] == 0) {
 		double a, b, x = 0;
 
 		if (l != NULL && !json_is_number(l)) {
@@ -3398,10 +3451,10 @@ eval_binary(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 
 			lt = a < b ? -1 : a > b ? 1 : 0;
 		}
-		if (strcmp(op, "<") == 0) res = lt < 0;
-		else if (strcmp(op, "<=") == 0) res = lt <= 0;
-		else if (strcmp(op, ">") == 0) res = lt > 0;
-		else res = lt >= 0;
+		if (op[0] == '<')
+			res = op[1] == '=' ? lt <= 0 : lt < 0;
+		else
+			res = op[1] == '=' ? lt >= 0 : lt > 0;
 		*out = json_boolean(res);
 		goto out;
 	}
@@ -3684,6 +3737,15 @@ builtin_value(struct jn_ctx *c, const struct jn_builtin *bi)
 	return v;
 }
 
+/* the built-in n (a variable) names, as jn_builtin_find, looked up once */
+static const struct jn_builtin *
+node_builtin(const struct jn_ctx *c, const struct node *n)
+{
+	const struct jn_builtin *b = n->bi;
+
+	return b != NULL && (c->o.aws_functions || !b->aws) ? b : NULL;
+}
+
 static int
 eval_variable(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
     json_t **out)
@@ -3702,7 +3764,7 @@ eval_variable(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 		*out = v != NULL ? json_incref(v) : NULL;
 		return 0;
 	}
-	if ((bi = jn_builtin_find(n->str, c->o.aws_functions)) != NULL) {
+	if ((bi = node_builtin(c, n)) != NULL) {
 		*out = builtin_value(c, bi);
 		return *out == NULL ? -1 : 0;
 	}
@@ -3747,7 +3809,7 @@ eval_function(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 		json_t *v;
 
 		if (!env_lookup(env, n->proc->str, &v))
-			bi = jn_builtin_find(n->proc->str, c->o.aws_functions);
+			bi = node_builtin(c, n->proc);
 	}
 	if (bi == NULL) {
 		if (eval(c, n->proc, in, env, &proc) != 0)
@@ -4513,7 +4575,7 @@ sd_jn_eval(const struct sd_jn_expr *x, json_t *input, json_t *bindings,
 			goto out;
 		json_array_append(in, input);
 		setf(&c, in, F_OUTER);
-		json_decref(in);
+		e->hold = in;	/* alive until the end */
 	}
 	c.cur_env = e;
 	if (eval(&c, x->root, in, e, &r) != 0)
@@ -4538,7 +4600,7 @@ jn_eval_src(struct jn_ctx *c, const char *src, json_t *input,
 	struct sd_jn_expr *x, **t;
 	struct env *e;
 	struct sd_jn_error *save = c->err, tmp;
-	json_t *in = input, *v, *m;
+	json_t *in = input, *v, *m, *hold = NULL;
 	const char *k;
 	int rc;
 
@@ -4565,11 +4627,14 @@ jn_eval_src(struct jn_ctx *c, const char *src, json_t *input,
 			return -1;
 		json_array_append(w, in);
 		setf(c, w, F_OUTER);
-		json_decref(w);
+		hold = w;
 		in = w;
 	}
-	if ((e = env_new(c, c->cur_env)) == NULL)
+	if ((e = env_new(c, c->cur_env)) == NULL) {
+		json_decref(hold);
 		return -1;
+	}
+	e->hold = hold;	/* the wrapped input, alive until the end */
 	if (json_is_object(bindings))
 		json_object_foreach(bindings, k, v)
 			if (env_bind(c, e, k, json_incref(v)) != 0)
