@@ -20,6 +20,13 @@
 
 #define SRC_MAX		(1024 * 1024)
 #define PARSE_DEPTH	600
+/*
+ * The C stack evaluation may use, whatever opts->max_depth says: about
+ * 300 bytes per nesting level (-O2; 3-5x that under ASan), so 500 levels
+ * take some 150 KiB; deeper nesting ends with U1001 before the stack (8
+ * MiB by default) is exhausted.
+ */
+#define JN_STACK_MAX	(4u * 1024 * 1024)
 
 enum {
 	N_NONE, N_PATH, N_BINARY, N_UNARY, N_NAME, N_STRING, N_NUMBER,
@@ -62,13 +69,16 @@ struct node {
 	int		 has_seeking;
 	char		*focus, *index;
 	unsigned	 keep_array:1, consarray:1, keep_single:1, tuple:1,
-			 thunk:1, descending:1;
+			 thunk:1, descending:1, noenv:1;
 	struct jn_sig	*sig;
 	pcre2_code	*re;
 	struct node	*anext;
+	const struct jn_builtin *bi;	/* N_VARIABLE: the built-in so named */
 };
 
 struct sd_jn_expr {
+	char		*src;		/* for error positions */
+	size_t		 srclen;
 	struct node	*root;
 	struct node	*arena;
 	struct slot	**slots;
@@ -99,6 +109,7 @@ struct parser {
 	struct slist	 scratch;
 };
 
+static int binds_in(const struct node *, int);
 static void fill_error(struct sd_jn_error *, const char *, long,
     const char *, const json_t *, const json_t *, long);
 
@@ -1461,6 +1472,44 @@ node_free_all(struct sd_jn_expr *x)
 	x->arena = NULL;
 }
 
+/*
+ * Whether evaluating n may bind a variable in the scope n is evaluated
+ * in (a := not inside a nested block or function body). A block that
+ * binds nothing needs no scope of its own.
+ */
+static int
+binds_in_list(const struct nlist *l, int depth)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (binds_in(l->v[i], depth))
+			return 1;
+	return 0;
+}
+
+static int
+binds_in(const struct node *n, int depth)
+{
+	if (n == NULL)
+		return 0;
+	if (n->type == N_BIND || depth > PARSE_DEPTH)
+		return 1;
+	if (depth > 0 && (n->type == N_BLOCK || n->type == N_LAMBDA))
+		return 0;
+	depth++;
+	return binds_in(n->lhs, depth) || binds_in(n->rhs, depth) ||
+	    binds_in(n->expr, depth) || binds_in(n->cond, depth) ||
+	    binds_in(n->then, depth) || binds_in(n->els, depth) ||
+	    binds_in(n->proc, depth) || binds_in(n->body, depth) ||
+	    binds_in(n->pattern, depth) || binds_in(n->update, depth) ||
+	    binds_in(n->del, depth) || binds_in(n->group, depth) ||
+	    binds_in_list(&n->list, depth) ||
+	    binds_in_list(&n->rlist, depth) ||
+	    binds_in_list(&n->stages, depth) ||
+	    binds_in_list(&n->pred, depth);
+}
+
 static int
 parse_src(const char *src, struct sd_jn_expr *x, struct sd_jn_error *err)
 {
@@ -1497,6 +1546,12 @@ parse_src(const char *src, struct sd_jn_expr *x, struct sd_jn_error *err)
 		xfail(&P, "S0217", e->pos, e->type == N_PARENT ? "parent" :
 		    "path", NULL);
 	x->root = e;
+	for (e = x->arena; e != NULL; e = e->anext)
+		if (e->type == N_BLOCK && !binds_in(e, 0))
+			e->noenv = 1;
+		else if (e->type == N_VARIABLE && e->str != NULL &&
+		    e->str[0] != 0)
+			e->bi = jn_builtin_find(e->str, 1);
 	free(P.scratch.v);
 	free(P.ancestry.v);
 	return 0;
@@ -1568,6 +1623,7 @@ struct jn_ctx {
 	size_t			 nsubs;
 	size_t			 bc[160];
 	size_t			 nbc;
+	uintptr_t		 stack_base;	/* eval's first frame */
 };
 
 static const struct { const char *code, *msg; } messages[] = {
@@ -1877,6 +1933,49 @@ fset_grow(struct fset *s)
 	return 0;
 }
 
+/*
+ * Drop the entries only the set itself still holds (the arrays are dead:
+ * nothing can ask for their flags again), so that the temporaries of a
+ * long evaluation are freed as it goes instead of at its end. Rehashes
+ * in place at the same capacity.
+ */
+static void
+fset_sweep(struct fset *s)
+{
+	json_t **k = s->k;
+	unsigned char *f = s->f;
+	size_t i, n = 0;
+
+	if (s->cap == 0)
+		return;
+	if ((s->k = calloc(s->cap, sizeof(*s->k))) == NULL ||
+	    (s->f = calloc(s->cap, 1)) == NULL) {
+		free(s->k);
+		s->k = k;
+		s->f = f;
+		return;
+	}
+	for (i = 0; i < s->cap; i++) {
+		size_t h;
+
+		if (k[i] == NULL)
+			continue;
+		if (k[i]->refcount == 1) {
+			json_decref(k[i]);
+			continue;
+		}
+		h = phash(k[i], s->cap);
+		while (s->k[h] != NULL)
+			h = (h + 1) & (s->cap - 1);
+		s->k[h] = k[i];
+		s->f[h] = f[i];
+		n++;
+	}
+	s->n = n;
+	free(k);
+	free(f);
+}
+
 static int
 getf(const struct jn_ctx *c, const json_t *v)
 {
@@ -1900,8 +1999,12 @@ setf(struct jn_ctx *c, json_t *v, int f)
 
 	if (v == NULL)
 		return 0;
-	if ((c->flags.n + 1) * 2 > c->flags.cap && fset_grow(&c->flags) != 0)
-		return jn_throw(c, "X0001", -1, NULL, NULL, -1);
+	if ((c->flags.n + 1) * 2 > c->flags.cap) {
+		fset_sweep(&c->flags);
+		if ((c->flags.n + 1) * 4 > c->flags.cap &&
+		    fset_grow(&c->flags) != 0)
+			return jn_throw(c, "X0001", -1, NULL, NULL, -1);
+	}
 	h = phash(v, c->flags.cap);
 	while (c->flags.k[h] != NULL) {
 		if (c->flags.k[h] == v) {
@@ -2701,6 +2804,28 @@ eval_tuple_step(struct jn_ctx *c, struct node *st, json_t *in, json_t *tb,
 	return rc;
 }
 
+/* a path of plain names (no predicates, stages, bindings, grouping) */
+static int
+simple_path(const struct node *n)
+{
+	size_t i;
+
+	if (n->keep_single || n->keep_array || n->tuple || n->group != NULL ||
+	    n->list.n == 0)
+		return 0;
+	for (i = 0; i < n->list.n; i++) {
+		const struct node *st = n->list.v[i];
+
+		if (st->type != N_NAME || st->stages.n > 0 || st->pred.n > 0 ||
+		    st->group != NULL || st->tuple || st->focus != NULL ||
+		    st->index != NULL || st->keep_array || st->consarray ||
+		    st->ancestor != NULL || st->slot != NULL ||
+		    st->has_seeking)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 eval_path(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
     json_t **out)
@@ -2710,6 +2835,22 @@ eval_path(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 	size_t i;
 
 	*out = NULL;
+	if (simple_path(n) && json_is_object(in) && !jn_is_fn(in)) {
+		json_t *cur = in;
+
+		/* names over objects: no sequences to build */
+		for (i = 0; i < n->list.n; i++) {
+			if (!json_is_object(cur) || jn_is_fn(cur))
+				break;
+			if ((cur = json_object_get(cur, n->list.v[i]->str)) ==
+			    NULL)
+				return 0;
+		}
+		if (i == n->list.n) {
+			*out = json_incref(cur);
+			return 0;
+		}
+	}
 	if (json_is_array(in) && n->list.v[0]->type != N_VARIABLE)
 		inseq = json_incref(in);
 	else {
@@ -2885,6 +3026,55 @@ eval_filter(struct jn_ctx *c, struct node *pred, json_t *in, struct env *env,
 	return -1;
 }
 
+/*
+ * Compare two UTF-8 strings as JavaScript compares strings: by UTF-16
+ * code units (characters above U+FFFF, as surrogates, sort below
+ * U+E000..U+FFFF). <0, 0, >0.
+ */
+static unsigned
+utf16_unit(const unsigned char *s, size_t n, size_t i)
+{
+	unsigned c = s[i], cp;
+
+	if (c < 0x80 || i + 1 >= n)
+		return c;
+	if (c >= 0xf0 && i + 3 < n) {
+		cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3fu) << 12) |
+		    ((s[i + 2] & 0x3fu) << 6) | (s[i + 3] & 0x3fu);
+		return 0xd800 + ((cp - 0x10000) >> 10);
+	}
+	if (c >= 0xe0 && i + 2 < n)
+		return ((c & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) |
+		    (s[i + 2] & 0x3fu);
+	if (c >= 0xc0)
+		return ((c & 0x1fu) << 6) | (s[i + 1] & 0x3fu);
+	return c;
+}
+
+static int
+utf16_cmp(const json_t *a, const json_t *b)
+{
+	const unsigned char *x = (const unsigned char *)json_string_value(a);
+	const unsigned char *y = (const unsigned char *)json_string_value(b);
+	size_t la = json_string_length(a), lb = json_string_length(b);
+	size_t i = 0, m = la < lb ? la : lb;
+	unsigned ux, uy;
+
+	while (i < m && x[i] == y[i])
+		i++;
+	if (i == m)
+		return la < lb ? -1 : la > lb ? 1 : 0;
+	/* back to the first byte of the differing characters */
+	while (i > 0 && (x[i] & 0xc0) == 0x80)
+		i--;
+	ux = utf16_unit(x, la, i);
+	uy = utf16_unit(y, lb, i);
+	if (ux != uy)
+		return ux < uy ? -1 : 1;
+	/* same high surrogate: code point order is code unit order */
+	return memcmp(x + i, y + i, m - i) < 0 ? -1 : 1;
+}
+
 /* sort keys */
 struct skey {
 	json_t	*item;
@@ -2917,8 +3107,7 @@ sort_cmp(struct jn_ctx *c, struct node *st, struct skey *a, struct skey *b,
 		if (json_is_string(aa) != json_is_string(bb))
 			return throw2(c, "T2007", st->pos, NULL, aa, bb);
 		if (json_is_string(aa)) {
-			int x = strcmp(json_string_value(aa),
-			    json_string_value(bb));
+			int x = utf16_cmp(aa, bb);
 
 			comp = x < 0 ? -1 : x > 0 ? 1 : 0;
 		} else {
@@ -3021,6 +3210,9 @@ eval_sort(struct jn_ctx *c, struct node *st, json_t *in, struct env *env,
 	return rc;
 }
 
+/* in eval_group's index: the group's array is the one it built */
+#define GI_OWN	0x20000000
+
 static int
 eval_group(struct jn_ctx *c, struct node *g, json_t *in, struct env *env,
     json_t **out)
@@ -3063,17 +3255,36 @@ eval_group(struct jn_ctx *c, struct node *g, json_t *in, struct env *env,
 			}
 			cur = json_object_get(groups, json_string_value(k));
 			if (cur != NULL) {
-				json_t *na;
+				json_t *na, *gix = json_object_get(gi,
+				    json_string_value(k));
+				json_int_t gv = json_integer_value(gix);
 
-				if ((size_t)json_integer_value(json_object_get(
-				    gi, json_string_value(k))) != p) {
+				if ((size_t)(gv & ~(json_int_t)GI_OWN) != p) {
 					throw2(c, "D1009", g->pos, NULL, k, NULL);
 					json_decref(k);
 					goto out;
 				}
-				na = append2(c, cur, it);
-				json_object_set_new(groups,
-				    json_string_value(k), na);
+				if ((gv & GI_OWN) && it != NULL) {
+					/* our own array: append in place */
+					if (json_is_array(it) ?
+					    arr_extend(c, cur, it) != 0 :
+					    (jn_charge(c, 2 * sizeof(void *)) != 0 ||
+					    json_array_append(cur, it) != 0)) {
+						json_decref(k);
+						if (!c->failed)
+							jn_throw(c, "X0001", -1,
+							    NULL, NULL, -1);
+						goto out;
+					}
+				} else if (it != NULL) {
+					if ((na = append2(c, cur, it)) == NULL) {
+						json_decref(k);
+						goto out;
+					}
+					json_object_set_new(groups,
+					    json_string_value(k), na);
+					json_integer_set(gix, gv | GI_OWN);
+				}
 			} else if (it != NULL) {
 				json_object_set(groups, json_string_value(k), it);
 				json_object_set_new(gi, json_string_value(k),
@@ -3088,7 +3299,8 @@ eval_group(struct jn_ctx *c, struct node *g, json_t *in, struct env *env,
 		}
 	}
 	json_object_foreach(groups, key, ent) {
-		json_int_t ix = json_integer_value(json_object_get(gi, key));
+		json_int_t ix = json_integer_value(json_object_get(gi, key)) &
+		    ~(json_int_t)GI_OWN;
 		json_t *ctx = ent, *v, *tuple = NULL;
 		struct env *e = env;
 
@@ -3159,7 +3371,8 @@ eval_binary(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 	*out = NULL;
 	if (eval(c, n->lhs, in, env, &l) != 0)
 		return -1;
-	if (strcmp(op, "and") == 0 || strcmp(op, "or") == 0) {
+	if ((op[0] == 'a' && strcmp(op, "and") == 0) ||
+	    (op[0] == 'o' && strcmp(op, "or") == 0)) {
 		int lb = truthy(c, l), res;
 
 		json_decref(l);
@@ -3176,7 +3389,8 @@ eval_binary(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 	}
 	if (eval(c, n->rhs, in, env, &r) != 0)
 		goto out;
-	if (strchr("+-*/%", op[0]) != NULL && op[1] == 0) {
+	if ((op[0] == '+' || op[0] == '-' || op[0] == '*' || op[0] == '/' ||
+	    op[0] == '%') && op[1] == 0) {
 		double a, b, x = 0;
 
 		if (l != NULL && !json_is_number(l)) {
@@ -3231,16 +3445,16 @@ eval_binary(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 			goto out;
 		}
 		if (json_is_string(l))
-			lt = strcmp(json_string_value(l), json_string_value(r));
+			lt = utf16_cmp(l, r);
 		else {
 			double a = jn_numv(l), b = jn_numv(r);
 
 			lt = a < b ? -1 : a > b ? 1 : 0;
 		}
-		if (strcmp(op, "<") == 0) res = lt < 0;
-		else if (strcmp(op, "<=") == 0) res = lt <= 0;
-		else if (strcmp(op, ">") == 0) res = lt > 0;
-		else res = lt >= 0;
+		if (op[0] == '<')
+			res = op[1] == '=' ? lt <= 0 : lt < 0;
+		else
+			res = op[1] == '=' ? lt >= 0 : lt > 0;
 		*out = json_boolean(res);
 		goto out;
 	}
@@ -3523,6 +3737,15 @@ builtin_value(struct jn_ctx *c, const struct jn_builtin *bi)
 	return v;
 }
 
+/* the built-in n (a variable) names, as jn_builtin_find, looked up once */
+static const struct jn_builtin *
+node_builtin(const struct jn_ctx *c, const struct node *n)
+{
+	const struct jn_builtin *b = n->bi;
+
+	return b != NULL && (c->o.aws_functions || !b->aws) ? b : NULL;
+}
+
 static int
 eval_variable(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
     json_t **out)
@@ -3541,7 +3764,7 @@ eval_variable(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 		*out = v != NULL ? json_incref(v) : NULL;
 		return 0;
 	}
-	if ((bi = jn_builtin_find(n->str, c->o.aws_functions)) != NULL) {
+	if ((bi = node_builtin(c, n)) != NULL) {
 		*out = builtin_value(c, bi);
 		return *out == NULL ? -1 : 0;
 	}
@@ -3586,7 +3809,7 @@ eval_function(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 		json_t *v;
 
 		if (!env_lookup(env, n->proc->str, &v))
-			bi = jn_builtin_find(n->proc->str, c->o.aws_functions);
+			bi = node_builtin(c, n->proc);
 	}
 	if (bi == NULL) {
 		if (eval(c, n->proc, in, env, &proc) != 0)
@@ -4069,7 +4292,7 @@ eval1(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 		return 0;
 	}
 	case N_BLOCK: {
-		struct env *e = env_new(c, env);
+		struct env *e = n->noenv ? env : env_new(c, env);
 		size_t i;
 
 		if (e == NULL)
@@ -4132,6 +4355,15 @@ eval(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 	*out = NULL;
 	if (c->failed)
 		return -1;
+	{
+		uintptr_t here = (uintptr_t)&r;
+
+		if (c->stack_base == 0)
+			c->stack_base = here;
+		else if (c->stack_base > here &&
+		    c->stack_base - here > JN_STACK_MAX)
+			return jn_throw(c, "U1001", n->pos, NULL, NULL, -1);
+	}
 	if (++c->depth > c->o.max_depth) {
 		c->depth--;
 		return jn_throw(c, "U1001", n->pos, NULL, NULL, -1);
@@ -4183,6 +4415,27 @@ eval(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 
 /* ------------------------------------------------------------ API */
 
+/*
+ * Error positions are byte offsets into the UTF-8 source while they are
+ * made; jsonata-js counts UTF-16 code units. Convert err's.
+ */
+static void
+pos_to_utf16(struct sd_jn_error *err, const char *src, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)src;
+	size_t i, n = 0;
+
+	if (err == NULL || src == NULL || err->position < 0 ||
+	    (size_t)err->position > len)
+		return;
+	for (i = 0; i < (size_t)err->position; i++) {
+		if ((u[i] & 0xc0) == 0x80)
+			continue;
+		n += u[i] >= 0xf0 ? 2 : 1;
+	}
+	err->position = (long)n;
+}
+
 struct sd_jn_expr *
 sd_jn_compile(const char *src, struct sd_jn_error *err)
 {
@@ -4195,6 +4448,14 @@ sd_jn_compile(const char *src, struct sd_jn_error *err)
 		return NULL;
 	}
 	if (parse_src(src, x, err) != 0) {
+		if (src != NULL)
+			pos_to_utf16(err, src, strlen(src));
+		sd_jn_free(x);
+		return NULL;
+	}
+	x->srclen = strlen(src);
+	if ((x->src = strndup(src, x->srclen)) == NULL) {
+		fill_error(err, "X0001", -1, NULL, NULL, NULL, -1);
 		sd_jn_free(x);
 		return NULL;
 	}
@@ -4207,6 +4468,7 @@ sd_jn_free(struct sd_jn_expr *x)
 	if (x == NULL)
 		return;
 	node_free_all(x);
+	free(x->src);
 	free(x);
 }
 
@@ -4313,7 +4575,7 @@ sd_jn_eval(const struct sd_jn_expr *x, json_t *input, json_t *bindings,
 			goto out;
 		json_array_append(in, input);
 		setf(&c, in, F_OUTER);
-		json_decref(in);
+		e->hold = in;	/* alive until the end */
 	}
 	c.cur_env = e;
 	if (eval(&c, x->root, in, e, &r) != 0)
@@ -4328,6 +4590,8 @@ sd_jn_eval(const struct sd_jn_expr *x, json_t *input, json_t *bindings,
 	json_decref(r);
 	if (rc != 0 && err != NULL && err->code[0] == 0)
 		fill_error(err, "X0001", -1, NULL, NULL, NULL, -1);
+	if (rc != 0)
+		pos_to_utf16(err, x->src, x->srclen);
 	ctx_free(&c);
 	return rc;
 }
@@ -4340,7 +4604,7 @@ jn_eval_src(struct jn_ctx *c, const char *src, json_t *input,
 	struct sd_jn_expr *x, **t;
 	struct env *e;
 	struct sd_jn_error *save = c->err, tmp;
-	json_t *in = input, *v, *m;
+	json_t *in = input, *v, *m, *hold = NULL;
 	const char *k;
 	int rc;
 
@@ -4367,11 +4631,14 @@ jn_eval_src(struct jn_ctx *c, const char *src, json_t *input,
 			return -1;
 		json_array_append(w, in);
 		setf(c, w, F_OUTER);
-		json_decref(w);
+		hold = w;
 		in = w;
 	}
-	if ((e = env_new(c, c->cur_env)) == NULL)
+	if ((e = env_new(c, c->cur_env)) == NULL) {
+		json_decref(hold);
 		return -1;
+	}
+	e->hold = hold;	/* the wrapped input, alive until the end */
 	if (json_is_object(bindings))
 		json_object_foreach(bindings, k, v)
 			if (env_bind(c, e, k, json_incref(v)) != 0)

@@ -39,7 +39,14 @@ struct sd_jn_error {
 };
 
 struct sd_jn_opts {
-	unsigned	 max_depth;	/* evaluation nesting; 0: 500 */
+	/*
+	 * Evaluation nesting; 0: 500. Whatever its value, evaluation also
+	 * stops with U1001 once it has used 4 MiB of the C stack (about
+	 * 10,000 levels; fewer under ASan), so a huge max_depth cannot
+	 * overflow the stack; threads evaluating deep expressions need a
+	 * stack above that.
+	 */
+	unsigned	 max_depth;
 	uint64_t	 max_steps;	/* evaluation steps; 0: 10,000,000 */
 	unsigned	 time_limit_ms;	/* wall clock; 0: 10,000 */
 	size_t		 max_bytes;	/* approximate bytes of values built; 0: 256 MiB */
