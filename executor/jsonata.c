@@ -74,6 +74,7 @@ struct node {
 	pcre2_code	*re;
 	struct node	*anext;
 	const struct jn_builtin *bi;	/* N_VARIABLE: the built-in so named */
+	const struct jn_builtin *bi_aws; /* the same with AWS's functions on */
 };
 
 struct sd_jn_expr {
@@ -1550,8 +1551,10 @@ parse_src(const char *src, struct sd_jn_expr *x, struct sd_jn_error *err)
 		if (e->type == N_BLOCK && !binds_in(e, 0))
 			e->noenv = 1;
 		else if (e->type == N_VARIABLE && e->str != NULL &&
-		    e->str[0] != 0)
-			e->bi = jn_builtin_find(e->str, 1);
+		    e->str[0] != 0) {
+			e->bi = jn_builtin_find(e->str, 0);
+			e->bi_aws = jn_builtin_find(e->str, 1);
+		}
 	free(P.scratch.v);
 	free(P.ancestry.v);
 	return 0;
@@ -3741,9 +3744,7 @@ builtin_value(struct jn_ctx *c, const struct jn_builtin *bi)
 static const struct jn_builtin *
 node_builtin(const struct jn_ctx *c, const struct node *n)
 {
-	const struct jn_builtin *b = n->bi;
-
-	return b != NULL && (c->o.aws_functions || !b->aws) ? b : NULL;
+	return c->o.aws_functions ? n->bi_aws : n->bi;
 }
 
 static int

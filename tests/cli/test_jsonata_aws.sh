@@ -100,4 +100,10 @@ expect_error T1006
 run jsonata '$random(3)'
 expect_error T0410
 
+t "stock \$random() without --aws, the seeded one with it"
+run jsonata '$random() >= 0 and $random() < 1'
+expect_exact 0 'true'
+run jsonata '$random(7) = $random(7)' --aws
+expect_exact 0 'true'
+
 finish
