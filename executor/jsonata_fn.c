@@ -378,6 +378,11 @@ jn_fmt_number(double x, char *buf, size_t len)
 		    x > 0 ? "Infinity" : "-Infinity");
 		return;
 	}
+	/* Integers below 2^53 print as JavaScript prints them: all digits. */
+	if (x == trunc(x) && fabs(x) < 9007199254740992.0) {
+		(void)snprintf(buf, len, "%lld", (long long)x);
+		return;
+	}
 	for (p = 1; p <= 17; p++) {
 		r = snprintf(tmp, sizeof(tmp), "%.*e", p - 1, x);
 		if (r < 0 || (size_t)r >= sizeof(tmp))
@@ -447,6 +452,9 @@ prec15(double x)
 	char tmp[40];
 
 	if (!isfinite(x))
+		return x;
+	/* An integer of at most 15 digits is its own 15-digit rounding. */
+	if (x == trunc(x) && fabs(x) < 1e15)
 		return x;
 	(void)snprintf(tmp, sizeof(tmp), "%.14e", x);
 	return strtod(tmp, NULL);
