@@ -2620,9 +2620,8 @@ eval_step(struct jn_ctx *c, struct node *st, json_t *in, struct env *env,
     int last, json_t **out)
 {
 	json_t *res = NULL, *rs = NULL;
-	struct vec items = { NULL, 0, 0 };
-	size_t i, j;
-	int rc = -1;
+	size_t i, j, ni;
+	int rc = -1, plain_name, flat = 1;
 
 	*out = NULL;
 	if (st->type == N_SORT) {
@@ -2638,12 +2637,23 @@ eval_step(struct jn_ctx *c, struct node *st, json_t *in, struct env *env,
 		*out = s;
 		return 0;
 	}
-	if (vec_of(c, in, &items) != 0 || (res = json_array()) == NULL)
+	if ((res = json_array()) == NULL)
 		goto out;
-	for (i = 0; i < items.n; i++) {
-		json_t *r;
+	plain_name = st->type == N_NAME && st->pred.n == 0 &&
+	    st->group == NULL && st->stages.n == 0;
+	/* in (an array, or one value) is not changed by evaluating st */
+	ni = json_is_array(in) ? json_array_size(in) : 1;
+	for (i = 0; i < ni; i++) {
+		json_t *r, *it = json_is_array(in) ? json_array_get(in, i) : in;
 
-		if (eval(c, st, items.v[i], env, &r) != 0)
+		if (plain_name && it != NULL && json_is_object(it) &&
+		    !jn_is_fn(it)) {
+			/* a name over an object: what eval_name does */
+			if (jn_tick(c) != 0)
+				goto out;
+			if ((r = json_object_get(it, st->str)) != NULL)
+				r = json_incref(r);
+		} else if (eval(c, st, it, env, &r) != 0)
 			goto out;
 		for (j = 0; j < st->stages.n; j++) {
 			json_t *nr;
@@ -2656,13 +2666,28 @@ eval_step(struct jn_ctx *c, struct node *st, json_t *in, struct env *env,
 			json_decref(r);
 			r = nr;
 		}
-		if (r != NULL)
-			json_array_append_new(res, r);
+		if (r != NULL) {
+			if (json_is_array(r) && !(getf(c, r) & F_CONS))
+				flat = 0;
+			if (json_array_append_new(res, r) != 0) {
+				jn_throw(c, "X0001", -1, NULL, NULL, -1);
+				goto out;
+			}
+		}
 	}
 	if (last && json_array_size(res) == 1 &&
 	    json_is_array(json_array_get(res, 0)) &&
 	    !IS_SEQ(c, json_array_get(res, 0))) {
 		*out = json_incref(json_array_get(res, 0));
+		rc = 0;
+		goto out;
+	}
+	if (flat) {
+		/* nothing to flatten: res itself is the sequence */
+		if (setf(c, res, F_SEQ) != 0)
+			goto out;
+		*out = res;
+		res = NULL;
 		rc = 0;
 		goto out;
 	}
@@ -2682,7 +2707,6 @@ eval_step(struct jn_ctx *c, struct node *st, json_t *in, struct env *env,
 	*out = rs;
 	rc = 0;
  out:
-	free(items.v);
 	json_decref(res);
 	return rc;
 }
@@ -3363,6 +3387,31 @@ is_str_or_num(const json_t *v)
 	return json_is_string(v) || json_is_number(v);
 }
 
+/*
+ * One side of "&": a string as it is (borrowed), anything else as
+ * $string renders it (*tofree), undefined as "".
+ */
+static int
+concat_part(struct jn_ctx *c, const json_t *v, const char **p, size_t *len,
+    char **tofree)
+{
+	*tofree = NULL;
+	*p = "";
+	*len = 0;
+	if (v == NULL)
+		return 0;
+	if (json_is_string(v)) {
+		*p = json_string_value(v);
+		*len = json_string_length(v);
+		return 0;
+	}
+	if ((*tofree = jn_stringify(c, v, 0)) == NULL)
+		return -1;
+	*p = *tofree;
+	*len = strlen(*tofree);
+	return 0;
+}
+
 static int
 eval_binary(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
     json_t **out)
@@ -3462,30 +3511,37 @@ eval_binary(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 		goto out;
 	}
 	if (strcmp(op, "&") == 0) {
-		char *a = NULL, *b = NULL, *s;
+		char *fa = NULL, *fb = NULL, *s, sbuf[256];
+		const char *a, *b;
 		size_t la, lb;
 
-		if (l != NULL && (a = jn_stringify(c, l, 0)) == NULL)
+		if (concat_part(c, l, &a, &la, &fa) != 0)
 			goto out;
-		if (r != NULL && (b = jn_stringify(c, r, 0)) == NULL) {
-			free(a);
+		if (concat_part(c, r, &b, &lb, &fb) != 0) {
+			free(fa);
 			goto out;
 		}
-		la = a ? strlen(a) : 0;
-		lb = b ? strlen(b) : 0;
-		if (jn_charge(c, la + lb) == 0 &&
-		    (s = malloc(la + lb + 1)) != NULL) {
+		s = NULL;
+		if (la + lb < sizeof(sbuf))
+			s = sbuf;
+		else if (jn_charge(c, la + lb) == 0 &&
+		    (s = malloc(la + lb + 1)) == NULL)
+			jn_throw(c, "X0001", -1, NULL, NULL, -1);
+		if (s != NULL) {
 			if (la)
 				memcpy(s, a, la);
 			if (lb)
 				memcpy(s + la, b, lb);
 			s[la + lb] = 0;
-			*out = json_stringn(s, la + lb);
-			free(s);
-			rc = 0;
+			if ((*out = json_stringn(s, la + lb)) == NULL)
+				jn_throw(c, "X0001", -1, NULL, NULL, -1);
+			else
+				rc = 0;
+			if (s != sbuf)
+				free(s);
 		}
-		free(a);
-		free(b);
+		free(fa);
+		free(fb);
 		goto out;
 	}
 	if (strcmp(op, "..") == 0) {
@@ -3797,7 +3853,7 @@ static int
 eval_function(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
     json_t *applyto, int has_applyto, json_t **out)
 {
-	json_t *proc = NULL, **args = NULL;
+	json_t *proc = NULL, *abuf[JN_ARGS_INLINE], **args = NULL;
 	size_t na = 0, i;
 	const char *name = proc_name(n->proc);
 	long spos = c->cur_pos;
@@ -3824,8 +3880,10 @@ eval_function(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 				    NULL);
 		}
 	}
-	args = calloc(n->list.n + 1, sizeof(*args));
-	if (args == NULL)
+	if (n->list.n + 1 <= JN_ARGS_INLINE) {
+		args = abuf;
+		memset(abuf, 0, sizeof(abuf));
+	} else if ((args = calloc(n->list.n + 1, sizeof(*args))) == NULL)
 		goto out;
 	if (has_applyto)
 		args[na++] = applyto != NULL ? json_incref(applyto) : NULL;
@@ -3851,7 +3909,7 @@ eval_function(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 	}
  out:
 	if (args != NULL)
-		free_args(args, na);
+		jn_args_done(args, na, abuf);
 	json_decref(proc);
 	return rc;
 }
@@ -3956,7 +4014,7 @@ apply_inner(struct jn_ctx *c, json_t *proc, json_t **args, size_t na,
     json_t *in, json_t **out)
 {
 	struct fnv *f = fn_get(c, proc);
-	json_t **va = NULL, **fa = NULL;
+	json_t *vbuf[JN_ARGS_INLINE], **va = NULL, **fa = NULL;
 	size_t nv = 0, i, k;
 	int rc;
 
@@ -3970,10 +4028,10 @@ apply_inner(struct jn_ctx *c, json_t *proc, json_t **args, size_t na,
 		f = &fl;
 		if (f->node->sig != NULL) {
 			if (jn_sig_validate(c, f->node->sig, c->cur_tok, args,
-			    na, in, &va, &nv) != 0)
+			    na, in, vbuf, JN_ARGS_INLINE, &va, &nv) != 0)
 				return -1;
 			rc = apply_procedure(c, f, va, nv, out);
-			jn_args_free(va, nv);
+			jn_args_done(va, nv, vbuf);
 			return rc;
 		}
 		return apply_procedure(c, f, args, na, out);

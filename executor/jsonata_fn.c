@@ -35,6 +35,7 @@ struct jn_param {
 	int	 min, max;	/* occurrences: 0/1, 1/1, 1/inf */
 	int	 context;	/* '-': the context when missing */
 	char	 subtype[16];
+	uint32_t mask;		/* set as bits: 1 << (symbol - 'a') */
 };
 
 struct jn_sig {
@@ -221,16 +222,15 @@ u8enc(uint32_t cp, char *o)
 	return 4;
 }
 
-/* Code points in s. */
+/* Code points in s (jansson's strings are valid UTF-8: every byte but
+ * a continuation byte starts one). */
 static size_t
 cp_count(const char *s, size_t n)
 {
-	size_t i = 0, k = 0;
+	size_t i, k = 0;
 
-	while (i < n) {
-		i += u8len((const unsigned char *)s + i, n - i);
-		k++;
-	}
+	for (i = 0; i < n; i++)
+		k += ((unsigned char)s[i] & 0xc0) != 0x80;
 	return k;
 }
 
@@ -662,6 +662,24 @@ sig_err(struct jn_ctx *c, const char *code, struct jn_sig *s)
 	return 0;
 }
 
+/* Whether symbol ch (a lowercase letter, see sym) is in p's set. */
+static int
+in_set(const struct jn_param *p, char ch)
+{
+	return ch >= 'a' && ch <= 'z' && (p->mask >> (ch - 'a') & 1) != 0;
+}
+
+static void
+set_mask(struct jn_param *p)
+{
+	const char *q;
+
+	p->mask = 0;
+	for (q = p->set; *q != '\0'; q++)
+		if (*q >= 'a' && *q <= 'z')
+			p->mask |= (uint32_t)1 << (*q - 'a');
+}
+
 static size_t
 closing(const char *s, size_t pos, char open, char close)
 {
@@ -774,6 +792,8 @@ jn_sig_parse(struct jn_ctx *c, const char *sig)
 		}
 		pos++;
 	}
+	for (pos = 0; pos < s->np; pos++)
+		set_mask(&s->p[pos]);
 	s->arity = (int)s->np;
 	return s;
 }
@@ -808,7 +828,7 @@ sig_match(const struct jn_sig *s, size_t i, size_t np, const char *syms,
 		return (!anchored || pos == n) ? (long)pos : -1;
 	p = &s->p[i];
 	maxk = 0;
-	while (pos + maxk < n && strchr(p->set, syms[pos + maxk]) != NULL &&
+	while (pos + maxk < n && in_set(p, syms[pos + maxk]) &&
 	    (p->max < 0 || maxk < (size_t)p->max))
 		maxk++;
 	for (k = maxk + 1; k-- > 0;) {
@@ -824,8 +844,8 @@ sig_match(const struct jn_sig *s, size_t i, size_t np, const char *syms,
 
 int
 jn_sig_validate(struct jn_ctx *c, const struct jn_sig *s, const char *fname,
-    json_t **args, size_t nargs, json_t *context, json_t ***out,
-    size_t *n_out)
+    json_t **args, size_t nargs, json_t *context, json_t **buf, size_t nbuf,
+    json_t ***out, size_t *n_out)
 {
 	char syms[256];
 	int cnt[SIG_MAXP];
@@ -853,15 +873,17 @@ jn_sig_validate(struct jn_ctx *c, const struct jn_sig *s, const char *fname,
 		return jn_throw(c, "T0410", -1, NULL, A(args, nargs, good),
 		    (long)good + 1);
 	}
-	if ((v = calloc(nargs + s->np + 1, sizeof(*v))) == NULL)
+	if (nargs + s->np + 1 <= nbuf)
+		v = buf;
+	else if ((v = calloc(nargs + s->np + 1, sizeof(*v))) == NULL)
 		return oom(c);
 	for (i = 0; i < s->np; i++) {
 		const struct jn_param *p = &s->p[i];
 
 		if (cnt[i] == 0) {
 			if (p->context) {
-				if (strchr(p->set, sym(context)) == NULL) {
-					jn_args_free(v, nv);
+				if (!in_set(p, sym(context))) {
+					jn_args_done(v, nv, buf);
 					return jn_throw(c, "T0411", -1, NULL,
 					    context, (long)ai + 1);
 				}
@@ -900,7 +922,7 @@ jn_sig_validate(struct jn_ctx *c, const struct jn_sig *s, const char *fname,
 					}
 				}
 				if (!ok) {
-					jn_args_free(v, nv);
+					jn_args_done(v, nv, buf);
 					return jn_throw(c, "T0412", -1, NULL,
 					    arg, (long)ai + 1);
 				}
@@ -910,7 +932,7 @@ jn_sig_validate(struct jn_ctx *c, const struct jn_sig *s, const char *fname,
 					if (w == NULL ||
 					    json_array_append(w, arg) != 0) {
 						json_decref(w);
-						jn_args_free(v, nv);
+						jn_args_done(v, nv, buf);
 						return oom(c);
 					}
 					v[nv++] = w;
@@ -926,6 +948,19 @@ jn_sig_validate(struct jn_ctx *c, const struct jn_sig *s, const char *fname,
 	*out = v;
 	*n_out = nv;
 	return 0;
+}
+
+void
+jn_args_done(json_t **args, size_t n, json_t **buf)
+{
+	size_t i;
+
+	if (args == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		json_decref(args[i]);
+	if (args != buf)
+		free(args);
 }
 
 void
@@ -1136,6 +1171,27 @@ change_case(struct jn_ctx *c, json_t **a, size_t n, json_t **out, int up)
 	if (str == NULL)
 		return 0;
 	s = sv(str, &sl);
+	for (i = 0; i < sl && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == sl) {		/* ASCII: the same length */
+		char tmp[256], *p = tmp;
+		int r;
+
+		if (sl >= sizeof(tmp)) {
+			if (jn_charge(c, sl + 1) != 0)
+				return -1;
+			if ((p = malloc(sl + 1)) == NULL)
+				return oom(c);
+		}
+		for (i = 0; i < sl; i++)
+			p[i] = (char)(up ? toupper((unsigned char)s[i]) :
+			    tolower((unsigned char)s[i]));
+		r = set_str(c, out, p, sl);
+		if (p != tmp)
+			free(p);
+		return r;
+	}
+	i = 0;
 	if (sb_add(c, &b, "", 0) != 0)
 		return -1;
 	while (i < sl) {
@@ -1174,47 +1230,44 @@ NATIVE(fn_length)
 	return set_num(c, out, (double)cp_count(s, sl));
 }
 
+static int
+trim_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* Runs of space, tab, CR and LF become one space; none at either end. */
 NATIVE(fn_trim)
 {
 	json_t *str = A(a, n, 0);
-	struct sbuf b = { NULL, 0, 0 };
 	const char *s;
-	size_t sl, i;
-	char *p;
+	size_t sl, i, k = 0;
+	char tmp[256], *p;
+	int r;
 
 	*out = NULL;
 	if (str == NULL)
 		return 0;
 	s = sv(str, &sl);
-	if (sb_add(c, &b, "", 0) != 0)
-		return -1;
+	p = tmp;
+	if (sl >= sizeof(tmp)) {
+		if (jn_charge(c, sl + 1) != 0)
+			return -1;
+		if ((p = malloc(sl + 1)) == NULL)
+			return oom(c);
+	}
 	for (i = 0; i < sl; i++) {
-		if (strchr(" \t\n\r", s[i]) != NULL && s[i] != '\0') {
-			while (i + 1 < sl && s[i + 1] != '\0' &&
-			    strchr(" \t\n\r", s[i + 1]) != NULL)
-				i++;
-			if (sb_add(c, &b, " ", 1) != 0)
-				goto fail;
-		} else if (sb_add(c, &b, s + i, 1) != 0)
-			goto fail;
+		if (!trim_space(s[i]))
+			p[k++] = s[i];
+		else if (k > 0 && p[k - 1] != ' ')
+			p[k++] = ' ';
 	}
-	p = b.p;
-	sl = b.len;
-	if (sl > 0 && p[0] == ' ') {
-		p++;
-		sl--;
-	}
-	if (sl > 0 && p[sl - 1] == ' ')
-		sl--;
-	{
-		int r = set_str(c, out, p, sl);
-
-		free(b.p);
-		return r;
-	}
- fail:
-	free(b.p);
-	return -1;
+	if (k > 0 && p[k - 1] == ' ')
+		k--;
+	r = set_str(c, out, p, k);
+	if (p != tmp)
+		free(p);
+	return r;
 }
 
 NATIVE(fn_pad)
@@ -3528,17 +3581,18 @@ jn_call_builtin(struct jn_ctx *c, const struct jn_builtin *b, json_t **args,
     size_t nargs, json_t *context, json_t **out)
 {
 	const struct jn_sig *s = jn_builtin_sig(b);
-	json_t **v = NULL;
+	json_t *buf[JN_ARGS_INLINE], **v = NULL;
 	size_t nv = 0;
 	int r;
 
 	*out = NULL;
 	if (s == NULL)
 		return b->fn(c, args, nargs, out);
-	if (jn_sig_validate(c, s, b->name, args, nargs, context, &v, &nv) != 0)
+	if (jn_sig_validate(c, s, b->name, args, nargs, context, buf,
+	    JN_ARGS_INLINE, &v, &nv) != 0)
 		return -1;
 	r = b->fn(c, v, nv, out);
-	jn_args_free(v, nv);
+	jn_args_done(v, nv, buf);
 	if (r != 0) {
 		json_decref(*out);
 		*out = NULL;

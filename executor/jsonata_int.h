@@ -138,13 +138,15 @@ int	 jn_sig_arity(const struct jn_sig *);
  * Check args against sig as jsonata-js's signature.validate does: the
  * context substituted for a missing "-" argument, a single value wrapped
  * as an array for "a" parameters, T0410 / T0411 / T0412 thrown naming
- * fname and the argument's index. On success *out is a new array of
- * n_out values (each new or NULL) and 0 is returned; free with
- * jn_args_free.
+ * fname and the argument's index. On success *out is an array of n_out
+ * values (each new or NULL) and 0 is returned: buf (nbuf slots, may be
+ * 0) when they fit, else a new one; release with jn_args_done (same buf).
  */
+#define JN_ARGS_INLINE	8
 int	 jn_sig_validate(struct jn_ctx *, const struct jn_sig *,
 	    const char *fname, json_t **args, size_t nargs, json_t *context,
-	    json_t ***out, size_t *n_out);
+	    json_t **buf, size_t nbuf, json_t ***out, size_t *n_out);
+void	 jn_args_done(json_t **args, size_t n, json_t **buf);
 void	 jn_args_free(json_t **args, size_t n);
 
 /* Call a built-in: validate against its signature (with context), then
