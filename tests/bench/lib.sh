@@ -13,7 +13,7 @@
 #                       ("-" where there is nothing; tests/bench/table.sh
 #                       prints them as one table)
 #   BENCH_SKIPS=FILE    append "peer<TAB>why" for each peer not run
-#   BENCH_NO_PEER=1     run no peer
+#   BENCH_NO_PEER=1     run no peer (BENCH_PEER_WHY: the reason to give)
 
 BENCH_SCALE=${BENCH_RUNS_SCALE:-1}
 BENCH_ROWS=${BENCH_ROWS:-}
@@ -97,7 +97,7 @@ bench_peers() {
 	PEER=1
 	PEER_WHY=
 	if [ -n "${BENCH_NO_PEER:-}" ]; then
-		PEER=0 PEER_WHY="BENCH_NO_PEER is set"
+		PEER=0 PEER_WHY=${BENCH_PEER_WHY:-"BENCH_NO_PEER is set"}
 	elif ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 		PEER=0 PEER_WHY="node or npm is not installed"
 	elif [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -lt 20 ]; then
