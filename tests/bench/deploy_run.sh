@@ -11,7 +11,7 @@
 # Environment: see tests/bench/lib.sh (BENCH_RUNS_SCALE scales N, at
 # least 3; BENCH_ROWS gets the median wall time per deploy).
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source=tests/bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 BUILD=$(cd "${1:-build}" && pwd)
 N=${2:-$(bench_scaled 20)}
@@ -55,6 +55,6 @@ print("(release build; each deploy: Validate .. ReleaseLock, %d signatures over 
 with open(sys.argv[4], "w") as f:
     f.write("%.1f %.1f %.1f %d\n" % (statistics.median(wall), cpu, rss, round(calls / n)))
 PYEOF
-read -r wall cpu rss calls <"$T/summary"
+read -r wall cpu _ calls <"$T/summary"
 bench_row "deploy flow ($calls AWS calls), wall per deploy" "$wall" ms - - -
 bench_row "deploy flow, stepdeploy CPU per deploy (mean)" "$cpu" ms - - -

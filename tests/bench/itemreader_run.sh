@@ -12,7 +12,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
-# shellcheck source=lib.sh
+# shellcheck source=tests/bench/lib.sh
 source tests/bench/lib.sh
 BUILD=${1:-build}
 LINES=${2:-${BENCH_MAP_ITEMS:-1000000}}
@@ -59,9 +59,9 @@ awk -v n="$LINES" -v s="$secs" -v kb="$kb" -v r="$BENCH_REPEAT" 'BEGIN {
 	printf "%-28s %10.2f %14.0f %8.0f MiB %s\n", "distributed map " n " JSONL", s, (n + 1) / s, kb / 1024,
 	    kb == 0 ? "(RSS not measured: no /usr/bin/time)" : (kb < 1024 * 1024 ? "< 1 GB: met" : "< 1 GB: NOT met")
 }'
-bench_row "distributed map $LINES JSONL items (ItemReader)" \
+bench_row "distributed map $(commify "$LINES") JSONL items (ItemReader)" \
     "$(awk -v n="$LINES" -v s="$secs" 'BEGIN { printf "%.0f", (n + 1) / s }')" transitions/s - - -
 if [ "$kb" != 0 ]; then
-	bench_row "distributed map $LINES JSONL items, peak RSS" \
+	bench_row "distributed map $(commify "$LINES") JSONL items, peak RSS" \
 	    "$(awk -v kb="$kb" 'BEGIN { printf "%.0f", kb / 1024 }')" MiB - - "ours<1024"
 fi

@@ -12,7 +12,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
-# shellcheck source=lib.sh
+# shellcheck source=tests/bench/lib.sh
 source tests/bench/lib.sh
 BUILD=${1:-build}
 SECS=${2:-$(awk -v s="$BENCH_SCALE" 'BEGIN { t = 1 * s; print (t < 0.05 ? 0.05 : t) }')}

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # (PEER, PEER_WHY are for the scripts)
 # tests/bench/lib.sh: what the bench scripts share (sourced; defines
 # functions and a few variables, sets no trap).
 #
@@ -28,6 +29,9 @@ BENCH_REPEAT=$(bench_scaled "${BENCH_REPEAT:-3}")
 # jnum KEY: the number under KEY in the JSON line on stdin.
 jnum() { grep -o "\"$1\":[0-9.eE+-]*" | head -n 1 | cut -d: -f2; }
 
+# commify N: N with a comma between each three digits (1,000,000).
+commify() { awk -v n="$1" 'BEGIN { s = sprintf("%d", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); print s }'; }
+
 # median: the median of the numbers on stdin, one a line (nothing if none).
 median() {
 	sort -g | awk '{ v[NR] = $1 } END {
@@ -41,9 +45,9 @@ jmedian() { { grep -o "\"$1\":[0-9.eE+-]*" "$2" || true; } | cut -d: -f2 | media
 # bench_repeat KEY CMD...: runs CMD BENCH_REPEAT times, prints the median
 # of the number under KEY in its JSON output; returns 1 if a run fails.
 bench_repeat() {
-	local key=$1 i out vals=
+	local key=$1 out vals=
 	shift
-	for i in $(seq 1 "$BENCH_REPEAT"); do
+	for _ in $(seq 1 "$BENCH_REPEAT"); do
 		out=$("$@") || return 1
 		vals+="$(jnum "$key" <<<"$out")"$'\n'
 	done

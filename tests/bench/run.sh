@@ -24,7 +24,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
-# shellcheck source=lib.sh
+# shellcheck source=tests/bench/lib.sh
 source tests/bench/lib.sh
 BUILD=${1:-build}
 SHARED=${2:-../shared}
@@ -91,7 +91,7 @@ if [ "$PEER" = 1 ]; then
 	    >"$TMP/intr.peer" 2>&1 || true
 	if ! same_json "$TMP/intr.peer" "$DATA/intrinsic-expected.json" 2>/dev/null; then
 		INTRINSIC_PEER=0
-		bench_skip "$PEER_NAME (intrinsic)" "wrong answer: $(head -c 200 "$TMP/intr.peer")"
+		bench_skip "$PEER_NAME on the intrinsic machine" "wrong answer: $(head -c 200 "$TMP/intr.peer")"
 	fi
 fi
 
@@ -171,10 +171,10 @@ for b in "${BENCHES[@]}"; do
 	fi
 	rows+=("$name|$o_tpe$note|$(fmt_int "$o_tps")|$(fmt_int "$p_tps")|$ratio|$(mib "$o_rss")|$(mib "$p_rss")")
 	if [ "$run_peer" = 1 ]; then
-		bench_row "engine $name ($o_tpe transitions)" "$(fmt_int "$o_tps")" transitions/s \
+		bench_row "engine $name ($(commify "$o_tpe") transitions)" "$(fmt_int "$o_tps")" transitions/s \
 		    "$PEER_NAME" "$(fmt_int "$p_tps")" "$goal"
 	else
-		bench_row "engine $name ($o_tpe transitions)" "$(fmt_int "$o_tps")" transitions/s \
+		bench_row "engine $name ($(commify "$o_tpe") transitions)" "$(fmt_int "$o_tps")" transitions/s \
 		    - - "$goal"
 	fi
 done
@@ -217,10 +217,10 @@ else
 	printf '%-28s %14s %12s %s\n' items "transitions/s" "peak RSS" goal
 	printf '%-28s %14s %8s MiB %s\n' "$MAP_ITEMS" "$(fmt_int "$m_tps")" "$m_mib" \
 	    "$([ "$m_mib" -lt 1024 ] && echo "< 1 GB: met" || echo "< 1 GB: NOT met")"
-	bench_row "map $MAP_ITEMS items (inline)" "$(fmt_int "$m_tps")" transitions/s - - -
-	bench_row "map $MAP_ITEMS items (inline) peak RSS" "$m_mib" MiB - - "ours<1024"
+	bench_row "map $(commify "$MAP_ITEMS") items (inline)" "$(fmt_int "$m_tps")" transitions/s - - -
+	bench_row "map $(commify "$MAP_ITEMS") items (inline), peak RSS" "$m_mib" MiB - - "ours<1024"
 	if [ "$PEER" = 1 ]; then
-		bench_skip "$PEER_NAME (map $MAP_ITEMS items)" \
+		bench_skip "$PEER_NAME on the map over $(commify "$MAP_ITEMS") items" \
 		    "not run: at 10,000 items it does about 9,000 transitions/s and grows past 500 MiB"
 	fi
 fi

@@ -12,7 +12,7 @@
 # Environment: see tests/bench/lib.sh (BENCH_RUNS_SCALE scales N, at
 # least 3; BENCH_ROWS gets the medians).
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source=tests/bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 BUILD=$(cd "${1:-build}" && pwd)
 N=${2:-$(bench_scaled 20)}

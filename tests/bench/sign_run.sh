@@ -19,7 +19,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
-# shellcheck source=lib.sh
+# shellcheck source=tests/bench/lib.sh
 source tests/bench/lib.sh
 BUILD=${1:-build}
 SHARED=${2:-../shared}
