@@ -69,7 +69,7 @@ while read -r name ours; do
 	fi
 	ours=$(printf '%.0f' "$ours")
 	printf '%-18s %14s %14s %8s\n' "$name" "$ours" "${peer:--}" "$ratio"
-	bench_row "jsonata $name" "$ours" evaluations/s "$([ "$PEER" = 1 ] && echo "$PEER_NAME" || echo -)" \
+	bench_row "jsonata $name" "$ours" evaluations/s "$PEER_NAME" \
 	    "${peer:--}" "ratio>=10"
 done <"$TMP/ours"
 if [ "$rc" -ne 0 ]; then

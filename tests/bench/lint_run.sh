@@ -46,7 +46,7 @@ if [ "$PEER" = 1 ]; then
 fi
 ratio=$(bench_ratio "$ours" "$peer")
 printf '%-34s %12.0f/s %14s/s %9sx\n' "big.json (2000 states)" "$ours" "$peer" "$ratio"
-bench_row "validator big.json (2000 states)" "$(printf '%.0f' "$ours")" definitions/s \
+bench_row "validator big.json (2,000 states)" "$(printf '%.0f' "$ours")" definitions/s \
     "$PEER_NAME" "$([ "$peer" = - ] && echo - || printf '%.1f' "$peer")" "ratio>=100"
 
 # The corpus: files per second over every file, one after another.

@@ -131,6 +131,7 @@ for b in "${BENCHES[@]}"; do
 		echo "bench: $name: step-bench failed" >&2
 		status=1
 		rows+=("$name|-|failed|-|-|-|-|-")
+		bench_row "engine $name" failed transitions/s "$PEER_NAME" - "$goal"
 		continue
 	fi
 	o_tps=$(jmedian transitions_per_sec "$TMP/ours")
@@ -170,13 +171,8 @@ for b in "${BENCHES[@]}"; do
 		note=" (peer counts $p_tpe)"
 	fi
 	rows+=("$name|$o_tpe$note|$(fmt_int "$o_tps")|$(fmt_int "$p_tps")|$ratio|$(mib "$o_rss")|$(mib "$p_rss")")
-	if [ "$run_peer" = 1 ]; then
-		bench_row "engine $name ($(commify "$o_tpe") transitions)" "$(fmt_int "$o_tps")" transitions/s \
-		    "$PEER_NAME" "$(fmt_int "$p_tps")" "$goal"
-	else
-		bench_row "engine $name ($(commify "$o_tpe") transitions)" "$(fmt_int "$o_tps")" transitions/s \
-		    - - "$goal"
-	fi
+	bench_row "engine $name ($(commify "$o_tpe") transitions)" "$(fmt_int "$o_tps")" transitions/s \
+	    "$PEER_NAME" "$(fmt_int "$p_tps")" "$goal"
 done
 
 # ---------------------------------------------------------------- table
