@@ -12,7 +12,8 @@
 # in BUILD/peers; a peer that cannot run is skipped, with the reason under
 # the table, and our figures print without it. Each figure is the median
 # of BENCH_REPEAT runs (default 3); BENCH_RUNS_SCALE=0.1 makes a quick
-# try. Exits 1 if a script failed (its rows are missing; see its log).
+# try. Exits 1 if a script failed (its rows after the failure are missing;
+# see its log).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -61,8 +62,10 @@ for s in "${SCRIPTS[@]}"; do
 	if [ -n "${BENCH_VERBOSE:-}" ]; then
 		echo >&2
 		# shellcheck disable=SC2086 # cmd is words without spaces in them
+		set +e
 		eval bash $cmd 2>&1 | tee "$LOGS/$name.log"
 		rc=${PIPESTATUS[0]}
+		set -e
 	else
 		rc=0
 		eval bash $cmd >"$LOGS/$name.log" 2>&1 || rc=$?
@@ -144,6 +147,6 @@ if missed:
 PYEOF
 echo "details: $LOGS/*.log ($(( $(date +%s) - t_all )) s in all)"
 if [ -n "$failed" ]; then
-	echo "bench: failed:$failed (their rows are missing)" >&2
+	echo "bench: failed:$failed (rows after the failure are missing; see the logs)" >&2
 	exit 1
 fi
