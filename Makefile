@@ -6,7 +6,7 @@
 #   make conformance  the ASL conformance corpus through the engine
 #   make jsonata-test the JSONata test suite through sd_jsonata
 #   make demo         build and run the hello-world example
-#   make bench        engine benchmarks, side by side with a peer engine
+#   make bench        every benchmark, ours beside the peers, in one table
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (build/fuzz),
 #                     then make jsonata-diff
 #   make jsonata-diff sd_jsonata against jsonata-js on random expressions
@@ -216,15 +216,12 @@ demo: deps
 	@bash examples/hello-world/demo.sh $(BUILD)
 	@bash examples/hello-world/deploy_demo.sh $(BUILD)
 
+# Every bench, then one table (tests/bench/table.sh; each script's own
+# output in build/bench-logs, BENCH_VERBOSE=1 shows it; BENCH_RUNS_SCALE=0.1
+# for a quick try).
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@bash tests/bench/run.sh $(BUILD) $(SHARED)
-	@bash tests/bench/lint_run.sh $(BUILD) $(SHARED)
-	@bash tests/bench/sign_run.sh $(BUILD) $(SHARED)
-	@bash tests/bench/deploy_run.sh $(BUILD)
-	@bash tests/bench/service_run.sh $(BUILD)
-	@bash tests/bench/jsonata_run.sh $(BUILD)
-	@bash tests/bench/itemreader_run.sh $(BUILD)
+	@bash tests/bench/table.sh $(BUILD) $(SHARED)
 
 fuzz-build: $(FUZZ_BIN)
 # Keep the fuzz objects (pattern-rule intermediates) between runs.

@@ -7,9 +7,15 @@
 # the AWS calls each deploy makes.
 #
 #   bash tests/bench/deploy_run.sh [BUILD_DIR] [N]	(default: build 20)
+#
+# Environment: see tests/bench/lib.sh (BENCH_RUNS_SCALE scales N, at
+# least 3; BENCH_ROWS gets the median wall time per deploy).
 set -euo pipefail
+# shellcheck source=tests/bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 BUILD=$(cd "${1:-build}" && pwd)
-N=${2:-20}
+N=${2:-$(bench_scaled 20)}
+[ "$N" -ge 3 ] || N=3
 export STEPDEPLOY=$BUILD/stepdeploy SIGNER=$BUILD/stepdeploy-signer
 NAME=deploy_bench
 POLICY_EXTRA='{"aws": {"poll_interval_ms": 5}}'
@@ -34,7 +40,7 @@ for i in $(seq 1 "$N"); do
 	echo "$(( (t1 - t0) / 1000 )) $(cat "$T/rusage")" >>"$T/times"
 done
 after=$(control GET calls | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["calls"]))')
-"$PY" - "$T/times" "$N" "$((after - before))" <<'PYEOF'
+"$PY" - "$T/times" "$N" "$((after - before))" "$T/summary" <<'PYEOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 n, calls = int(sys.argv[2]), int(sys.argv[3])
@@ -46,4 +52,9 @@ print("deploys  wall ms/deploy (median min max)   stepdeploy CPU ms (mean)  peak
 print("%-8d %8.1f %8.1f %8.1f %23.1f %13.1f MiB %12.1f" % (
     n, statistics.median(wall), wall[0], wall[-1], cpu, rss, calls / n))
 print("(release build; each deploy: Validate .. ReleaseLock, %d signatures over sign.sock)" % round(calls / n))
+with open(sys.argv[4], "w") as f:
+    f.write("%.1f %.1f %.1f %d\n" % (statistics.median(wall), cpu, rss, round(calls / n)))
 PYEOF
+read -r wall cpu _ calls <"$T/summary"
+bench_row "deploy flow ($calls AWS calls), wall per deploy" "$wall" ms - - -
+bench_row "deploy flow, stepdeploy CPU per deploy (mean)" "$cpu" ms - - -

@@ -8,9 +8,15 @@
 # (the difference of the medians; goal under 20 ms).
 #
 #   bash tests/bench/service_run.sh [BUILD_DIR] [N]	(default: build 20)
+#
+# Environment: see tests/bench/lib.sh (BENCH_RUNS_SCALE scales N, at
+# least 3; BENCH_ROWS gets the medians).
 set -euo pipefail
+# shellcheck source=tests/bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 BUILD=$(cd "${1:-build}" && pwd)
-N=${2:-20}
+N=${2:-$(bench_scaled 20)}
+[ "$N" -ge 3 ] || N=3
 export STEPDEPLOY=$BUILD/stepdeploy SIGNER=$BUILD/stepdeploy-signer
 export EXECUTOR=$BUILD/stepdeploy-executor VALIDATOR=$BUILD/stepdeploy-validator \
     UPLOADER=$BUILD/stepdeploy-uploader
@@ -74,4 +80,10 @@ print("service overhead: %.1f ms per release (goal < 20 ms): %s" % (over, "met" 
 print("submit's steps (median ms from its start):", ", ".join(
     "%s %.1f" % (s, st.median(r[s] for r in runs if s in r))
     for s in ("received", "validated", "tests passed", "queued", "checked again", "locked", "end")))
+with open(t + "/summary", "w") as f:
+    f.write("%.1f %.1f %.1f\n" % (st.median(sv), st.median(fg), over))
 PYEOF
+read -r sv fg over <"$T/summary"
+bench_row "service: submit to deployed" "$sv" ms - - -
+bench_row "service: the same deploy in the foreground" "$fg" ms - - -
+bench_row "service: overhead over the foreground deploy" "$over" ms - - "ours<20"
