@@ -850,6 +850,7 @@ led(struct parser *P, struct node *t, struct node *left)
 			t->type = N_LAMBDA;
 			if (isop(P->node, "<")) {
 				char sig[1024];
+				const char *why = "S0401";
 				size_t n = 1;
 				int depth = 1;
 
@@ -875,9 +876,9 @@ led(struct parser *P, struct node *t, struct node *left)
 				sig[n] = 0;
 				advance(P, ">", 0);
 				t->focus = xstrndup(P, sig, n);
-				t->sig = jn_sig_parse(NULL, sig);
+				t->sig = jn_sig_parse_code(NULL, sig, &why);
 				if (t->sig == NULL)
-					perr(P, "S0401", t, NULL);
+					perr(P, why, t, NULL);
 			}
 			advance(P, "{", 0);
 			t->body = expression(P, 0);
@@ -4201,8 +4202,43 @@ eval_partial(struct jn_ctx *c, struct node *n, json_t *in, struct env *env,
 		}
 	}
 	pf = fn_get(c, proc);
-	if (pf == NULL || (pf->kind != FK_LAMBDA && pf->kind != FK_BUILTIN)) {
+	if (pf == NULL || (pf->kind != FK_LAMBDA && pf->kind != FK_BUILTIN &&
+	    pf->kind != FK_PARTIAL)) {
 		throw2(c, "T1008", n->pos, name, NULL, NULL);
+		goto out;
+	}
+	if (pf->kind == FK_PARTIAL) {
+		/* a partial of a partial: its holes, in order, take these
+		 * arguments; a "?" stays a hole, a missing one is undefined */
+		const struct jn_builtin *bi = pf->bi;
+		size_t nb = pf->nbargs, k = 0;
+
+		if ((*out = fn_new(c, FK_PARTIAL, &f)) == NULL)
+			goto out;
+		pf = fn_get(c, proc);
+		f->bi = bi;
+		f->bargs = calloc(nb + 1, sizeof(*f->bargs));
+		f->hole = calloc(nb + 1, 1);
+		if (f->bargs == NULL || f->hole == NULL) {
+			jn_throw(c, "X0001", -1, NULL, NULL, -1);
+			goto out;
+		}
+		f->nbargs = nb;
+		for (i = 0; i < nb; i++) {
+			if (!pf->hole[i]) {
+				f->bargs[i] = pf->bargs[i] != NULL ?
+				    json_incref(pf->bargs[i]) : NULL;
+				continue;
+			}
+			if (k < na && n->list.v[k]->type == N_OPERATOR)
+				f->hole[i] = 1;
+			else if (k < na) {
+				f->bargs[i] = args[k];
+				args[k] = NULL;
+			}
+			k++;
+		}
+		rc = 0;
 		goto out;
 	}
 	if (pf->kind == FK_LAMBDA) {

@@ -654,9 +654,12 @@ jn_deep_equal(const json_t *a, const json_t *b)
 /* --------------------------------------------------------- signatures */
 
 static int
-sig_err(struct jn_ctx *c, const char *code, struct jn_sig *s)
+sig_err(struct jn_ctx *c, const char *code, struct jn_sig *s,
+    const char **why)
 {
 	free(s);
+	if (why != NULL)
+		*why = code;
 	if (c != NULL)
 		jn_throw(c, code, -1, NULL, NULL, -1);
 	return 0;
@@ -705,6 +708,12 @@ set_class(struct jn_param *p, const char *cls)
 struct jn_sig *
 jn_sig_parse(struct jn_ctx *c, const char *sig)
 {
+	return jn_sig_parse_code(c, sig, NULL);
+}
+
+struct jn_sig *
+jn_sig_parse_code(struct jn_ctx *c, const char *sig, const char **why)
+{
 	struct jn_sig *s;
 	struct jn_param *prev = NULL, *cur;
 	size_t pos = 1, len, end;
@@ -725,7 +734,7 @@ jn_sig_parse(struct jn_ctx *c, const char *sig)
 		case 's': case 'n': case 'b': case 'l': case 'o':
 		case 'a': case 'f': case 'j': case 'x':
 			if (cur == NULL) {
-				sig_err(c, "S0401", s);
+				sig_err(c, "S0401", s, why);
 				return NULL;
 			}
 			memset(cur, 0, sizeof(*cur));
@@ -763,7 +772,7 @@ jn_sig_parse(struct jn_ctx *c, const char *sig)
 			end = closing(sig, pos, '(', ')');
 			if (cur == NULL || end - pos - 1 >= sizeof(cur->set) - 1 ||
 			    memchr(sig + pos + 1, '<', end - pos - 1) != NULL) {
-				sig_err(c, "S0402", s);
+				sig_err(c, "S0402", s, why);
 				return NULL;
 			}
 			memset(cur, 0, sizeof(*cur));
@@ -779,7 +788,7 @@ jn_sig_parse(struct jn_ctx *c, const char *sig)
 		case '<':
 			if (prev == NULL ||
 			    (prev->type != 'a' && prev->type != 'f')) {
-				sig_err(c, "S0401", s);
+				sig_err(c, "S0401", s, why);
 				return NULL;
 			}
 			end = closing(sig, pos, '<', '>');

@@ -132,6 +132,9 @@ const struct jn_sig *jn_builtin_sig(const struct jn_builtin *);
 /* Parse a signature ("<n-n?:n>"); NULL on a bad one (S0401/S0402 thrown
  * when c is not NULL). jn_sig_free is NULL-safe. */
 struct jn_sig *jn_sig_parse(struct jn_ctx *, const char *sig);
+/* The same; on a bad one *why (when not NULL) is its code. */
+struct jn_sig *jn_sig_parse_code(struct jn_ctx *, const char *sig,
+    const char **why);
 void	 jn_sig_free(struct jn_sig *);
 int	 jn_sig_arity(const struct jn_sig *);
 /*
