@@ -154,10 +154,11 @@ expect_ts FAILED
 expect_json error '"Other"'
 
 t "success on a retry: SUCCEEDED, End state has no nextState"
-run test-state "$T/retry.json" Call --input '{}' --mock-result '"ok"' --retry-count 1
+run test-state "$T/retry.json" Call --input '{}' --mock-result '{"MessageId":"ok"}' --retry-count 1
 expect_ts SUCCEEDED
-expect_json output '"ok"'
+expect_json output '{"MessageId":"ok"}'
 expect_absent nextState
+expect_insp_absent errorDetails
 
 # ---------------------------------------------------------------- other states
 t "Pass: Parameters and the context object"
@@ -254,7 +255,7 @@ t "--mock-cause without --mock-error"
 run test-state "$T/retry.json" Call --input '{}' --mock-cause c
 expect_usage --mock-cause
 
-for n in -1 x 1.5 '' 100000000 99999999999999999999; do
+for n in -1 x 1.5 '' 2147483648 99999999999999999999; do
 	t "--retry-count '$n'"
 	run test-state "$T/retry.json" Call --input '{}' --mock-error Flaky --retry-count "$n"
 	expect_usage --retry-count
