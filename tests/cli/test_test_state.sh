@@ -2,7 +2,10 @@
 # tests/cli/test_test_state.sh: `stepdeploy test-state`: one state run like
 # AWS's TestState — every state type, the inspection data of each
 # processing step, mocked results and errors, RETRIABLE and CAUGHT_ERROR
-# by --retry-count, --context, the exit codes and bad usage.
+# by --retry-count, --context, the exit codes and bad usage; AWS's
+# stateConfiguration (--state-configuration), mocked Map and Parallel
+# states, and the mock's fieldValidationMode (--mock-validation), with the
+# outputs and messages AWS gives.
 #
 #   STEPDEPLOY=build/asan/stepdeploy bash tests/cli/test_test_state.sh
 set -euo pipefail
@@ -675,6 +678,10 @@ t "test-state --help"
 run test-state --help
 expect_rc 0
 if grep -q "usage" "$T/out"; then ok; else bad "no usage text"; fi
+for w in --state-configuration --mock-validation retrierRetryCount errorCausedByState \
+    mapIterationFailureCount mapItemReaderData errorDetails STRICT PRESENT NONE; do
+	if grep -qF -- "$w" "$T/out"; then ok; else bad "--help does not mention $w"; fi
+done
 
 t "stepdeploy --help lists test-state"
 run --help
