@@ -1,7 +1,9 @@
 /*
  * stepdeploy test-state DEFINITION STATE --input JSON|@FILE
  *     [--mock-result JSON|@FILE | --mock-error E [--mock-cause C]]
- *     [--retry-count N] [--context JSON|@FILE] [--variables JSON|@FILE]
+ *     [--mock-validation STRICT|PRESENT|NONE]
+ *     [--state-configuration JSON|@FILE] [--retry-count N]
+ *     [--context JSON|@FILE] [--variables JSON|@FILE]
  *     [--inspection-level INFO|DEBUG|TRACE]
  *     [--pretty]
  */
@@ -17,8 +19,12 @@
 #include "sd_json.h"
 #include "step.h"
 
-/* AWS's largest MaxAttempts, so the largest useful retry count. */
-#define TS_MAX_RETRY_COUNT	99999999LL
+/* AWS's integers in stateConfiguration: 0 to the largest int32. */
+#define TS_MAX_COUNT		2147483647LL
+/* AWS: errorCausedByState is a state name, 1 to 80 characters. */
+#define TS_MAX_STATE_NAME	80
+/* AWS: mapItemReaderData holds at most 256 KiB. */
+#define TS_MAX_READER_DATA	262144
 
 static void
 test_state_usage(FILE *fp)
@@ -26,26 +32,133 @@ test_state_usage(FILE *fp)
 	fprintf(fp,
 	    "usage: stepdeploy test-state DEFINITION STATE --input JSON|@FILE\n"
 	    "           [--mock-result JSON|@FILE | --mock-error ERROR [--mock-cause CAUSE]]\n"
-	    "           [--retry-count N] [--context JSON|@FILE]\n"
-	    "           [--variables JSON|@FILE] [--inspection-level INFO|DEBUG|TRACE]\n"
-	    "           [--pretty]\n"
+	    "           [--mock-validation STRICT|PRESENT|NONE]\n"
+	    "           [--state-configuration JSON|@FILE] [--retry-count N]\n"
+	    "           [--context JSON|@FILE] [--variables JSON|@FILE]\n"
+	    "           [--inspection-level INFO|DEBUG|TRACE] [--pretty]\n"
 	    "\n"
 	    "Runs the one state named STATE (at the top level of the machine in\n"
 	    "DEFINITION, a file or - for stdin) on the input, like AWS's TestState,\n"
 	    "and prints {\"status\", \"output\", \"nextState\", \"error\", \"cause\",\n"
-	    "\"inspectionData\": {\"input\", \"afterInputPath\", \"afterParameters\",\n"
-	    "\"result\", \"afterResultSelector\", \"afterResultPath\", \"variables\"; for a\n"
-	    "JSONata state \"input\", \"afterArguments\", \"result\", \"variables\"}}\n"
-	    "as JSON. A Task\n"
-	    "is answered by --mock-result or fails with --mock-error; --retry-count\n"
-	    "says which retry this attempt is; --context (an object) is merged over\n"
-	    "the context object $$; --variables (an object) are the variables in\n"
-	    "scope, and inspectionData.variables shows them after the state.\n"
+	    "\"inspectionData\"} as JSON. inspectionData has \"input\", \"afterInputPath\",\n"
+	    "\"afterParameters\", \"result\", \"afterResultSelector\", \"afterResultPath\",\n"
+	    "\"variables\" (a JSONata state: \"input\", \"afterArguments\", \"result\",\n"
+	    "\"variables\"), \"errorDetails\" {\"retryIndex\", \"retryBackoffIntervalSeconds\",\n"
+	    "\"catchIndex\"} when a Retry or Catch took the error, and for a Map\n"
+	    "\"afterItemsPath\", \"afterItemSelector\", \"afterItemBatcher\",\n"
+	    "\"maxConcurrency\", \"toleratedFailureCount\", \"toleratedFailurePercentage\".\n"
+	    "\n"
+	    "A Task is answered by --mock-result or fails with --mock-error (else\n"
+	    "by the machine's mocks and handlers). A Map or Parallel state needs\n"
+	    "one of them: the mock stands for its iterations or branches (a Map's\n"
+	    "mocked result is an array, a Parallel's an array of one result per\n"
+	    "branch). Pass, Wait, Choice, Succeed and Fail take no mock.\n"
+	    "--mock-validation checks a Task's mocked result against the service's\n"
+	    "API output, as AWS's fieldValidationMode: STRICT (the default, as\n"
+	    "AWS's) wants the required fields and the right types, PRESENT only\n"
+	    "the types of the fields given, NONE nothing. The shapes known are\n"
+	    "lambda:invoke, sqs:sendMessage, sns:publish and states:startExecution\n"
+	    "(a Lambda function, an activity or .waitForTaskToken take any JSON);\n"
+	    "for another resource STRICT and PRESENT are refused, naming it.\n"
+	    "--state-configuration is AWS's stateConfiguration object:\n"
+	    "  retrierRetryCount N        the retries already made by the Retry\n"
+	    "                             that takes the error: RETRIABLE with its\n"
+	    "                             backoff, or, used up, on to Catch\n"
+	    "  errorCausedByState NAME    the state inside the Map or Parallel that\n"
+	    "                             the --mock-error comes from\n"
+	    "  mapIterationFailureCount N the Map's failed iterations, checked\n"
+	    "                             against its ToleratedFailureCount and\n"
+	    "                             ToleratedFailurePercentage\n"
+	    "  mapItemReaderData TEXT     what the Map's ItemReader would read (a\n"
+	    "                             JSON or JSONL object's text, or the JSON\n"
+	    "                             array of an S3 listing)\n"
+	    "--retry-count N is short for {\"retrierRetryCount\": N}.\n"
+	    "--context (an object) is merged over the context object $$;\n"
+	    "--variables (an object) are the variables in scope, and\n"
+	    "inspectionData.variables shows them after the state.\n"
 	    "--inspection-level INFO leaves inspectionData out, as AWS's INFO does;\n"
 	    "DEBUG (the default here; AWS's is INFO) and TRACE (AWS adds HTTP detail\n"
 	    "for HTTP Tasks only) show it.\n"
 	    "Time is virtual.\n"
-	    "Exit 0 SUCCEEDED or CAUGHT_ERROR, 1 FAILED or RETRIABLE, 2 bad usage.\n");
+	    "Exit 0 SUCCEEDED or CAUGHT_ERROR, 1 FAILED or RETRIABLE, 2 bad usage\n"
+	    "(including options that do not fit the state, in AWS's words).\n");
+}
+
+/*
+ * A whole number from 0 to TS_MAX_COUNT in stateConfiguration.K; 0 or
+ * prints the usage error and returns EXIT_USAGE.
+ */
+static int
+config_count(json_t *v, const char *k, int64_t *out)
+{
+	long long ll;
+
+	if (!json_is_integer(v))
+		return cli_usage_error("test-state", "--state-configuration: %s "
+		    "wants a whole number from 0 to %lld, not %s", k,
+		    TS_MAX_COUNT, json_is_number(v) ? "a fraction" :
+		    sd_json_type_name(v));
+	ll = (long long)json_integer_value(v);
+	if (ll < 0 || ll > TS_MAX_COUNT)
+		return cli_usage_error("test-state", "--state-configuration: %s "
+		    "wants a whole number from 0 to %lld, not %lld", k,
+		    TS_MAX_COUNT, ll);
+	*out = (int64_t)ll;
+	return 0;
+}
+
+/*
+ * Read AWS's stateConfiguration object into to: each field checked for
+ * its type and range. 0, or the usage error printed and EXIT_USAGE.
+ */
+static int
+state_configuration(json_t *cfg, struct step_test_state_opts *to,
+    int *has_retry)
+{
+	const char *k, *s;
+	json_t *v;
+	size_t n;
+	int rc;
+
+	if (!json_is_object(cfg))
+		return cli_usage_error("test-state", "--state-configuration must be "
+		    "a JSON object, not %s", sd_json_type_name(cfg));
+	json_object_foreach(cfg, k, v) {
+		if (strcmp(k, "retrierRetryCount") == 0) {
+			if ((rc = config_count(v, k, &to->retry_count)) != 0)
+				return rc;
+			*has_retry = 1;
+		} else if (strcmp(k, "mapIterationFailureCount") == 0) {
+			if ((rc = config_count(v, k, &to->map_failure_count)) != 0)
+				return rc;
+			to->has_map_failure_count = 1;
+		} else if (strcmp(k, "errorCausedByState") == 0) {
+			s = json_string_value(v);
+			n = s != NULL ? strlen(s) : 0;
+			if (s == NULL || n < 1 || n > TS_MAX_STATE_NAME)
+				return cli_usage_error("test-state",
+				    "--state-configuration: errorCausedByState wants a "
+				    "state name of 1 to %d characters, not %s",
+				    TS_MAX_STATE_NAME, s == NULL ?
+				    sd_json_type_name(v) : n < 1 ? "\"\"" :
+				    "a longer one");
+			to->error_caused_by_state = s;
+		} else if (strcmp(k, "mapItemReaderData") == 0) {
+			s = json_string_value(v);
+			if (s == NULL || strlen(s) > TS_MAX_READER_DATA)
+				return cli_usage_error("test-state",
+				    "--state-configuration: mapItemReaderData wants "
+				    "the text the ItemReader would read, as a string of "
+				    "at most %d bytes, not %s", TS_MAX_READER_DATA,
+				    s == NULL ? sd_json_type_name(v) : "a longer one");
+			to->map_item_reader_data = s;
+		} else
+			return cli_usage_error("test-state", "--state-configuration: "
+			    "unknown field \"%.64s\" (the fields are "
+			    "retrierRetryCount, errorCausedByState, "
+			    "mapIterationFailureCount and mapItemReaderData)", k);
+	}
+	return 0;
 }
 
 /* New string: the names of the top-level states, shortened. */
@@ -81,6 +194,8 @@ cmd_test_state(int argc, char **argv)
 		{ "mock-error", required_argument, NULL, 'E' },
 		{ "mock-cause", required_argument, NULL, 'C' },
 		{ "retry-count", required_argument, NULL, 'n' },
+		{ "state-configuration", required_argument, NULL, 'S' },
+		{ "mock-validation", required_argument, NULL, 'M' },
 		{ "context", required_argument, NULL, 'c' },
 		{ "variables", required_argument, NULL, 'V' },
 		{ "inspection-level", required_argument, NULL, 'L' },
@@ -91,13 +206,14 @@ cmd_test_state(int argc, char **argv)
 	struct sd_error err = SD_ERROR_INIT;
 	struct step_test_state_opts to;
 	struct step_machine *m = NULL;
-	json_t *def = NULL, *input = NULL, *out = NULL;
-	const char *status, *state;
+	json_t *def = NULL, *input = NULL, *out = NULL, *cfg = NULL;
+	const char *status, *state, *validation = NULL;
 	char *end, *names = NULL;
 	long long n;
-	int c, pretty = 0, rc = EXIT_USAGE, info = 0;
+	int c, pretty = 0, rc = EXIT_USAGE, info = 0, has_retry = 0, short_retry = 0;
 
 	memset(&to, 0, sizeof(to));
+	to.mock_validation = STEP_MOCK_VALIDATION_STRICT;	/* AWS's default */
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
@@ -129,17 +245,40 @@ cmd_test_state(int argc, char **argv)
 			errno = 0;
 			n = strtoll(optarg, &end, 10);
 			if (errno != 0 || end == optarg || *end != '\0' || n < 0 ||
-			    n > TS_MAX_RETRY_COUNT) {
+			    n > TS_MAX_COUNT) {
 				rc = cli_usage_error("test-state", "--retry-count "
 				    "wants a whole number from 0 to %lld, got \"%s\"",
-				    TS_MAX_RETRY_COUNT, optarg);
+				    TS_MAX_COUNT, optarg);
 				goto out;
 			}
 			to.retry_count = (int64_t)n;
+			short_retry = 1;
+			break;
+		case 'S':
+			json_decref(cfg);
+			if ((cfg = cli_json_arg(optarg, "--state-configuration",
+			    &err)) == NULL) {
+				rc = cli_usage_error("test-state",
+				    "--state-configuration: %s", sd_error_text(&err));
+				goto out;
+			}
+			break;
+		case 'M':
+			if (strcmp(optarg, "STRICT") == 0)
+				to.mock_validation = STEP_MOCK_VALIDATION_STRICT;
+			else if (strcmp(optarg, "PRESENT") == 0)
+				to.mock_validation = STEP_MOCK_VALIDATION_PRESENT;
+			else if (strcmp(optarg, "NONE") == 0)
+				to.mock_validation = STEP_MOCK_VALIDATION_NONE;
+			else {
+				rc = cli_usage_error("test-state", "--mock-validation: "
+				    "want STRICT, PRESENT or NONE, got \"%s\"", optarg);
+				goto out;
+			}
+			validation = optarg;
 			break;
 		case 'c':
 			json_decref(to.context);
-	json_decref(to.variables);
 			if ((to.context = cli_json_arg(optarg, "--context",
 			    &err)) == NULL) {
 				rc = cli_usage_error("test-state", "--context: %s",
@@ -217,6 +356,27 @@ cmd_test_state(int argc, char **argv)
 		    "--mock-error");
 		goto out;
 	}
+	if (validation != NULL && to.mock_result == NULL &&
+	    to.mock_error == NULL) {
+		rc = cli_usage_error("test-state", "--mock-validation %s checks a "
+		    "mocked result: it needs --mock-result (or --mock-error)",
+		    validation);
+		goto out;
+	}
+	if (cfg != NULL) {
+		int64_t shorthand = to.retry_count;
+
+		if ((rc = state_configuration(cfg, &to, &has_retry)) != 0)
+			goto out;
+		if (has_retry && short_retry && to.retry_count != shorthand) {
+			rc = cli_usage_error("test-state", "--retry-count %lld and "
+			    "--state-configuration's retrierRetryCount %lld "
+			    "disagree (--retry-count is short for it: give one)",
+			    (long long)shorthand, (long long)to.retry_count);
+			goto out;
+		}
+		rc = EXIT_USAGE;
+	}
 	if ((def = sd_json_load_file(argv[optind], JSON_REJECT_DUPLICATES,
 	    &err)) == NULL) {
 		rc = cli_usage_error("test-state", "%s", sd_error_text(&err));
@@ -233,6 +393,11 @@ cmd_test_state(int argc, char **argv)
 			rc = cli_usage_error("test-state", "%s: no state named \"%s\" "
 			    "at the top level (states: %s)", argv[optind], state,
 			    names != NULL ? names : "?");
+			goto out;
+		}
+		if (err.code == SD_ERR_INVALID) {
+			rc = cli_usage_error("test-state", "%s: %s", state,
+			    sd_error_text(&err));
 			goto out;
 		}
 		fprintf(stderr, "stepdeploy test-state: %s\n",
@@ -259,6 +424,7 @@ cmd_test_state(int argc, char **argv)
 	json_decref(out);
 	json_decref(def);
 	json_decref(input);
+	json_decref(cfg);
 	json_decref(to.mock_result);
 	json_decref(to.context);
 	json_decref(to.variables);

@@ -1990,6 +1990,258 @@ task_token_begin(struct frame *fr)
 	return 0;
 }
 
+/* ------------------------------------------------------------ TestState mocks */
+
+/*
+ * The items of stateConfiguration.mapItemReaderData, read as the Map's
+ * ItemReader reads its source: a JSON object holds an array, a JSONL
+ * object one value a line, a listing is the array of the objects. On
+ * failure returns -1 with *why (new).
+ */
+static int
+ts_reader_items(const struct sd_state *st, const char *data, json_t **items,
+    char **why)
+{
+	const struct sd_item_reader *rd = st->reader;
+	const char *p, *nl, *end;
+	json_error_t je;
+	json_t *a = NULL, *v;
+	size_t line = 0;
+
+	*items = NULL;
+	*why = NULL;
+	if (rd->kind == SD_IR_GET_OBJECT && rd->input == SD_IR_CSV) {
+		*why = strdup("mapItemReaderData: a CSV ItemReader (ReaderConfig "
+		    "InputType CSV) is not supported by stepdeploy test-state; "
+		    "JSON and JSONL objects and S3 listings are");
+		return -1;
+	}
+	if (rd->kind == SD_IR_LIST_OBJECTS || rd->input == SD_IR_JSON) {
+		if ((a = json_loads(data, JSON_DECODE_ANY |
+		    JSON_REJECT_DUPLICATES, &je)) == NULL) {
+			*why = sd_asprintf("mapItemReaderData is not JSON: %s "
+			    "(line %d)", je.text, je.line);
+			return -1;
+		}
+		if (!json_is_array(a)) {
+			*why = sd_asprintf("mapItemReaderData must hold a JSON "
+			    "array (the %s), not %s", rd->kind == SD_IR_LIST_OBJECTS ?
+			    "objects S3 lists" : "items of the JSON object",
+			    sd_json_type_name(a));
+			json_decref(a);
+			return -1;
+		}
+		*items = a;
+		return 0;
+	}
+	/* JSONL: one JSON value a line; blank lines are skipped. */
+	if ((a = json_array()) == NULL)
+		return -1;
+	end = data + strlen(data);
+	for (p = data; p < end; p = nl + 1) {
+		line++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (strspn(p, " \t\r") >= (size_t)(nl - p))
+			continue;
+		if ((v = json_loadb(p, (size_t)(nl - p), JSON_DECODE_ANY |
+		    JSON_REJECT_DUPLICATES, &je)) == NULL) {
+			*why = sd_asprintf("mapItemReaderData line %zu is not JSON: "
+			    "%s", line, je.text);
+			json_decref(a);
+			return -1;
+		}
+		if (json_array_append_new(a, v) != 0) {
+			json_decref(a);
+			return -1;
+		}
+	}
+	*items = a;
+	return 0;
+}
+
+/*
+ * A mocked Map (TestState): its items, ItemSelector, ItemBatcher and
+ * limits are worked out for inspectionData as AWS shows them, then the
+ * mock stands for the iterations: the mocked error fails the state, and
+ * with mapIterationFailureCount the Map's tolerance decides
+ * States.ExceedToleratedFailureThreshold; else the result is the mock.
+ */
+static int
+ts_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
+{
+	struct exec *x = fr->x;
+	const struct step_test_state_opts *ts = x->ts;
+	const struct sd_state *st = fr->st;
+	json_t *items = NULL, *sel = NULL, *v = NULL;
+	double maxc = (double)st->max_concurrency, tolc = -1, tolp = -1;
+	double max = (double)st->reader_max, pct;
+	char *why = NULL;
+	size_t i, n;
+	int r;
+
+	*result = NULL;
+	if (st->reader != NULL) {
+		if (ts->map_item_reader_data != NULL) {
+			if (st->reader_max_path != NULL && (r = map_setting(fr, f,
+			    st->reader_max_path, st->reader_max_path_text,
+			    "MaxItemsPath", 1, input, &max)) != R_OK)
+				return r;
+			if (st->reader_max_expr != NULL && (r = jn_number(fr,
+			    st->reader_max_expr, 1, 0, 100000000, &max, f)) != R_OK)
+				return r;
+			if (ts_reader_items(st, ts->map_item_reader_data, &items,
+			    &why) != 0) {
+				r = fail_state(fr, f, "States.ItemReaderFailed", "%s",
+				    why != NULL ? why : "out of memory");
+				free(why);
+				return r;
+			}
+			while (max >= 1 && (double)json_array_size(items) > max)
+				if (json_array_remove(items,
+				    json_array_size(items) - 1) != 0)
+					break;
+		}
+	} else if (st->items != NULL) {
+		if ((r = tmpl_eval(fr, st->items, &items, f)) != R_OK)
+			return r;
+		if (!json_is_array(items)) {
+			r = jn_wrong_type(fr, st->items, items, "array", f);
+			goto out;
+		}
+	} else if (st->items_path.present) {
+		if ((r = apply_path(fr, &st->items_path, input, &items, f)) != R_OK)
+			return r;
+	} else
+		items = json_incref(input);
+	if (items != NULL && !json_is_array(items)) {
+		r = fail_state(fr, f, st->jsonata ? "States.QueryEvaluationError" :
+		    "States.Runtime", "Map state input must be an array but was: "
+		    "%s", show(x, items));
+		goto out;
+	}
+	if (!st->jsonata && st->reader == NULL &&
+	    (r = trace_set(fr, "afterItemsPath", items)) != 0)
+		goto out;
+	if (st->maxc_expr != NULL && (r = jn_number(fr, st->maxc_expr, 1, 0,
+	    99999999, &maxc, f)) != R_OK)
+		goto out;
+	if (st->max_concurrency_path != NULL && (r = map_setting(fr, f,
+	    st->max_concurrency_path, st->max_concurrency_path_text,
+	    "MaxConcurrencyPath", 1, input, &maxc)) != R_OK)
+		goto out;
+	if (st->tolc_expr != NULL && (r = jn_number(fr, st->tolc_expr, 1, 0,
+	    9e15, &tolc, f)) != R_OK)
+		goto out;
+	if (st->has_tol_count)
+		tolc = (double)st->tol_count;
+	if (st->tol_count_path != NULL) {
+		if ((r = map_setting(fr, f, st->tol_count_path,
+		    st->tol_count_path_text, "ToleratedFailureCountPath", 1,
+		    input, &tolc)) != R_OK)
+			goto out;
+		if (tolc < 0) {
+			r = fail_state(fr, f, "States.Runtime",
+			    "ToleratedFailureCount cannot be negative.");
+			goto out;
+		}
+	}
+	if (st->tolp_expr != NULL && (r = jn_number(fr, st->tolp_expr, 0, 0,
+	    100, &tolp, f)) != R_OK)
+		goto out;
+	if (st->has_tol_pct)
+		tolp = st->tol_pct;
+	if (st->tol_pct_path != NULL) {
+		if ((r = map_setting(fr, f, st->tol_pct_path,
+		    st->tol_pct_path_text, "ToleratedFailurePercentagePath", 0,
+		    input, &tolp)) != R_OK)
+			goto out;
+		if (tolp < 0 || tolp > 100) {
+			r = fail_state(fr, f, "States.Runtime",
+			    "ToleratedFailurePercentage must be between 0 and 100.");
+			goto out;
+		}
+	}
+	if (maxc < 0) {
+		r = fail_state(fr, f, "States.Runtime", "MaxConcurrency cannot "
+		    "be negative.");
+		goto out;
+	}
+	/* The inputs of the iterations, as they would be. */
+	if (items != NULL && st->has_batcher) {
+		if ((r = map_batches(fr, input, items, &sel, f)) != R_OK ||
+		    (r = trace_set(fr, "afterItemBatcher", sel)) != 0)
+			goto out;
+	} else if (items != NULL && st->item_selector != NULL) {
+		if ((sel = json_array()) == NULL) {
+			r = SD_ERR_NOMEM;
+			goto out;
+		}
+		for (i = 0; i < json_array_size(items); i++) {
+			fr->item_index = (int64_t)i;
+			fr->item_value = json_array_get(items, i);
+			frame_reset_context(fr);
+			r = apply_tmpl(fr, st->item_selector, input, &v, f);
+			fr->item_index = -1;
+			fr->item_value = NULL;
+			frame_reset_context(fr);
+			if (r != R_OK)
+				goto out;
+			if (json_array_append_new(sel, v) != 0) {
+				r = SD_ERR_NOMEM;
+				goto out;
+			}
+		}
+		if ((r = trace_set(fr, "afterItemSelector", sel)) != 0)
+			goto out;
+	}
+	if (fr->tr != NULL && (json_object_set_new(fr->tr, "maxConcurrency",
+	    json_integer((json_int_t)maxc)) != 0 || (tolc >= 0 &&
+	    json_object_set_new(fr->tr, "toleratedFailureCount",
+	    json_integer((json_int_t)tolc)) != 0) || (tolp >= 0 &&
+	    json_object_set_new(fr->tr, "toleratedFailurePercentage",
+	    json_real(tolp)) != 0))) {
+		r = SD_ERR_NOMEM;
+		goto out;
+	}
+	if (ts->mock_error != NULL) {
+		r = fail_set(f, ts->mock_error, ts->mock_cause);
+		goto out;
+	}
+	/* The failed iterations against the Map's tolerance, as AWS counts. */
+	n = json_array_size(ts->mock_result);
+	if (ts->has_map_failure_count && ts->map_failure_count > 0 &&
+	    (tolc >= 0 || tolp >= 0)) {
+		pct = n > 0 ? (double)ts->map_failure_count * 100.0 / (double)n :
+		    0;
+		if ((tolc < 0 || (double)ts->map_failure_count > tolc) &&
+		    (tolp < 0 || pct > tolp)) {
+			r = fail_set(f, "States.ExceedToleratedFailureThreshold",
+			    "The specified tolerated failure threshold was exceeded");
+			goto out;
+		}
+	}
+	*result = json_incref(ts->mock_result);
+	r = R_OK;
+ out:
+	json_decref(items);
+	json_decref(sel);
+	return r;
+}
+
+/* A mocked Parallel (TestState): the mock stands for its branches. */
+static int
+ts_parallel(struct frame *fr, json_t **result, struct fail *f)
+{
+	const struct step_test_state_opts *ts = fr->x->ts;
+
+	*result = NULL;
+	if (ts->mock_error != NULL)
+		return fail_set(f, ts->mock_error, ts->mock_cause);
+	*result = json_incref(ts->mock_result);
+	return R_OK;
+}
+
 /*
  * One attempt at a state that produces a result (Pass, Task, Parallel,
  * Map): InputPath, Parameters, the work, ResultSelector, ResultPath,
@@ -2035,10 +2287,12 @@ attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
 		r = run_task(fr, eff, &res, f);
 		break;
 	case SD_ST_PARALLEL:
-		r = run_parallel(fr, eff, &res, f);
+		r = fr->x->ts != NULL ? ts_parallel(fr, &res, f) :
+		    run_parallel(fr, eff, &res, f);
 		break;
 	case SD_ST_MAP:
-		r = run_map(fr, eff, &res, f);
+		r = fr->x->ts != NULL ? ts_map(fr, eff, &res, f) :
+		    run_map(fr, eff, &res, f);
 		break;
 	default:
 		r = SD_ERR_INTERNAL;
@@ -2116,10 +2370,12 @@ attempt_jsonata(struct frame *fr, json_t *raw, json_t **output,
 		r = run_task(fr, args, &res, f);
 		break;
 	case SD_ST_PARALLEL:
-		r = run_parallel(fr, args, &res, f);
+		r = fr->x->ts != NULL ? ts_parallel(fr, &res, f) :
+		    run_parallel(fr, args, &res, f);
 		break;
 	case SD_ST_MAP:
-		r = run_map(fr, raw, &res, f);
+		r = fr->x->ts != NULL ? ts_map(fr, raw, &res, f) :
+		    run_map(fr, raw, &res, f);
 		break;
 	default:
 		r = SD_ERR_INTERNAL;
@@ -2141,6 +2397,70 @@ attempt_jsonata(struct frame *fr, json_t *raw, json_t **output,
 	json_decref(args);
 	json_decref(res);
 	return r;
+}
+
+/* TestState's inspectionData.errorDetails of the state being run. */
+static json_t *
+ts_error_details(struct frame *fr)
+{
+	json_t *d;
+
+	if (fr->tr == NULL)
+		return NULL;
+	if ((d = json_object_get(fr->tr, "errorDetails")) != NULL)
+		return d;
+	if ((d = json_object()) == NULL ||
+	    json_object_set_new(fr->tr, "errorDetails", d) != 0)
+		return NULL;
+	return d;
+}
+
+/*
+ * TestState: retrier i names the error. With retrierRetryCount retries
+ * made, it retries (R_FAILED, RETRIABLE, with the backoff AWS would wait,
+ * before jitter) or its attempts are used up (3: Catch decides).
+ */
+static int
+ts_retry(struct frame *fr, size_t i)
+{
+	const struct sd_retrier *rt = &fr->st->retry[i];
+	json_t *d = NULL;
+	double delay;
+
+	if (fr->tr != NULL && ((d = ts_error_details(fr)) == NULL ||
+	    json_object_set_new(d, "retryIndex", json_integer((json_int_t)i)) !=
+	    0))
+		return SD_ERR_NOMEM;
+	if (fr->x->ts->retry_count >= rt->max_attempts)
+		return 3;	/* used up: on to Catch */
+	delay = rt->interval_s * pow(rt->backoff, (double)fr->x->ts->retry_count);
+	if (rt->max_delay_s > 0 && delay > (double)rt->max_delay_s)
+		delay = (double)rt->max_delay_s;
+	if (!(delay < 9e15))
+		delay = 9e15;
+	if (fr->tr != NULL && json_object_set_new(d,
+	    "retryBackoffIntervalSeconds", json_integer((json_int_t)delay)) != 0)
+		return SD_ERR_NOMEM;
+	fr->x->ts_outcome = TS_RETRIABLE;
+	return R_FAILED;
+}
+
+/* TestState: catcher i took the error f; keep both for the answer. */
+static int
+ts_caught(struct frame *fr, size_t i, struct fail *f)
+{
+	json_t *d;
+
+	fr->x->ts_outcome = TS_CAUGHT;
+	if (fr->tr == NULL)
+		return 0;
+	if ((d = ts_error_details(fr)) == NULL ||
+	    json_object_set_new(d, "catchIndex", json_integer((json_int_t)i)) !=
+	    0 || (f->error != NULL && json_object_set_new(fr->tr, "error",
+	    json_string(f->error)) != 0) || (f->cause != NULL &&
+	    json_object_set_new(fr->tr, "cause", json_string(f->cause)) != 0))
+		return SD_ERR_NOMEM;
+	return 0;
 }
 
 /* Retry and Catch for Task, Parallel and Map. */
@@ -2168,11 +2488,9 @@ run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 		}
 		if (x->ts != NULL) {
 			/* One attempt only: say whether a retrier would retry. */
-			if (i < st->nretry && x->ts->retry_count <
-			    st->retry[i].max_attempts) {
-				x->ts_outcome = TS_RETRIABLE;
-				return R_FAILED;
-			}
+			if (i < st->nretry && i < 64 &&
+			    (r = ts_retry(fr, i)) != 3)
+				return r;
 			break;
 		}
 		if (i < st->nretry && i < 64 &&
@@ -2226,11 +2544,11 @@ run_with_retry(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 		json_decref(eo);
 		if (r != R_OK)
 			return r;
+		if (x->ts != NULL && (r = ts_caught(fr, i, f)) != 0)
+			return r;
 		fail_clear(f);
 		*next = c->next;
 		*end = 0;
-		if (x->ts != NULL)
-			x->ts_outcome = TS_CAUGHT;
 		return R_OK;
 	}
 	return R_FAILED;
@@ -2799,18 +3117,276 @@ step_result_json(const struct step_result *r, int with_path, int with_history)
 
 /* ------------------------------------------------------------ TestState */
 
+/*
+ * The output shapes of the service integrations a mocked result is
+ * checked against (AWS's API models, in Step Functions' casing). A field
+ * the model does not name is let through, as AWS does.
+ */
+enum ts_kind { TS_STRING, TS_INTEGER, TS_BLOB, TS_TIMESTAMP };
+
+struct ts_field {
+	const char	*name;
+	enum ts_kind	 kind;
+	int		 required;
+};
+
+struct ts_shape {
+	const char		*action;	/* after arn:PARTITION:states::: */
+	const struct ts_field	*fields;
+	size_t			 nfields;
+};
+
+static const struct ts_field ts_lambda_invoke[] = {
+	{ "StatusCode", TS_INTEGER, 0 },
+	{ "FunctionError", TS_STRING, 0 },
+	{ "LogResult", TS_STRING, 0 },
+	{ "Payload", TS_BLOB, 0 },
+	{ "ExecutedVersion", TS_STRING, 0 },
+	{ "DurableExecutionArn", TS_STRING, 0 },
+};
+static const struct ts_field ts_sqs_send[] = {
+	{ "MD5OfMessageBody", TS_STRING, 0 },
+	{ "MD5OfMessageAttributes", TS_STRING, 0 },
+	{ "MD5OfMessageSystemAttributes", TS_STRING, 0 },
+	{ "MessageId", TS_STRING, 0 },
+	{ "SequenceNumber", TS_STRING, 0 },
+};
+static const struct ts_field ts_sns_publish[] = {
+	{ "MessageId", TS_STRING, 0 },
+	{ "SequenceNumber", TS_STRING, 0 },
+};
+static const struct ts_field ts_sfn_start[] = {
+	{ "ExecutionArn", TS_STRING, 1 },
+	{ "StartDate", TS_TIMESTAMP, 1 },
+};
+static const struct ts_shape ts_shapes[] = {
+	{ "lambda:invoke", ts_lambda_invoke,
+	    sizeof(ts_lambda_invoke) / sizeof(ts_lambda_invoke[0]) },
+	{ "sqs:sendMessage", ts_sqs_send,
+	    sizeof(ts_sqs_send) / sizeof(ts_sqs_send[0]) },
+	{ "sns:publish", ts_sns_publish,
+	    sizeof(ts_sns_publish) / sizeof(ts_sns_publish[0]) },
+	{ "states:startExecution", ts_sfn_start,
+	    sizeof(ts_sfn_start) / sizeof(ts_sfn_start[0]) },
+};
+
+/* The part of an ARN after "arn:PARTITION:SERVICE:", or NULL. */
+static const char *
+ts_arn_rest(const char *arn, const char *service)
+{
+	const char *p;
+	size_t n = strlen(service);
+
+	if (strncmp(arn, "arn:", 4) != 0 || (p = strchr(arn + 4, ':')) == NULL ||
+	    strncmp(p + 1, service, n) != 0 || p[1 + n] != ':')
+		return NULL;
+	return p + 2 + n;
+}
+
+/* Check a mocked Task result against its resource's API output. */
+static int
+ts_check_mock_shape(const struct sd_state *st, json_t *res,
+    enum step_mock_validation mode, struct sd_error *err)
+{
+	const struct ts_shape *sh = NULL;
+	const char *rest, *k, *want;
+	json_t *v;
+	size_t i, nknown = sizeof(ts_shapes) / sizeof(ts_shapes[0]);
+
+	if (mode == STEP_MOCK_VALIDATION_NONE)
+		return 0;
+	/* A Lambda function, an activity or a task token's answer: any JSON. */
+	if (ts_arn_rest(st->resource, "lambda") != NULL ||
+	    ((rest = ts_arn_rest(st->resource, "states")) != NULL &&
+	    strncmp(rest, "::", 2) != 0) || (strlen(st->resource) > 17 &&
+	    strcmp(st->resource + strlen(st->resource) - 17,
+	    ".waitForTaskToken") == 0))
+		return 0;
+	if ((rest = ts_arn_rest(st->resource, "states")) != NULL &&
+	    strncmp(rest, "::", 2) == 0) {
+		for (i = 0; i < nknown; i++)
+			if (strcmp(rest + 2, ts_shapes[i].action) == 0)
+				sh = &ts_shapes[i];
+	}
+	if (sh == NULL)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "The mocked result "
+		    "cannot be checked against the output of '%s' "
+		    "(fieldValidationMode %s): stepdeploy knows the output shapes "
+		    "of lambda:invoke, sqs:sendMessage, sns:publish and "
+		    "states:startExecution, Lambda functions and activities; "
+		    "turn the check off (--mock-validation NONE) to use it",
+		    st->resource, mode == STEP_MOCK_VALIDATION_STRICT ? "STRICT" :
+		    "PRESENT");
+	if (!json_is_object(res))
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "Mock result schema "
+		    "validation error: the result of %s must be a JSON object, "
+		    "not %s", sh->action, sd_json_type_name(res));
+	for (i = 0; i < sh->nfields; i++) {
+		k = sh->fields[i].name;
+		if ((v = json_object_get(res, k)) == NULL) {
+			if (sh->fields[i].required &&
+			    mode == STEP_MOCK_VALIDATION_STRICT)
+				return sd_error_set(err, SD_ERR_INVALID, NULL, "Mock "
+				    "result schema validation error: Required field "
+				    "'%s' is missing", k);
+			continue;
+		}
+		switch (sh->fields[i].kind) {
+		case TS_INTEGER:
+			want = json_is_integer(v) ? NULL : "a number";
+			break;
+		default:
+			want = json_is_string(v) ? NULL : "a string";
+			break;
+		}
+		if (want != NULL)
+			return sd_error_set(err, SD_ERR_INVALID, NULL, "Mock result "
+			    "schema validation error: Field '%s' must be %s", k,
+			    want);
+	}
+	return 0;
+}
+
+/* Whether a state named name is in m or any machine nested in it. */
+static int
+ts_has_state(const struct sd_machine *m, const char *name)
+{
+	const struct sd_state *s;
+	size_t i, j;
+
+	for (i = 0; i < m->nstates; i++) {
+		s = &m->states[i];
+		if (strcmp(s->name, name) == 0)
+			return 1;
+		for (j = 0; j < s->nbranches; j++)
+			if (ts_has_state(s->branches[j], name))
+				return 1;
+		if (s->iterator != NULL && ts_has_state(s->iterator, name))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Refuse the options that do not fit the state, in AWS's words where AWS
+ * has them (its ValidationException messages).
+ */
+static int
+ts_check(const struct sd_state *st, const struct step_test_state_opts *ts,
+    struct sd_error *err)
+{
+	const char *type = sd_state_type_name(st->type);
+	int mocked = ts->mock_result != NULL || ts->mock_error != NULL;
+	int mp = st->type == SD_ST_MAP || st->type == SD_ST_PARALLEL;
+	size_t i, n = 0;
+	json_t *items = NULL;
+	char *why = NULL;
+
+	if (ts->mock_result != NULL && ts->mock_error != NULL)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "A test mock should "
+		    "have only one of the following fields: [result, "
+		    "errorOutput].");
+	if (mocked && st->type != SD_ST_TASK && !mp)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "State type '%s' is "
+		    "not supported when a mock is specified", type);
+	if (!mocked && mp)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "TestState API does "
+		    "not support Map or Parallel states. Supported state types "
+		    "include: [Task, Wait, Pass, Succeed, Fail, Choice] (a Map or "
+		    "Parallel state is tested with a mocked result or error)");
+	if (ts->mock_result != NULL && mp && !json_is_array(ts->mock_result))
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "Mocked result must "
+		    "be an array.");
+	if (ts->mock_result != NULL && st->type == SD_ST_PARALLEL &&
+	    json_array_size(ts->mock_result) != st->nbranches)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "Mocked result must "
+		    "contain the same number of items as number of Parallel "
+		    "branches.");
+	if (ts->mock_result != NULL && st->type == SD_ST_TASK &&
+	    ts_check_mock_shape(st, ts->mock_result, ts->mock_validation,
+	    err) != 0)
+		return SD_ERR_INVALID;
+	if (ts->retry_count > 0 && st->nretry == 0)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "retrierRetryCount "
+		    "applies to a state with a Retry field; the %s state '%s' has "
+		    "none", type, st->name);
+	if (ts->has_map_failure_count) {
+		if (!mocked)
+			return sd_error_set(err, SD_ERR_INVALID, NULL, "TestState "
+			    "does not support MapIterationFailureCount when a mock "
+			    "is not specified.");
+		if (st->type != SD_ST_MAP)
+			return sd_error_set(err, SD_ERR_INVALID, NULL,
+			    "mapIterationFailureCount applies to a Map state; '%s' "
+			    "is a %s state", st->name, type);
+		if (ts->mock_result != NULL && ts->map_failure_count >
+		    (int64_t)json_array_size(ts->mock_result))
+			return sd_error_set(err, SD_ERR_INVALID, NULL, "Map "
+			    "iteration failure count must be less than or equal to "
+			    "the number of Map iterations");
+	}
+	if (ts->error_caused_by_state != NULL) {
+		if (!mp)
+			return sd_error_set(err, SD_ERR_INVALID, NULL,
+			    "errorCausedByState applies to a Map or Parallel state; "
+			    "'%s' is a %s state", st->name, type);
+		if (ts->mock_error == NULL)
+			return sd_error_set(err, SD_ERR_INVALID, NULL,
+			    "errorCausedByState names where a mocked error comes "
+			    "from: it needs a mocked error");
+		for (i = 0; i < st->nbranches; i++)
+			n += ts_has_state(st->branches[i], ts->error_caused_by_state);
+		if (st->iterator != NULL)
+			n += ts_has_state(st->iterator, ts->error_caused_by_state);
+		if (n == 0)
+			return sd_error_set(err, SD_ERR_INVALID, NULL,
+			    "errorCausedByState: no state named '%s' inside the %s "
+			    "state '%s'", ts->error_caused_by_state, type, st->name);
+	}
+	if (ts->map_item_reader_data != NULL) {
+		if (st->type != SD_ST_MAP || st->reader == NULL)
+			return sd_error_set(err, SD_ERR_INVALID, NULL,
+			    "mapItemReaderData applies to a Map state with an "
+			    "ItemReader; '%s' %s", st->name, st->type == SD_ST_MAP ?
+			    "has none" : "is not a Map state");
+		if (ts_reader_items(st, ts->map_item_reader_data, &items,
+		    &why) != 0) {
+			sd_error_set(err, SD_ERR_INVALID, NULL, "%s", why != NULL ?
+			    why : "out of memory");
+			free(why);
+			return SD_ERR_INVALID;
+		}
+		json_decref(items);
+	}
+	return 0;
+}
+
+/*
+ * inspectionData from the state's trace record: a mocked Map or Parallel
+ * shows what AWS shows of it (its inputs and settings, and after the
+ * result ResultSelector and ResultPath; not the result itself).
+ */
 static json_t *
-inspection_data(json_t *tr)
+inspection_data(json_t *tr, const struct sd_state *st)
 {
 	static const char *const keys[] = { "input", "afterArguments",
 	    "afterInputPath", "afterParameters", "result", "afterResultSelector",
-	    "afterResultPath", "variables", NULL };
+	    "afterResultPath", "variables", "errorDetails", "afterItemsPath",
+	    "afterItemSelector", "afterItemBatcher", "maxConcurrency",
+	    "toleratedFailureCount", "toleratedFailurePercentage", NULL };
 	json_t *d = json_object(), *v;
 	size_t i;
 
 	if (d == NULL)
 		return NULL;
 	for (i = 0; keys[i] != NULL; i++) {
+		if ((st->type == SD_ST_MAP || st->type == SD_ST_PARALLEL) &&
+		    (strcmp(keys[i], "result") == 0 ||
+		    strcmp(keys[i], "afterArguments") == 0 ||
+		    strcmp(keys[i], "afterParameters") == 0 ||
+		    (st->type == SD_ST_PARALLEL &&
+		    strcmp(keys[i], "afterInputPath") == 0)))
+			continue;
 		if ((v = json_object_get(tr, keys[i])) != NULL &&
 		    json_object_set(d, keys[i], v) != 0) {
 			json_decref(d);
@@ -2831,7 +3407,7 @@ step_test_state(struct step_machine *sm, const char *state, json_t *input,
 	struct fail f = { NULL, NULL };
 	struct scope root = { NULL, NULL };
 	json_t *output = NULL, *res = NULL, *tr, *d;
-	const char *status;
+	const char *status, *e = NULL, *c = NULL;
 	size_t i, next = 0;
 	int r, end = 0;
 
@@ -2846,6 +3422,15 @@ step_test_state(struct step_machine *sm, const char *state, json_t *input,
 		memset(&defaults, 0, sizeof(defaults));
 		ts = &defaults;
 	}
+	if (ts->retry_count < 0 || (ts->has_map_failure_count &&
+	    ts->map_failure_count < 0))
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "retrierRetryCount "
+		    "and mapIterationFailureCount cannot be negative");
+	if (ts->variables != NULL && !json_is_object(ts->variables))
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "the variables "
+		    "must be a JSON object");
+	if ((r = ts_check(st, ts, err)) != 0)
+		return r;
 	memset(&eo, 0, sizeof(eo));
 	eo.record_trace = 1;
 	eo.max_transitions = 1000000;
@@ -2858,48 +3443,38 @@ step_test_state(struct step_machine *sm, const char *state, json_t *input,
 		goto out;
 	}
 	x.event_id = 1;		/* as if ExecutionStarted came first */
-	if (ts->variables != NULL) {
-		if (!json_is_object(ts->variables)) {
-			r = sd_error_set(err, SD_ERR_INVALID, NULL, "the variables "
-			    "must be a JSON object");
-			goto out_quiet;
-		}
-		if ((root.vars = json_copy(ts->variables)) == NULL) {
-			r = SD_ERR_NOMEM;
-			goto out;
-		}
+	if (ts->variables != NULL &&
+	    (root.vars = json_copy(ts->variables)) == NULL) {
+		r = SD_ERR_NOMEM;
+		goto out;
 	}
 	r = run_state(&x, st, input, &output, &next, &end, &f, &root);
 	if (r < 0)
 		goto out;
-	/* The record of the tested state is the last one (Map/Parallel
-	 * record their inner states first). */
+	/* The record of the tested state is the last one. */
 	tr = json_array_get(x.trace, json_array_size(x.trace) - 1);
-	if (r == R_OK)
-		status = x.ts_outcome == TS_CAUGHT ? "CAUGHT_ERROR" : "SUCCEEDED";
-	else if (r == R_FAILED)
-		status = x.ts_outcome == TS_RETRIABLE ? "RETRIABLE" : "FAILED";
-	else
-		status = "FAILED";
-	if ((res = json_pack("{s:s}", "status", status)) == NULL ||
-	    (d = inspection_data(tr)) == NULL ||
-	    json_object_set_new(res, "inspectionData", d) != 0) {
-		r = SD_ERR_NOMEM;
-		goto out;
-	}
 	if (r == R_OK) {
-		if (json_object_set(res, "output", output) != 0 || (!end &&
-		    json_object_set_new(res, "nextState",
-		    json_string(sibling_name(st, next))) != 0)) {
-			r = SD_ERR_NOMEM;
-			goto out;
+		status = x.ts_outcome == TS_CAUGHT ? "CAUGHT_ERROR" : "SUCCEEDED";
+		if (x.ts_outcome == TS_CAUGHT) {
+			e = json_string_value(json_object_get(tr, "error"));
+			c = json_string_value(json_object_get(tr, "cause"));
 		}
-	} else if ((r == R_TIMEOUT && json_object_set_new(res, "error",
-	    json_string("States.Timeout")) != 0) ||
-	    (f.error != NULL && json_object_set_new(res, "error",
-	    json_string(f.error)) != 0) ||
-	    (f.cause != NULL && json_object_set_new(res, "cause",
-	    json_string(f.cause)) != 0)) {
+	} else {
+		status = r == R_FAILED && x.ts_outcome == TS_RETRIABLE ?
+		    "RETRIABLE" : "FAILED";
+		e = r == R_TIMEOUT ? "States.Timeout" : f.error;
+		c = r == R_TIMEOUT ? NULL : f.cause;
+	}
+	if ((res = json_pack("{s:s}", "status", status)) == NULL ||
+	    (d = inspection_data(tr, st)) == NULL ||
+	    json_object_set_new(res, "inspectionData", d) != 0 ||
+	    (r == R_OK && json_object_set(res, "output", output) != 0) ||
+	    (r == R_OK && !end && json_object_set_new(res, "nextState",
+	    json_string(sibling_name(st, next))) != 0) ||
+	    (e != NULL && json_object_set_new(res, "error",
+	    json_string(e)) != 0) ||
+	    (c != NULL && json_object_set_new(res, "cause",
+	    json_string(c)) != 0)) {
 		r = SD_ERR_NOMEM;
 		goto out;
 	}
@@ -2910,7 +3485,6 @@ step_test_state(struct step_machine *sm, const char *state, json_t *input,
 	if (r != 0)
 		sd_error_set(err, r, NULL, "the state could not run: %s",
 		    sd_strerror(r));
- out_quiet:
 	json_decref(root.vars);
 	fail_clear(&f);
 	json_decref(output);

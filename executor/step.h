@@ -194,23 +194,64 @@ json_t		*step_result_json(const struct step_result *, int with_path,
  * state (at the top level of the machine) once on input, with its Task
  * answered by mock_result or mock_error/mock_cause when given (else by the
  * machine's handlers and mocks), as if it were retry number retry_count.
+ * A Map or Parallel state is tested only with a mock, which stands for the
+ * whole state's work (its iterations or branches do not run), as AWS does.
  */
+
+/* How a mocked result is checked against the service's API output (AWS's
+ * mock fieldValidationMode). The zero value is NONE; AWS's default, and the
+ * CLI's, is STRICT. */
+enum step_mock_validation {
+	STEP_MOCK_VALIDATION_NONE = 0,	/* no check */
+	STEP_MOCK_VALIDATION_PRESENT,	/* the fields given have the API's types */
+	STEP_MOCK_VALIDATION_STRICT,	/* and the API's required fields are there */
+};
+
 struct step_test_state_opts {
 	json_t		*context;	/* merged over the default context object */
 	json_t		*mock_result;	/* Task result (borrowed) */
 	const char	*mock_error;	/* Task error name */
 	const char	*mock_cause;
-	int64_t		 retry_count;	/* $$.State.RetryCount for this attempt */
+	/*
+	 * AWS's stateConfiguration.retrierRetryCount: the retries already
+	 * made by the Retry that applies to the error ($$.State.RetryCount),
+	 * so the Retry decision is the one that attempt would get.
+	 */
+	int64_t		 retry_count;
 	json_t		*variables;	/* the variables in scope (borrowed object), or NULL */
+	enum step_mock_validation mock_validation;
+	/*
+	 * stateConfiguration.errorCausedByState: the state inside the tested
+	 * Map or Parallel that the mocked error comes from (NULL: none).
+	 */
+	const char	*error_caused_by_state;
+	/* stateConfiguration.mapIterationFailureCount, when has_ is set */
+	int		 has_map_failure_count;
+	int64_t		 map_failure_count;
+	/*
+	 * stateConfiguration.mapItemReaderData: the data the Map's ItemReader
+	 * would read, as found in its source (the text of a JSON or JSONL
+	 * object, or a JSON array of the objects S3 would list); NULL: none.
+	 */
+	const char	*map_item_reader_data;
 };
 
 /*
  * *out (new) is {"status": "SUCCEEDED" | "FAILED" | "RETRIABLE" |
  * "CAUGHT_ERROR", "output", "nextState", "error", "cause",
  * "inspectionData": {"input", "afterInputPath", "afterParameters",
- * "result", "afterResultSelector", "afterResultPath", "variables"}} as
- * AWS's TestState shapes it ("variables": those in scope after the state,
- * when any). Returns SD_ERR_NOTFOUND when there is no such state.
+ * "result", "afterResultSelector", "afterResultPath", "variables",
+ * "errorDetails": {"retryIndex", "retryBackoffIntervalSeconds",
+ * "catchIndex"}, and for a Map "afterItemsPath", "afterItemSelector",
+ * "afterItemBatcher", "maxConcurrency", "toleratedFailureCount",
+ * "toleratedFailurePercentage"}} as AWS's TestState shapes it
+ * ("variables": those in scope after the state, when any; "error" and
+ * "cause" also with CAUGHT_ERROR, the error the Catch took). Returns
+ * SD_ERR_NOTFOUND when there is no such state, SD_ERR_INVALID (err's
+ * message saying why, in AWS's words where AWS has them) when the options
+ * do not fit the state: a mock for a state that takes none, a Map or
+ * Parallel without one, a mocked result of the wrong shape, a
+ * stateConfiguration field for a state it does not apply to.
  */
 int	 step_test_state(struct step_machine *, const char *state, json_t *input,
 	    const struct step_test_state_opts *, json_t **out,
