@@ -632,9 +632,10 @@ t "lambda:invoke, a valid result and fields the API does not name pass STRICT"
 run test-state "$T/lam.json" L --input '{}' --mock-result '{"Payload":"function output","StatusCode":200,"SdkHttpMetadata":{"HttpStatusCode":200}}'
 expect_ts SUCCEEDED
 expect_json output '{"Payload":"function output","StatusCode":200,"SdkHttpMetadata":{"HttpStatusCode":200}}'
-t "lambda:invoke, Payload is a blob in the API: a string"
-run test-state "$T/lam.json" L --input '{}' --mock-result '{"Payload":{"a":1}}'
-expect_usage "Field 'Payload' must be a string"
+t "lambda:invoke, Payload is the function's answer as JSON, as Step Functions gives it"
+run test-state "$T/lam.json" L --input '{}' --mock-result '{"Payload":{"a":1},"StatusCode":200}'
+expect_ts SUCCEEDED
+expect_json output '{"Payload":{"a":1},"StatusCode":200}'
 t "lambda:invoke, a result that is not an object"
 run test-state "$T/lam.json" L --input '{}' --mock-result '[1]'
 expect_usage "must be a JSON object, not array"
