@@ -3241,6 +3241,14 @@ eval_sort(struct jn_ctx *c, struct node *st, json_t *in, struct env *env,
 /* in eval_group's index: the group's array is the one it built */
 #define GI_OWN	0x20000000
 
+/* Release v when it is a reference of ours (own). */
+static void
+drop_ref(json_t *v, int own)
+{
+	if (own)
+		json_decref(v);
+}
+
 static int
 eval_group(struct jn_ctx *c, struct node *g, json_t *in, struct env *env,
     json_t **out)
@@ -3269,16 +3277,28 @@ eval_group(struct jn_ctx *c, struct node *g, json_t *in, struct env *env,
 		if (reduce && (e = env_from_tuple(c, env, it)) == NULL)
 			goto out;
 		for (p = 0; p + 1 < g->list.n; p += 2) {
-			json_t *k, *cur;
+			json_t *k, *cur, *kin = reduce ?
+			    json_object_get(it, "@") : it;
+			struct node *kn = g->list.v[p];
+			int kown = 1;	/* k is ours to release */
 
-			if (eval(c, g->list.v[p], reduce ?
-			    json_object_get(it, "@") : it, e, &k) != 0)
+			if (kn->type == N_PATH && kn->list.n == 1 &&
+			    simple_path(kn) && kin != NULL &&
+			    json_is_object(kin) && !jn_is_fn(kin)) {
+				/* a plain name: the key, without evaluating */
+				if (jn_tick(c) != 0)
+					goto out;
+				k = json_object_get(kin, kn->list.v[0]->str);
+				if (k == NULL)
+					continue;
+				kown = 0;
+			} else if (eval(c, kn, kin, e, &k) != 0)
 				goto out;
 			if (k == NULL)
 				continue;
 			if (!json_is_string(k)) {
 				throw2(c, "T1003", g->pos, NULL, k, NULL);
-				json_decref(k);
+				drop_ref(k, kown);
 				goto out;
 			}
 			cur = json_object_get(groups, json_string_value(k));
@@ -3289,7 +3309,7 @@ eval_group(struct jn_ctx *c, struct node *g, json_t *in, struct env *env,
 
 				if ((size_t)(gv & ~(json_int_t)GI_OWN) != p) {
 					throw2(c, "D1009", g->pos, NULL, k, NULL);
-					json_decref(k);
+					drop_ref(k, kown);
 					goto out;
 				}
 				if ((gv & GI_OWN) && it != NULL) {
@@ -3298,7 +3318,7 @@ eval_group(struct jn_ctx *c, struct node *g, json_t *in, struct env *env,
 					    arr_extend(c, cur, it) != 0 :
 					    (jn_charge(c, 2 * sizeof(void *)) != 0 ||
 					    json_array_append(cur, it) != 0)) {
-						json_decref(k);
+						drop_ref(k, kown);
 						if (!c->failed)
 							jn_throw(c, "X0001", -1,
 							    NULL, NULL, -1);
@@ -3306,7 +3326,7 @@ eval_group(struct jn_ctx *c, struct node *g, json_t *in, struct env *env,
 					}
 				} else if (it != NULL) {
 					if ((na = append2(c, cur, it)) == NULL) {
-						json_decref(k);
+						drop_ref(k, kown);
 						goto out;
 					}
 					json_object_set_new(groups,
@@ -3323,7 +3343,7 @@ eval_group(struct jn_ctx *c, struct node *g, json_t *in, struct env *env,
 				json_object_set_new(gi, json_string_value(k),
 				    json_integer((json_int_t)p | 0x40000000));
 			}
-			json_decref(k);
+			drop_ref(k, kown);
 		}
 	}
 	json_object_foreach(groups, key, ent) {
