@@ -34,6 +34,28 @@ rw_fail(char **why, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * The size past which a result file ends. SD_TESTING builds may lower it
+ * with $STEPDEPLOY_TEST_RW_MAX_FILE (bytes) so the tests can see a split.
+ */
+static uint64_t
+file_limit(void)
+{
+#ifdef SD_TESTING
+	const char *s = getenv("STEPDEPLOY_TEST_RW_MAX_FILE");
+	unsigned long long v;
+	char *end;
+
+	if (s != NULL && *s != '\0') {
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (errno == 0 && *end == '\0' && v > 0 && v < RW_MAX_FILE)
+			return (uint64_t)v;
+	}
+#endif
+	return RW_MAX_FILE;
+}
+
 /* ------------------------------------------------------------ names */
 
 int
@@ -389,7 +411,8 @@ write_files(struct rw_out *o, const char *kind, json_t *vals, uint64_t limit,
 		}
 		len = strlen(s);
 		/* JSON: "," before and "]" after; JSONL: "\n" after. */
-		if (o->fp != NULL && o->nrec > 0 && o->size + len + 1 + 1 > limit)
+		if (o->fp != NULL && o->nrec > 0 && o->size + len +
+		    (o->jsonl ? 1 : 2) > limit)
 			r = out_close(o, why);
 		if (r == 0 && o->fp == NULL)
 			r = out_open(o, kind, why);
@@ -528,8 +551,8 @@ write_export(const char *s3_dir, const struct sd_result_writer *w, json_t *param
 	o.bucket = bucket;
 	o.dir = dir;
 	o.jsonl = w->jsonl;
-	if (write_files(&o, "SUCCEEDED", ok, RW_MAX_FILE, &fok, why) != 0 ||
-	    write_files(&o, "FAILED", bad, RW_MAX_FILE, &fbad, why) != 0)
+	if (write_files(&o, "SUCCEEDED", ok, file_limit(), &fok, why) != 0 ||
+	    write_files(&o, "FAILED", bad, file_limit(), &fbad, why) != 0)
 		goto out;
 	if ((man = json_pack("{s:s, s:s, s:{s:O, s:[], s:O}}",
 	    "DestinationBucket", bucket, "MapRunArn", run->map_run_arn,
