@@ -301,7 +301,8 @@ safe_name(const char *s, int is_key)
 
 /* Make the directories of key below bucket_dir. */
 static int
-make_dirs(const char *bucket_dir, const char *key, char **why)
+make_dirs(const char *bucket_dir, const char *bucket, const char *key,
+    char **why)
 {
 	char path[PATH_MAX];
 	const char *p = key, *e;
@@ -313,8 +314,8 @@ make_dirs(const char *bucket_dir, const char *key, char **why)
 		if (n < 0 || (size_t)n >= sizeof(path))
 			return rw_fail(why, "The key %s is too long", key);
 		if (mkdir(path, 0777) != 0 && errno != EEXIST)
-			return rw_fail(why, "The key %s cannot be written: %s",
-			    key, strerror(errno));
+			return rw_fail(why, "The object s3://%s/%s cannot be "
+			    "written: %s", bucket, key, strerror(errno));
 		p = e + 1;
 	}
 	return 0;
@@ -539,7 +540,7 @@ write_export(const char *s3_dir, const struct sd_result_writer *w, json_t *param
 		rw_fail(why, "The path of bucket %s is too long", bucket);
 		goto out;
 	}
-	if (make_dirs(bucket_dir, mkey, why) != 0)
+	if (make_dirs(bucket_dir, bucket, mkey, why) != 0)
 		goto out;
 	if ((ok = values_of(w, run, 1, SD_RW_SUCCEEDED)) == NULL ||
 	    (bad = values_of(w, run, 1, SD_RW_FAILED)) == NULL) {
