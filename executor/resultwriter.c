@@ -21,10 +21,10 @@
 #define RW_MAX_CHILDREN	((size_t)1 << 26)
 
 static int
-rw_fail(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bad(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
-rw_fail(char **why, const char *fmt, ...)
+bad(char **why, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -77,7 +77,7 @@ sd_rw_uuid(const char *seed, char out[37])
 	if (!ok)
 		return -1;
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);	/* version 5 */
-	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
+	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);	/* RFC 4122 */
 	for (i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			out[o++] = '-';
@@ -113,7 +113,8 @@ sd_rw_run_init(struct sd_rw_run *run, const char *sm_arn, const char *exec_arn,
 		label = gen;
 	}
 	if ((seed = sd_asprintf("run\n%s\n%s\n%llu", exec_arn, state_name,
-	    (unsigned long long)entered_id)) == NULL || sd_rw_uuid(seed, id) != 0)
+	    (unsigned long long)entered_id)) == NULL ||
+	    sd_rw_uuid(seed, id) != 0)
 		goto fail;
 	free(seed);
 	seed = NULL;
@@ -165,8 +166,8 @@ sd_rw_run_add(struct sd_rw_run *run, struct sd_rw_child *c)
 		size_t nc = run->cap ? run->cap * 2 : 16;
 		struct sd_rw_child *nv;
 
-		if (nc > RW_MAX_CHILDREN || (nv = reallocarray(run->children, nc,
-		    sizeof(*nv))) == NULL) {
+		if (nc > RW_MAX_CHILDREN || (nv = reallocarray(run->children,
+		    nc, sizeof(*nv))) == NULL) {
 			child_release(c);
 			return -1;
 		}
@@ -192,7 +193,8 @@ child_record(const struct sd_rw_run *run, size_t i)
 	json_t *r = NULL;
 	int ok = 0;
 
-	if ((seed = sd_asprintf("child\n%s\n%zu", run->map_run_arn, i)) == NULL ||
+	seed = sd_asprintf("child\n%s\n%zu", run->map_run_arn, i);
+	if (seed == NULL ||
 	    sd_rw_uuid(seed, name) != 0 ||
 	    (arn = sd_asprintf("%s%s", run->child_exec, name)) == NULL ||
 	    sd_time_format(c->start_ns, start, sizeof(start)) != 0 ||
@@ -203,14 +205,14 @@ child_record(const struct sd_rw_run *run, size_t i)
 		if ((out = json_dumps(c->output, JSON_COMPACT |
 		    JSON_ENCODE_ANY)) == NULL)
 			goto out;
-		r = json_pack("{s:s, s:s, s:{s:b}, s:s, s:s, s:{s:b}, s:i, s:s, "
-		    "s:s, s:s, s:s, s:s, s:s}", "ExecutionArn", arn, "Input", in,
-		    "InputDetails", "Included", 1, "Name", name, "Output", out,
-		    "OutputDetails", "Included", 1, "RedriveCount", 0,
-		    "RedriveStatus", "NOT_REDRIVABLE", "RedriveStatusReason",
-		    "Execution is SUCCEEDED and cannot be redriven", "StartDate",
-		    start, "StateMachineArn", run->child_sm_arn, "Status",
-		    "SUCCEEDED", "StopDate", stop);
+		r = json_pack("{s:s, s:s, s:{s:b}, s:s, s:s, s:{s:b}, s:i, "
+		    "s:s, s:s, s:s, s:s, s:s, s:s}", "ExecutionArn", arn,
+		    "Input", in, "InputDetails", "Included", 1, "Name", name,
+		    "Output", out, "OutputDetails", "Included", 1,
+		    "RedriveCount", 0, "RedriveStatus", "NOT_REDRIVABLE",
+		    "RedriveStatusReason", "Execution is SUCCEEDED and cannot "
+		    "be redriven", "StartDate", start, "StateMachineArn",
+		    run->child_sm_arn, "Status", "SUCCEEDED", "StopDate", stop);
 	} else {
 		if ((r = json_object()) == NULL)
 			goto out;
@@ -221,9 +223,9 @@ child_record(const struct sd_rw_run *run, size_t i)
 		    json_object_update_new(r, json_pack("{s:s, s:s, s:{s:b}, "
 		    "s:s, s:i, s:s, s:s, s:s, s:s, s:s}", "ExecutionArn", arn,
 		    "Input", in, "InputDetails", "Included", 1, "Name", name,
-		    "RedriveCount", 0, "RedriveStatus", "REDRIVABLE", "StartDate",
-		    start, "StateMachineArn", run->child_sm_arn, "Status",
-		    "FAILED", "StopDate", stop)) != 0) {
+		    "RedriveCount", 0, "RedriveStatus", "REDRIVABLE",
+		    "StartDate", start, "StateMachineArn", run->child_sm_arn,
+		    "Status", "FAILED", "StopDate", stop)) != 0) {
 			json_decref(r);
 			r = NULL;
 			goto out;
@@ -312,9 +314,9 @@ make_dirs(const char *bucket_dir, const char *bucket, const char *key,
 		n = snprintf(path, sizeof(path), "%s/%.*s", bucket_dir,
 		    (int)(e - key), key);
 		if (n < 0 || (size_t)n >= sizeof(path))
-			return rw_fail(why, "The key %s is too long", key);
+			return bad(why, "The key %s is too long", key);
 		if (mkdir(path, 0777) != 0 && errno != EEXIST)
-			return rw_fail(why, "The object s3://%s/%s cannot be "
+			return bad(why, "The object s3://%s/%s cannot be "
 			    "written: %s", bucket, key, strerror(errno));
 		p = e + 1;
 	}
@@ -349,12 +351,12 @@ out_close(struct rw_out *o, char **why)
 		r = -1;
 	o->fp = NULL;
 	if (r != 0) {
-		r = rw_fail(why, "The object s3://%s/%s cannot be written",
+		r = bad(why, "The object s3://%s/%s cannot be written",
 		    o->bucket, o->key);
 	} else if ((f = json_pack("{s:s, s:I}", "Key", o->key, "Size",
 	    (json_int_t)o->size)) == NULL || json_array_append_new(o->files,
 	    f) != 0)
-		r = rw_fail(why, "out of memory");
+		r = bad(why, "out of memory");
 	free(o->key);
 	o->key = NULL;
 	return r;
@@ -368,19 +370,19 @@ out_open(struct rw_out *o, const char *kind, char **why)
 
 	if ((o->key = sd_asprintf("%s%s_%zu.json", o->dir, kind,
 	    json_array_size(o->files))) == NULL)
-		return rw_fail(why, "out of memory");
+		return bad(why, "out of memory");
 	n = snprintf(path, sizeof(path), "%s/%s/%s", o->s3_dir, o->bucket,
 	    o->key);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return rw_fail(why, "The key %s is too long", o->key);
+		return bad(why, "The key %s is too long", o->key);
 	if ((o->fp = fopen(path, "wb")) == NULL)
-		return rw_fail(why, "The object s3://%s/%s cannot be written: "
+		return bad(why, "The object s3://%s/%s cannot be written: "
 		    "%s", o->bucket, o->key, strerror(errno));
 	o->size = 0;
 	o->nrec = 0;
 	if (!o->jsonl) {
 		if (fputc('[', o->fp) == EOF)
-			return rw_fail(why, "The object s3://%s/%s cannot be "
+			return bad(why, "The object s3://%s/%s cannot be "
 			    "written", o->bucket, o->key);
 		o->size = 1;
 	}
@@ -404,10 +406,11 @@ write_files(struct rw_out *o, const char *kind, json_t *vals, uint64_t limit,
 	o->fp = NULL;
 	o->key = NULL;
 	if ((o->files = json_array()) == NULL)
-		return rw_fail(why, "out of memory");
+		return bad(why, "out of memory");
 	json_array_foreach(vals, i, v) {
-		if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
-			r = rw_fail(why, "out of memory");
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (s == NULL) {
+			r = bad(why, "out of memory");
 			break;
 		}
 		len = strlen(s);
@@ -421,7 +424,7 @@ write_files(struct rw_out *o, const char *kind, json_t *vals, uint64_t limit,
 		    fputc(',', o->fp) == EOF) ||
 		    fwrite(s, 1, len, o->fp) != len ||
 		    (o->jsonl && fputc('\n', o->fp) == EOF)))
-			r = rw_fail(why, "The object s3://%s/%s cannot be "
+			r = bad(why, "The object s3://%s/%s cannot be "
 			    "written", o->bucket, o->key);
 		free(s);
 		if (r != 0)
@@ -453,12 +456,12 @@ param_string(json_t *params, const char *name, int required,
 	*out = NULL;
 	if (v == NULL) {
 		if (required)
-			return rw_fail(why, "The ResultWriter's parameters need "
+			return bad(why, "The ResultWriter's parameters need "
 			    "\"%s\"", name);
 		return 0;
 	}
 	if (!json_is_string(v))
-		return rw_fail(why, "The ResultWriter's \"%s\" must be a string",
+		return bad(why, "The ResultWriter's \"%s\" must be a string",
 		    name);
 	*out = json_string_value(v);
 	return 0;
@@ -477,30 +480,30 @@ target(const char *s3_dir, json_t *params, const char **bucket,
 
 	*why = NULL;
 	if (s3_dir == NULL)
-		return rw_fail(why, "The ResultWriter writes to S3; run with "
+		return bad(why, "The ResultWriter writes to S3; run with "
 		    "--s3-dir DIR (DIR/BUCKET/KEY stands for s3://BUCKET/KEY)");
 	if (!json_is_object(params))
-		return rw_fail(why, "The ResultWriter's parameters must be an "
+		return bad(why, "The ResultWriter's parameters must be an "
 		    "object");
 	json_object_foreach(params, k, v) {
 		if (strcmp(k, "Bucket") != 0 && strcmp(k, "Prefix") != 0)
-			return rw_fail(why, "The ResultWriter's parameters take "
+			return bad(why, "The ResultWriter's parameters take "
 			    "Bucket and Prefix, not \"%s\"", k);
 	}
 	if (param_string(params, "Bucket", 1, bucket, why) != 0 ||
 	    param_string(params, "Prefix", 0, prefix, why) != 0)
 		return -1;
 	if (!safe_name(*bucket, 0))
-		return rw_fail(why, "The bucket name \"%s\" is not valid",
+		return bad(why, "The bucket name \"%s\" is not valid",
 		    *bucket);
 	if (*prefix != NULL && **prefix != '\0' && !safe_name(*prefix, 1))
-		return rw_fail(why, "The prefix \"%s\" cannot be written in the "
+		return bad(why, "The prefix \"%s\" cannot be written in the "
 		    "local directory", *prefix);
 	n = snprintf(path, sizeof(path), "%s/%s", s3_dir, *bucket);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return rw_fail(why, "The path of bucket %s is too long", *bucket);
+		return bad(why, "The path of bucket %s is too long", *bucket);
 	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return rw_fail(why, "The bucket %s does not exist (no directory "
+		return bad(why, "The bucket %s does not exist (no directory "
 		    "%s)", *bucket, path);
 	return 0;
 }
@@ -514,14 +517,14 @@ sd_rw_check(const char *s3_dir, json_t *params, char **why)
 }
 
 static int
-write_export(const char *s3_dir, const struct sd_result_writer *w, json_t *params,
-    const struct sd_rw_run *run, json_t **out, char **why)
+write_export(const char *s3_dir, const struct sd_result_writer *w,
+    json_t *params, const struct sd_rw_run *run, json_t **out, char **why)
 {
 	struct rw_out o;
 	const char *bucket, *prefix;
 	char bucket_dir[PATH_MAX], path[PATH_MAX], *dir = NULL, *mkey = NULL;
 	char *text = NULL;
-	json_t *ok = NULL, *bad = NULL, *fok = NULL, *fbad = NULL, *man = NULL;
+	json_t *ok = NULL, *nok = NULL, *fok = NULL, *fbad = NULL, *man = NULL;
 	FILE *fp;
 	size_t plen, len;
 	int n, r = -1;
@@ -532,19 +535,19 @@ write_export(const char *s3_dir, const struct sd_result_writer *w, json_t *param
 	if ((dir = sd_asprintf("%s%s%s/", plen ? prefix : "", plen &&
 	    prefix[plen - 1] != '/' ? "/" : "", run->id)) == NULL ||
 	    (mkey = sd_asprintf("%smanifest.json", dir)) == NULL) {
-		rw_fail(why, "out of memory");
+		(void)bad(why, "out of memory");
 		goto out;
 	}
 	n = snprintf(bucket_dir, sizeof(bucket_dir), "%s/%s", s3_dir, bucket);
 	if (n < 0 || (size_t)n >= sizeof(bucket_dir)) {
-		rw_fail(why, "The path of bucket %s is too long", bucket);
+		(void)bad(why, "The path of bucket %s is too long", bucket);
 		goto out;
 	}
 	if (make_dirs(bucket_dir, bucket, mkey, why) != 0)
 		goto out;
 	if ((ok = values_of(w, run, 1, SD_RW_SUCCEEDED)) == NULL ||
-	    (bad = values_of(w, run, 1, SD_RW_FAILED)) == NULL) {
-		rw_fail(why, "out of memory");
+	    (nok = values_of(w, run, 1, SD_RW_FAILED)) == NULL) {
+		(void)bad(why, "out of memory");
 		goto out;
 	}
 	memset(&o, 0, sizeof(o));
@@ -553,41 +556,42 @@ write_export(const char *s3_dir, const struct sd_result_writer *w, json_t *param
 	o.dir = dir;
 	o.jsonl = w->jsonl;
 	if (write_files(&o, "SUCCEEDED", ok, file_limit(), &fok, why) != 0 ||
-	    write_files(&o, "FAILED", bad, file_limit(), &fbad, why) != 0)
+	    write_files(&o, "FAILED", nok, file_limit(), &fbad, why) != 0)
 		goto out;
 	if ((man = json_pack("{s:s, s:s, s:{s:O, s:[], s:O}}",
 	    "DestinationBucket", bucket, "MapRunArn", run->map_run_arn,
-	    "ResultFiles", "FAILED", fbad, "PENDING", "SUCCEEDED", fok)) == NULL ||
+	    "ResultFiles", "FAILED", fbad, "PENDING", "SUCCEEDED",
+	    fok)) == NULL ||
 	    (text = json_dumps(man, JSON_COMPACT)) == NULL) {
-		rw_fail(why, "out of memory");
+		(void)bad(why, "out of memory");
 		goto out;
 	}
 	n = snprintf(path, sizeof(path), "%s/%s", bucket_dir, mkey);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
-		rw_fail(why, "The key %s is too long", mkey);
+		(void)bad(why, "The key %s is too long", mkey);
 		goto out;
 	}
 	len = strlen(text);
 	if ((fp = fopen(path, "wb")) == NULL) {
-		rw_fail(why, "The object s3://%s/%s cannot be written: %s",
+		(void)bad(why, "The object s3://%s/%s cannot be written: %s",
 		    bucket, mkey, strerror(errno));
 		goto out;
 	}
 	if (fwrite(text, 1, len, fp) != len) {
 		(void)fclose(fp);
-		rw_fail(why, "The object s3://%s/%s cannot be written", bucket,
-		    mkey);
+		(void)bad(why, "The object s3://%s/%s cannot be written",
+		    bucket, mkey);
 		goto out;
 	}
 	if (fclose(fp) != 0) {
-		rw_fail(why, "The object s3://%s/%s cannot be written", bucket,
-		    mkey);
+		(void)bad(why, "The object s3://%s/%s cannot be written",
+		    bucket, mkey);
 		goto out;
 	}
 	if ((*out = json_pack("{s:s, s:{s:s, s:s}}", "MapRunArn",
 	    run->map_run_arn, "ResultWriterDetails", "Bucket", bucket, "Key",
 	    mkey)) == NULL) {
-		rw_fail(why, "out of memory");
+		(void)bad(why, "out of memory");
 		goto out;
 	}
 	r = 0;
@@ -596,7 +600,7 @@ write_export(const char *s3_dir, const struct sd_result_writer *w, json_t *param
 	free(mkey);
 	free(text);
 	json_decref(ok);
-	json_decref(bad);
+	json_decref(nok);
 	json_decref(fok);
 	json_decref(fbad);
 	json_decref(man);
@@ -613,6 +617,6 @@ sd_rw_finish(const char *s3_dir, const struct sd_result_writer *w,
 		return write_export(s3_dir, w, params, run, out, why);
 	/* WriterConfig alone: the formatted results are the result. */
 	if ((*out = values_of(w, run, 0, SD_RW_SUCCEEDED)) == NULL)
-		return rw_fail(why, "out of memory");
+		return bad(why, "out of memory");
 	return 0;
 }
