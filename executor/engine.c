@@ -1593,6 +1593,82 @@ map_batches(struct frame *fr, json_t *input, json_t *items, json_t **out,
 	return r;
 }
 
+/*
+ * ResultWriter: name the Map Run and, when it writes to S3, evaluate the
+ * Bucket and Prefix against the Map's input and check them before any
+ * child runs.
+ */
+static int
+map_writer_begin(struct frame *fr, json_t *input, struct sd_rw_run *run,
+    json_t **params, struct fail *f)
+{
+	const struct sd_state *st = fr->st;
+	struct exec *x = fr->x;
+	char *why = NULL;
+	int r;
+
+	*params = NULL;
+	if (sd_rw_run_init(run, x->sm->arn, x->exec_arn, st->name, st->label,
+	    fr->entered_id) != 0)
+		return SD_ERR_NOMEM;
+	if (!st->writer->to_s3)
+		return R_OK;
+	if ((r = st->jsonata ? tmpl_eval(fr, st->writer_params, params, f) :
+	    apply_tmpl(fr, st->writer_params, input, params, f)) != R_OK)
+		return r;
+	if (sd_rw_check(x->s3_dir, *params, &why) != 0) {
+		r = fail_state(fr, f, "States.ResultWriterFailed", "%s",
+		    why != NULL ? why : "The ResultWriter failed");
+		free(why);
+		return r;
+	}
+	return R_OK;
+}
+
+/* Record one child execution of the Map Run (its input, outcome, times). */
+static int
+map_writer_child(struct sd_rw_run *run, json_t *in, json_t *out,
+    const struct fail *itf, int64_t start_ns, int64_t stop_ns)
+{
+	struct sd_rw_child c;
+
+	memset(&c, 0, sizeof(c));
+	c.start_ns = start_ns;
+	c.stop_ns = stop_ns;
+	c.input = json_incref(in);
+	if (out != NULL) {
+		c.status = SD_RW_SUCCEEDED;
+		c.output = json_incref(out);
+	} else {
+		c.status = SD_RW_FAILED;
+		if ((itf->error != NULL && (c.error = strdup(itf->error)) ==
+		    NULL) || (itf->cause != NULL && (c.cause =
+		    strdup(itf->cause)) == NULL)) {
+			json_decref(c.input);
+			free(c.error);
+			return SD_ERR_NOMEM;
+		}
+	}
+	return sd_rw_run_add(run, &c) == 0 ? 0 : SD_ERR_NOMEM;
+}
+
+/* The Map's result from its ResultWriter (write errors fail the state). */
+static int
+map_writer_end(struct frame *fr, json_t *params, const struct sd_rw_run *run,
+    json_t **res, struct fail *f)
+{
+	char *why = NULL;
+	int r;
+
+	if (sd_rw_finish(fr->x->s3_dir, fr->st->writer, params, run, res,
+	    &why) == 0)
+		return R_OK;
+	r = fail_state(fr, f, "States.ResultWriterFailed", "%s", why != NULL ?
+	    why : "The ResultWriter failed");
+	free(why);
+	return r;
+}
+
 static int
 run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 {
@@ -1601,9 +1677,13 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	json_t *items = NULL, *out = NULL, *it_in = NULL, *it_out = NULL;
 	struct fail itf = { NULL, NULL };
 	double maxc = (double)st->max_concurrency, tolc = -1, tolp = -1, d;
-	int64_t t0 = x->now_ns, tmax = x->now_ns, *lanes = NULL;
+	int64_t t0 = x->now_ns, tmax = x->now_ns, *lanes = NULL, started;
 	size_t i, n, nlanes, nfailed = 0;
-	int r;
+	struct sd_rw_run run;
+	json_t *wparams = NULL;
+	int r, have_run = 0;
+
+	memset(&run, 0, sizeof(run));
 
 	/* Items. */
 	if (st->reader != NULL) {
@@ -1682,6 +1762,11 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		json_decref(items);
 		items = batches;
 	}
+	if (st->writer != NULL) {
+		if ((r = map_writer_begin(fr, input, &run, &wparams, f)) != R_OK)
+			goto out;
+		have_run = 1;
+	}
 	n = json_array_size(items);
 	if (x->history != NULL) {
 		if ((r = event(x, "MapStateStarted", "mapStateStartedEventDetails",
@@ -1728,16 +1813,22 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		frame_reset_context(fr);
 		if (r != R_OK)
 			goto out;
+		started = x->now_ns;
 		{
 			struct scope sc = { NULL, fr->sc };
 
 			r = run_machine(x, st->iterator, it_in, &it_out, &itf, &sc);
 			json_decref(sc.vars);
 		}
-		json_decref(it_in);
-		it_in = NULL;
 		if (r < 0 || r == R_TIMEOUT)
 			goto out;
+		if (have_run && map_writer_child(&run, it_in, it_out, &itf,
+		    started, x->now_ns) != 0) {
+			r = SD_ERR_NOMEM;
+			goto out;
+		}
+		json_decref(it_in);
+		it_in = NULL;
 		heap_replace_top(lanes, nlanes, x->now_ns);
 		if (x->now_ns > tmax)
 			tmax = x->now_ns;
@@ -1782,6 +1873,18 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 			goto failed;
 		}
 	}
+	if (have_run) {
+		json_t *res = NULL;
+
+		have_run = 0;
+		if ((r = map_writer_end(fr, wparams, &run, &res, f)) != R_OK) {
+			if (r < 0)
+				goto out;
+			goto failed;
+		}
+		json_decref(out);
+		out = res;
+	}
 	if ((r = event(x, "MapStateSucceeded", NULL, NULL)) != 0)
 		goto out;
 	*result = out;
@@ -1791,9 +1894,21 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
  failed:
 	if (!x->real_time && x->now_ns < tmax)
 		x->now_ns = tmax;
+	/* The Map Run's results are written even when it fails. */
+	if (have_run && st->writer->to_s3) {
+		json_t *res = NULL;
+		char *why = NULL;
+
+		(void)sd_rw_finish(x->s3_dir, st->writer, wparams, &run, &res,
+		    &why);
+		json_decref(res);
+		free(why);
+	}
 	if ((r = event_fail(x, "MapStateFailed", NULL, f)) == 0)
 		r = R_FAILED;
  out:
+	sd_rw_run_free(&run);
+	json_decref(wparams);
 	fail_clear(&itf);
 	free(lanes);
 	json_decref(it_out);

@@ -24,6 +24,7 @@ struct build {
 	int		 depth;
 	int		 top_jsonata;	/* the machine's QueryLanguage is JSONata */
 	int		 jsonata;	/* the state being parsed is JSONata */
+	json_t		*labels;	/* the Map Labels seen: label -> true */
 };
 
 static int parse_machine(struct build *, json_t *, const char *loc,
@@ -1360,6 +1361,198 @@ parse_batcher(struct build *b, json_t *st, const char *sloc,
 	return r;
 }
 
+/*
+ * A Map's ResultWriter, as AWS takes it: WriterConfig alone (the formatted
+ * results are the state's result), Resource with Parameters (Arguments in
+ * JSONata) to write them to S3, or all three.
+ */
+static int
+parse_writer(struct build *b, json_t *st, const char *sloc,
+    struct sd_state *s)
+{
+	static const char *const allowed[] = { "Resource", "Parameters",
+	    "Arguments", "WriterConfig", NULL };
+	static const char *const wc_allowed[] = { "OutputType",
+	    "Transformation", NULL };
+	json_t *rw = json_object_get(st, "ResultWriter"), *wc, *p;
+	const char *res = NULL, *ot = NULL, *tf = NULL, *pf, *k;
+	char *loc, *wloc = NULL, *ploc = NULL;
+	json_t *v;
+	size_t n;
+	int r, bucket = 0;
+
+	if (rw == NULL)
+		return 0;
+	if ((loc = locf("%s/ResultWriter", sloc)) == NULL ||
+	    (s->writer = calloc(1, sizeof(*s->writer))) == NULL) {
+		free(loc);
+		return sd_error_set(b->err, SD_ERR_NOMEM, sloc, "out of memory");
+	}
+	pf = b->jsonata ? "Arguments" : "Parameters";
+	if (!json_is_object(rw)) {
+		r = fail_at(b, loc, NULL, "expected an object");
+		goto out;
+	}
+	if (!s->distributed) {
+		r = fail_at(b, sloc, "ResultWriter", "a ResultWriter is only for "
+		    "a Distributed Map (ItemProcessor ProcessorConfig Mode "
+		    "\"DISTRIBUTED\")");
+		goto out;
+	}
+	if ((r = check_fields(b, rw, loc, allowed, "a ResultWriter")) != 0 ||
+	    (r = get_string(b, rw, loc, "Resource", 0, &res)) != 0)
+		goto out;
+	if (json_object_get(rw, b->jsonata ? "Parameters" : "Arguments")) {
+		r = fail_at(b, loc, b->jsonata ? "Parameters" : "Arguments",
+		    "The field is not supported when the query language is %s",
+		    b->jsonata ? "JSONata" : "JSONPath");
+		goto out;
+	}
+	p = json_object_get(rw, pf);
+	wc = json_object_get(rw, "WriterConfig");
+	if (res == NULL && p == NULL && wc == NULL) {
+		r = fail_at(b, loc, NULL, "The ResultWriter cannot be empty: give "
+		    "WriterConfig, or Resource and %s, or all three", pf);
+		goto out;
+	}
+	if (res == NULL && p != NULL) {
+		r = fail_at(b, loc, pf, "\"%s\" goes with \"Resource\", which is "
+		    "missing", pf);
+		goto out;
+	}
+	if (res != NULL && p == NULL) {
+		r = fail_at(b, loc, NULL, "missing required field \"%s\" (Bucket "
+		    "and Prefix)", pf);
+		goto out;
+	}
+	if (res != NULL) {
+		n = strlen(res);
+		if (strncmp(res, "arn:", 4) != 0 || n <= 15 ||
+		    strcmp(res + n - 15, ":::s3:putObject") != 0) {
+			r = fail_at(b, loc, "Resource", "\"%s\": a ResultWriter "
+			    "writes with arn:aws:states:::s3:putObject", res);
+			goto out;
+		}
+		s->writer->to_s3 = 1;
+		if ((ploc = locf("%s/%s", loc, pf)) == NULL) {
+			r = sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+			goto out;
+		}
+		if (!json_is_object(p) && !(b->jsonata && json_is_string(p))) {
+			r = fail_at(b, ploc, NULL, b->jsonata ? "expected an object "
+			    "or a JSONata expression" : "expected an object");
+			goto out;
+		}
+		if (json_is_object(p)) {
+			json_object_foreach(p, k, v) {
+				if (strcmp(k, "Bucket") == 0 || (!b->jsonata &&
+				    strcmp(k, "Bucket.$") == 0))
+					bucket = 1;
+				else if (strcmp(k, "Prefix") != 0 && (b->jsonata ||
+				    strcmp(k, "Prefix.$") != 0)) {
+					r = fail_at(b, ploc, k, "a ResultWriter "
+					    "takes Bucket and Prefix only");
+					goto out;
+				}
+			}
+			if (!bucket) {
+				r = fail_at(b, ploc, NULL, "missing required field "
+				    "\"Bucket\"");
+				goto out;
+			}
+		}
+		if ((r = b->jsonata ? parse_jfield(b, rw, loc, "Arguments",
+		    &s->writer_params) : parse_payload(b, rw, loc, "Parameters",
+		    &s->writer_params)) != 0)
+			goto out;
+	}
+	if (wc == NULL) {
+		r = 0;
+		goto out;
+	}
+	if ((wloc = locf("%s/WriterConfig", loc)) == NULL) {
+		r = sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+		goto out;
+	}
+	if (!json_is_object(wc)) {
+		r = fail_at(b, wloc, NULL, "expected an object");
+		goto out;
+	}
+	if ((r = check_fields(b, wc, wloc, wc_allowed, "a WriterConfig")) != 0 ||
+	    (r = get_string(b, wc, wloc, "OutputType", 0, &ot)) != 0 ||
+	    (r = get_string(b, wc, wloc, "Transformation", 0, &tf)) != 0)
+		goto out;
+	if (ot != NULL && strcmp(ot, "JSONL") == 0)
+		s->writer->jsonl = 1;
+	else if (ot != NULL && strcmp(ot, "JSON") != 0) {
+		r = fail_at(b, wloc, "OutputType", "expected \"JSON\" or "
+		    "\"JSONL\", got \"%s\"", ot);
+		goto out;
+	}
+	if (tf == NULL || strcmp(tf, "NONE") == 0)
+		s->writer->transform = SD_RW_NONE;
+	else if (strcmp(tf, "COMPACT") == 0)
+		s->writer->transform = SD_RW_COMPACT;
+	else if (strcmp(tf, "FLATTEN") == 0)
+		s->writer->transform = SD_RW_FLATTEN;
+	else {
+		r = fail_at(b, wloc, "Transformation", "expected \"NONE\", "
+		    "\"COMPACT\" or \"FLATTEN\", got \"%s\"", tf);
+		goto out;
+	}
+	if (s->writer->jsonl && !s->writer->to_s3)
+		r = fail_at(b, wloc, "OutputType", "JSONL formats the files "
+		    "written to S3; without Resource the results are the "
+		    "state's JSON result (use \"JSON\")");
+ out:
+	free(ploc);
+	free(wloc);
+	free(loc);
+	return r;
+}
+
+/*
+ * A Map's Label, as AWS takes it: 1 to 40 characters, none of them white
+ * space, brackets, wildcards, control characters or " # % \ ^ | ~ ` $ & ,
+ * ; : /, and unique in the definition. It names the Map Run.
+ */
+static int
+parse_label(struct build *b, json_t *st, const char *loc, struct sd_state *s)
+{
+	const char *l;
+	size_t i, len, chars = 0;
+	unsigned char c;
+	int r;
+
+	if ((r = get_string(b, st, loc, "Label", 0, &l)) != 0 || l == NULL)
+		return r;
+	len = strlen(l);
+	for (i = 0; i < len; i++)
+		if (((unsigned char)l[i] & 0xc0) != 0x80)
+			chars++;
+	if (len == 0 || chars > 40)
+		return fail_at(b, loc, "Label", "a Label has 1 to 40 characters");
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)l[i];
+		if (c <= 0x20 || c == 0x7f || strchr("<>{}[]?*\"#%\\^|~`$&,;:/",
+		    c) != NULL || (c == 0xc2 && i + 1 < len &&
+		    (unsigned char)l[i + 1] >= 0x80 &&
+		    (unsigned char)l[i + 1] <= 0xa0))
+			return fail_at(b, loc, "Label", "a Label may not contain "
+			    "white space, brackets, wildcards, control characters "
+			    "or any of \" # %% \\ ^ | ~ ` $ & , ; : /");
+	}
+	if (b->labels == NULL && (b->labels = json_object()) == NULL)
+		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+	if (json_object_get(b->labels, l) != NULL)
+		return fail_at(b, loc, "Label", "duplicate Label \"%s\" (a Label "
+		    "names one Map state)", l);
+	if (json_object_set_new(b->labels, l, json_true()) != 0 ||
+	    (s->label = strdup(l)) == NULL)
+		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
+	return 0;
+}
+
 static int
 parse_map(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 {
@@ -1376,11 +1569,15 @@ parse_map(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 	if (proc == NULL)
 		return fail_at(b, loc, NULL, "missing required field "
 		    "\"ItemProcessor\"");
-	if (json_object_get(st, "ResultWriter") != NULL)
-		return fail_at(b, loc, "ResultWriter", "writing results to S3 "
-		    "(ResultWriter) is not supported by the local engine");
+	v = json_is_object(proc) ? json_object_get(proc, "ProcessorConfig") :
+	    NULL;
+	v = json_is_object(v) ? json_object_get(v, "Mode") : NULL;
+	s->distributed = json_is_string(v) &&
+	    strcmp(json_string_value(v), "DISTRIBUTED") == 0;
 	if ((r = parse_batcher(b, st, loc, s)) != 0 ||
-	    (r = parse_reader(b, st, loc, s)) != 0)
+	    (r = parse_reader(b, st, loc, s)) != 0 ||
+	    (r = parse_writer(b, st, loc, s)) != 0 ||
+	    (r = parse_label(b, st, loc, s)) != 0)
 		return r;
 	if (json_object_get(st, "ItemSelector") != NULL &&
 	    json_object_get(st, "Parameters") != NULL)
@@ -1799,6 +1996,9 @@ state_free(struct sd_state *s)
 	sd_jsonpath_free(s->reader_max_path);
 	free(s->reader_max_path_text);
 	sd_tmpl_free(s->reader_max_expr);
+	free(s->writer);
+	sd_tmpl_free(s->writer_params);
+	free(s->label);
 }
 
 void
@@ -2028,6 +2228,7 @@ sd_model_build(json_t *def, const char *lambda_arn, struct sd_machine **out,
     struct sd_error *err)
 {
 	struct build b;
+	int r;
 
 	*out = NULL;
 	memset(&b, 0, sizeof(b));
@@ -2038,5 +2239,7 @@ sd_model_build(json_t *def, const char *lambda_arn, struct sd_machine **out,
 		return sd_error_set(err, SD_ERR_INVALID, "", "a state machine "
 		    "definition must be a JSON object, got %s",
 		    sd_json_type_name(def));
-	return parse_machine(&b, def, "", NULL, 1, out);
+	r = parse_machine(&b, def, "", NULL, 1, out);
+	json_decref(b.labels);
+	return r;
 }

@@ -15,6 +15,7 @@
 #include "sd_choice.h"
 #include "sd_jsonata.h"
 #include "sd_itemreader.h"
+#include "sd_resultwriter.h"
 
 enum sd_state_type {
 	SD_ST_PASS,
@@ -190,6 +191,11 @@ struct sd_state {
 	struct sd_jsonpath	*reader_max_path;
 	char			*reader_max_path_text;
 	struct sd_tmpl		*reader_max_expr;
+	/* ResultWriter, or NULL; Label, or NULL */
+	struct sd_result_writer	*writer;
+	struct sd_tmpl		*writer_params;	/* Parameters / Arguments */
+	char			*label;
+	int			 distributed;	/* ProcessorConfig Mode DISTRIBUTED */
 };
 
 /*

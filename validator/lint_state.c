@@ -1063,8 +1063,13 @@ lint_item_batcher(struct lint *l, json_t *b, int lang)
 	loc_pop(l, old);
 }
 
+/*
+ * AWS's ResultWriter: only in a Distributed Map; WriterConfig alone, or
+ * Resource (s3:putObject) with Parameters / Arguments {Bucket, Prefix},
+ * or all three. The engine takes the same (executor/model.c).
+ */
 static void
-lint_result_writer(struct lint *l, json_t *w, int lang)
+lint_result_writer(struct lint *l, json_t *w, int lang, int distributed)
 {
 	static const char *const jp_fields[] = { "Resource", "Parameters",
 	    "WriterConfig", NULL };
@@ -1075,28 +1080,66 @@ lint_result_writer(struct lint *l, json_t *w, int lang)
 	static const char *const out_types[] = { "JSON", "JSONL", NULL };
 	static const char *const transforms[] = { "NONE", "COMPACT", "FLATTEN",
 	    NULL };
-	json_t *v, *cfg;
-	size_t old, o2;
+	const char *pf = lang == L_JSONATA ? "Arguments" : "Parameters", *k, *rs;
+	json_t *v, *cfg, *res, *p, *e;
+	size_t old, o2, n;
+	int bucket = 0;
 
 	if (!json_is_object(w)) {
 		lint_err(l, C_SCHEMA, "ResultWriter", "The value for the field "
 		    "'ResultWriter' must be an OBJECT, not %s", lint_type(w));
 		return;
 	}
+	if (!distributed)
+		lint_err(l, C_SCHEMA, "ResultWriter", "The field 'ResultWriter' "
+		    "is only supported in a Distributed Map (ProcessorConfig "
+		    "Mode \"DISTRIBUTED\")");
 	old = loc_push(l, "ResultWriter");
 	only_fields(l, w, lang == L_JSONATA ? ja_fields : jp_fields,
 	    lang == L_JSONATA ? "a JSONata ResultWriter" : "a JSONPath "
 	    "ResultWriter");
 	cfg = json_object_get(w, "WriterConfig");
-	if ((v = json_object_get(w, "Resource")) != NULL)
-		lint_resource(l, "Resource", v);
-	else if (cfg == NULL)
-		lint_err(l, C_SCHEMA, NULL, "These fields are required: "
-		    "[Resource]");
-	if (lang == L_JSONPATH && (v = json_object_get(w, "Parameters")) != NULL)
-		lint_template(l, "Parameters", v);
+	res = json_object_get(w, "Resource");
+	p = json_object_get(w, pf);
+	if (res == NULL && p == NULL && cfg == NULL)
+		lint_err(l, C_SCHEMA, NULL, "The ResultWriter cannot be empty: "
+		    "These fields are required: [WriterConfig] or [Resource, %s]",
+		    pf);
+	else if (res == NULL && p != NULL)
+		lint_err(l, C_SCHEMA, pf, "The field '%s' goes with 'Resource': "
+		    "These fields are required: [Resource]", pf);
+	else if (res != NULL && p == NULL)
+		lint_err(l, C_SCHEMA, NULL, "These fields are required: [%s]",
+		    pf);
+	if (res != NULL) {
+		lint_resource(l, "Resource", res);
+		rs = json_string_value(res);
+		n = rs != NULL ? strlen(rs) : 0;
+		if (rs != NULL && (strncmp(rs, "arn:", 4) != 0 || n <= 15 ||
+		    strcmp(rs + n - 15, ":::s3:putObject") != 0))
+			lint_err(l, C_SCHEMA, "Resource", "A ResultWriter writes "
+			    "with arn:aws:states:::s3:putObject, not %s", rs);
+	}
+	if (lang == L_JSONPATH && p != NULL)
+		lint_template(l, "Parameters", p);
 	if (lang == L_JSONATA)
 		want_jsonata_object(l, w, "Arguments");
+	if (json_is_object(p)) {
+		o2 = loc_push(l, pf);
+		json_object_foreach(p, k, e) {
+			if (strcmp(k, "Bucket") == 0 || (lang == L_JSONPATH &&
+			    strcmp(k, "Bucket.$") == 0))
+				bucket = 1;
+			else if (strcmp(k, "Prefix") != 0 && (lang == L_JSONATA ||
+			    strcmp(k, "Prefix.$") != 0))
+				lint_err(l, C_SCHEMA, k, "A ResultWriter takes "
+				    "Bucket and Prefix, not '%s'", k);
+		}
+		if (!bucket)
+			lint_err(l, C_SCHEMA, NULL, "These fields are required: "
+			    "[Bucket]");
+		loc_pop(l, o2);
+	}
 	if (cfg != NULL) {
 		if (!json_is_object(cfg)) {
 			lint_err(l, C_SCHEMA, "WriterConfig", "The value for the "
@@ -1109,6 +1152,12 @@ lint_result_writer(struct lint *l, json_t *w, int lang)
 				want_enum(l, cfg, "OutputType", out_types);
 			if (json_object_get(cfg, "Transformation") != NULL)
 				want_enum(l, cfg, "Transformation", transforms);
+			v = json_object_get(cfg, "OutputType");
+			if (res == NULL && json_is_string(v) &&
+			    strcmp(json_string_value(v), "JSONL") == 0)
+				lint_err(l, C_SCHEMA, "OutputType", "OutputType "
+				    "JSONL formats the files written to S3: it "
+				    "needs 'Resource' and '%s'", pf);
 			loc_pop(l, o2);
 		}
 	}
@@ -1229,8 +1278,15 @@ lint_map(struct st *s)
 		lint_item_reader(l, v, s->lang);
 	if ((v = json_object_get(o, "ItemBatcher")) != NULL)
 		lint_item_batcher(l, v, s->lang);
-	if ((v = json_object_get(o, "ResultWriter")) != NULL)
-		lint_result_writer(l, v, s->lang);
+	if ((v = json_object_get(o, "ResultWriter")) != NULL) {
+		json_t *ip = proc != NULL ? proc : iter, *mode;
+		json_t *pc = json_is_object(ip) ? json_object_get(ip,
+		    "ProcessorConfig") : NULL;
+
+		mode = json_is_object(pc) ? json_object_get(pc, "Mode") : NULL;
+		lint_result_writer(l, v, s->lang, json_is_string(mode) &&
+		    strcmp(json_string_value(mode), "DISTRIBUTED") == 0);
+	}
 	if ((v = json_object_get(o, "Label")) != NULL)
 		lint_label(l, v);
 }

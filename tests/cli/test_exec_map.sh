@@ -4,7 +4,7 @@
 # dg/input-output-itembatcher.html): each child gets {"Items": [...],
 # "BatchInput": {...}}, the Map returns one output per batch; MaxItemsPerBatch,
 # MaxInputBytesPerBatch, their Path forms and JSONata expressions; ItemSelector
-# applies to each item before batching. ResultWriter is refused, not ignored.
+# applies to each item before batching.
 #
 #   STEPDEPLOY=build/asan/stepdeploy bash tests/cli/test_exec_map.sh
 set -euo pipefail
@@ -62,9 +62,11 @@ mkjson b6.json '{"StartAt":"M","States":{"M":{"Type":"Map","ItemBatcher":{"MaxIt
 run exec "$T/b6.json" --input '[1]'
 if [ "$RC" = 2 ] && grep -qF "/States/M/ItemBatcher/Extra" "$T/err"; then ok; else bad "not refused at /States/M/ItemBatcher/Extra: $(cat "$T/err")"; fi
 
-t "ResultWriter is refused at load, not ignored"
+t "ResultWriter without --s3-dir fails at run, saying so (tests/cli/test_exec_resultwriter.sh has the rest)"
 mkjson b7.json '{"StartAt":"M","States":{"M":{"Type":"Map","ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}},'"$PROC"',"End":true}}}'
 run exec "$T/b7.json" --input '[1]'
-if [ "$RC" = 2 ] && grep -qF "/States/M/ResultWriter" "$T/err"; then ok; else bad "not refused at /States/M/ResultWriter: $(cat "$T/err")"; fi
+expect_status FAILED
+expect_json error '"States.ResultWriterFailed"'
+expect_has cause "--s3-dir"
 
 finish

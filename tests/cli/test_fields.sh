@@ -13,6 +13,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 P1='"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}'
+PD='"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}'
 L=arn:aws:lambda:us-east-1:123456789012:function:f
 declare -A CASES	# field -> "DEFINITION<TAB>INPUT<TAB>EXPECTED STDOUT|refused|meta"
 c() { CASES[$1]="$2	$3	$4"; }
@@ -55,7 +56,7 @@ c Iterator '{"StartAt":"A","States":{"A":{"Type":"Map","Iterator":{"StartAt":"P"
 c ItemSelector '{"StartAt":"A","States":{"A":{"Type":"Map","ItemSelector":{"i.$":"$$.Map.Item.Index"},'"$P1"',"End":true}}}' '["a","b"]' '{"status":"SUCCEEDED","output":[{"i":0},{"i":1}]}'
 c ItemReader '{"StartAt":"A","States":{"A":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k.json"}},'"$P1"',"End":true}}}' '{}' '{"status":"SUCCEEDED","output":[7,8]}'
 c ItemBatcher '{"StartAt":"A","States":{"A":{"Type":"Map","ItemBatcher":{"MaxItemsPerBatch":2},'"$P1"',"End":true}}}' '[1,2,3]' '{"status":"SUCCEEDED","output":[{"Items":[1,2]},{"Items":[3]}]}'
-c ResultWriter '{"StartAt":"A","States":{"A":{"Type":"Map","ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}},'"$P1"',"End":true}}}' '[1]' refused
+c ResultWriter '{"StartAt":"A","States":{"A":{"Type":"Map","ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}},'"$PD"',"End":true}}}' '[1]' '{"status":"SUCCEEDED","output":{"MapRunArn":"arn:aws:states:us-east-1:000000000000:mapRun:StateMachine/2df07178-668a-5603-8215-768456dd4632:a90f7676-5656-5d19-b603-1c16e5c28fca","ResultWriterDetails":{"Bucket":"b","Key":"p/a90f7676-5656-5d19-b603-1c16e5c28fca/manifest.json"}}}'
 c MaxConcurrency '{"StartAt":"A","States":{"A":{"Type":"Map","MaxConcurrency":1,"ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":10,"End":true}}},"Next":"B"},"B":{"Type":"Pass","Parameters":{"s.$":"$$.Execution.StartTime","t.$":"$$.State.EnteredTime"},"End":true}}}' '[1,2,3]' ELAPSED:30
 c ToleratedFailureCount '{"StartAt":"A","States":{"A":{"Type":"Map","ToleratedFailureCount":1,"ItemProcessor":{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"X"}}},"End":true}}}' '[1]' '{"status":"SUCCEEDED","output":[{"Error":"X"}]}'
 c ToleratedFailurePercentage '{"StartAt":"A","States":{"A":{"Type":"Map","ToleratedFailurePercentage":100,"ItemProcessor":{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"X"}}},"End":true}}}' '[1]' '{"status":"SUCCEEDED","output":[{"Error":"X"}]}'

@@ -817,6 +817,8 @@ test_map(void **state)
 	(void)state;
 #define P "'ItemProcessor':{'StartAt':'B','States':{" PASS("B") "}}"
 #define MAP(f) M("'A':{'Type':'Map'," f ",'End':true}")
+#define PD "'ItemProcessor':{'ProcessorConfig':{'Mode':'DISTRIBUTED'," \
+    "'ExecutionType':'STANDARD'},'StartAt':'B','States':{" PASS("B") "}}"
 	expect(MAP("'Comment':'x'"), ERR, "SCHEMA_VALIDATION_FAILED",
 	    "/States/A");
 	expect(MAP(P ",'Iterator':{'StartAt':'C','States':{" PASS("C") "}}"),
@@ -884,7 +886,21 @@ test_map_reader_batcher_writer(void **state)
 	expect(MAP(P ",'ResultWriter':{'Resource':'arn:aws:states:::s3:put',"
 	    "'Bucket':'b'}"), ERR, "SCHEMA_VALIDATION_FAILED",
 	    "/States/A/ResultWriter/Bucket");
-	expect_clean(MAP(P ",'ItemReader':{'Resource':"
+	expect(MAP(PD ",'ResultWriter':{'Resource':"
+	    "'arn:aws:states:::s3:putObject'}"), ERR, "SCHEMA_VALIDATION_FAILED",
+	    "/States/A/ResultWriter");
+	expect(MAP(PD ",'ResultWriter':{'Resource':"
+	    "'arn:aws:states:::s3:putObject','Parameters':{'Bucket':'b',"
+	    "'Key':'k'}}"), ERR, "SCHEMA_VALIDATION_FAILED",
+	    "/States/A/ResultWriter/Parameters/Key");
+	expect(MAP(PD ",'ResultWriter':{'WriterConfig':{'OutputType':'JSONL'}}"),
+	    ERR, "SCHEMA_VALIDATION_FAILED",
+	    "/States/A/ResultWriter/WriterConfig/OutputType");
+	expect(MAP(P ",'ResultWriter':{'WriterConfig':{}}"), ERR,
+	    "SCHEMA_VALIDATION_FAILED", "/States/A/ResultWriter");
+	expect_clean(MAP(PD ",'ResultWriter':{'WriterConfig':{'Transformation':"
+	    "'FLATTEN','OutputType':'JSON'}}"));
+	expect_clean(MAP(PD ",'ItemReader':{'Resource':"
 	    "'arn:aws:states:::s3:getObject','ReaderConfig':{'InputType':'CSV',"
 	    "'CSVHeaderLocation':'FIRST_ROW','MaxItems':10},'Parameters':"
 	    "{'Bucket':'b','Key.$':'$.key'}},'ItemBatcher':{'MaxItemsPerBatch':2,"
