@@ -34,7 +34,8 @@ exec_usage(FILE *fp)
 	    "picks its state machine when it has several). --path adds the states\n"
 	    "entered, --history the event history, --trace each state's input and\n"
 	    "output processing. Time is virtual unless --real-time. A Map's\n"
-	    "ItemReader reads s3://BUCKET/KEY from DIR/BUCKET/KEY (--s3-dir).\n"
+	    "ItemReader reads, and its ResultWriter writes, s3://BUCKET/KEY as\n"
+	    "DIR/BUCKET/KEY (--s3-dir).\n"
 	    "Exit 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad usage.\n");
 }
 
