@@ -7,7 +7,7 @@
 #   make jsonata-test the JSONata test suite through sd_jsonata
 #   make demo         build and run the hello-world example
 #   make bench        every benchmark, ours beside the peers, in one table
-#   make fuzz         each libFuzzer target for FUZZ_SECONDS (build/fuzz),
+#   make fuzz         each libFuzzer target for FUZZ_SECONDS, FUZZ_JOBS at a time (build/fuzz),
 #                     then make jsonata-diff
 #   make jsonata-diff sd_jsonata against jsonata-js on random expressions
 #   make install      install the programs, units, man pages under PREFIX

@@ -8,15 +8,20 @@
 # when that exists. Crash inputs land in FUZZ_DIR/artifacts/NAME/. Prints
 # the executions of each target and fails if any target crashed (or
 # leaked, timed out, ran out of memory: anything libFuzzer reports as an
-# error).
+# error). FUZZ_JOBS (default 1) targets run at a time.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 DIR=${1:-build/fuzz}
 SECONDS_EACH=${2:-60}
 
+JOBS=${FUZZ_JOBS:-1}
+
 case $SECONDS_EACH in
 '' | *[!0-9]*) echo "fuzz: SECONDS must be a whole number, not '$SECONDS_EACH'" >&2; exit 2 ;;
+esac
+case $JOBS in
+'' | *[!0-9]* | 0) echo "fuzz: FUZZ_JOBS must be a positive whole number, not '$JOBS'" >&2; exit 2 ;;
 esac
 
 targets=()
@@ -30,9 +35,9 @@ if [ ${#targets[@]} -eq 0 ]; then
 	exit 1
 fi
 
-rows=()
-failed=0
-for bin in "${targets[@]}"; do
+# Run one target; its table row goes to DIR/logs/NAME.row.
+fuzz_one() {
+	local bin=$1 name corpus artifacts log seeds s rc runs done_line persec size status
 	name=${bin##*/fuzz_}
 	corpus=$DIR/corpus/$name
 	artifacts=$DIR/artifacts/$name
@@ -66,11 +71,35 @@ for bin in "${targets[@]}"; do
 		status=ok
 	else
 		status="FAILED (exit $rc)"
-		failed=$((failed + 1))
 		echo "fuzz: $name failed; the end of $log:" >&2
 		tail -n 40 "$log" >&2
 	fi
-	rows+=("$name|${runs:--}|${persec:--}|$size|$status")
+	echo "$name|${runs:--}|${persec:--}|$size|$status" >"$DIR/logs/$name.row"
+}
+
+mkdir -p "$DIR/logs"
+running=0
+for bin in "${targets[@]}"; do
+	rm -f "$DIR/logs/${bin##*/fuzz_}.row"
+	fuzz_one "$bin" &
+	running=$((running + 1))
+	if [ "$running" -ge "$JOBS" ]; then
+		wait -n || true
+		running=$((running - 1))
+	fi
+done
+wait
+
+rows=()
+failed=0
+for bin in "${targets[@]}"; do
+	name=${bin##*/fuzz_}
+	row=$(cat "$DIR/logs/$name.row" 2>/dev/null || echo "$name|-|-|-|FAILED (no result)")
+	case $row in
+	*"|ok") ;;
+	*) failed=$((failed + 1)) ;;
+	esac
+	rows+=("$row")
 done
 
 echo
