@@ -782,13 +782,18 @@ apply_result_path(struct frame *fr, const struct sd_pathfield *pf,
 
 /* ------------------------------------------------------------ payload size */
 
-/* Serialised size of v, stopping early past limit. */
+/*
+ * An upper bound of v's serialised size (compact, as sd_json_dump_buf
+ * writes it), stopping early past limit: a string or key counts 6 bytes a
+ * byte (\u00XX is the longest escape), an integer 20 (-9223372036854775808),
+ * a real 24 (%.17g: -1.2345678901234567e-308).
+ */
 static size_t
 json_size(const json_t *v, size_t limit, size_t acc)
 {
 	const char *k;
 	json_t *c;
-	size_t i;
+	size_t i, n;
 
 	if (acc > limit)
 		return acc;
@@ -796,7 +801,10 @@ json_size(const json_t *v, size_t limit, size_t acc)
 	case JSON_OBJECT:
 		acc += 2;
 		json_object_foreach((json_t *)v, k, c) {
-			acc += strlen(k) + 4;
+			n = strlen(k);
+			if (n > limit / 6)
+				return limit + 1;
+			acc += 6 * n + 4;
 			acc = json_size(c, limit, acc);
 			if (acc > limit)
 				return acc;
@@ -811,10 +819,14 @@ json_size(const json_t *v, size_t limit, size_t acc)
 		}
 		return acc;
 	case JSON_STRING:
-		return acc + json_string_length(v) + 2;
+		n = json_string_length(v);
+		if (n > limit / 6)
+			return limit + 1;
+		return acc + 6 * n + 2;
 	case JSON_INTEGER:
+		return acc + 20;
 	case JSON_REAL:
-		return acc + 8;
+		return acc + 24;
 	default:
 		return acc + 5;
 	}
@@ -823,22 +835,32 @@ json_size(const json_t *v, size_t limit, size_t acc)
 static int
 check_size(struct frame *fr, json_t *v, struct fail *f)
 {
+	struct exec *x = fr->x;
 	struct sd_buf b;
-	size_t lim = fr->x->max_payload;
+	size_t lim = x->max_payload, i;
 
-	if (lim == SIZE_MAX || json_size(v, lim, 0) <= lim)
+	if (lim == SIZE_MAX)
 		return R_OK;
-	/* The estimate is over: measure exactly. */
-	sd_buf_init(&b, 0);
-	if (sd_json_dump_buf(v, &b, 0) != 0) {
+	for (i = 0; i < sizeof(x->sized) / sizeof(x->sized[0]); i++)
+		if (x->sized[i] == v)
+			return R_OK;
+	if (json_size(v, lim, 0) > lim) {
+		/* The bound is over: measure exactly. */
+		sd_buf_init(&b, 0);
+		if (sd_json_dump_buf(v, &b, 0) != 0) {
+			sd_buf_release(&b);
+			return SD_ERR_NOMEM;
+		}
+		i = b.len;
 		sd_buf_release(&b);
-		return SD_ERR_NOMEM;
+		if (i > lim)
+			goto over;
 	}
-	if (b.len <= lim) {
-		sd_buf_release(&b);
-		return R_OK;
-	}
-	sd_buf_release(&b);
+	i = x->sized_next++ % (sizeof(x->sized) / sizeof(x->sized[0]));
+	json_decref(x->sized[i]);
+	x->sized[i] = json_incref(v);
+	return R_OK;
+ over:
 	/* AWS's cause here is the bare sentence, without fail_state's prefix. */
 	{
 		char *cause = sd_asprintf("The state/task '%s' returned a result "
@@ -3034,6 +3056,8 @@ exec_free(struct exec *x)
 	free(x->path);
 	json_decref(x->mock_pos);
 	json_decref(x->ctx_base);
+	for (size_t i = 0; i < sizeof(x->sized) / sizeof(x->sized[0]); i++)
+		json_decref(x->sized[i]);
 	free(x->exec_arn);
 	free(x->exec_name);
 	sd_buf_release(&x->scratch);
@@ -3101,21 +3125,27 @@ step_execute(struct step_machine *sm, json_t *input,
 	if (r != 0)
 		goto out;
 	res->transitions = x.transitions;
-	if ((res->path = json_array()) != NULL) {
-		size_t i;
+	/* The names now, the JSON array only when step_result_path asks. */
+	{
+		size_t i, len = 0, n;
+		char *p;
 
-		for (i = 0; i < x.npath; i++) {
-			if (json_array_append_new(res->path,
-			    json_string(x.path[i])) != 0) {
-				r = SD_ERR_NOMEM;
-				goto out;
-			}
+		for (i = 0; i < x.npath; i++)
+			len += strlen(x.path[i]) + 1;
+		if ((res->path_names = malloc(len > 0 ? len : 1)) == NULL) {
+			r = SD_ERR_NOMEM;
+			goto out;
 		}
+		for (i = 0, p = res->path_names; i < x.npath; i++, p += n) {
+			n = strlen(x.path[i]) + 1;
+			memcpy(p, x.path[i], n);
+		}
+		res->npath = x.npath;
 	}
 	res->history = x.history != NULL ? x.history : json_array();
 	res->trace = x.trace != NULL ? x.trace : json_array();
 	x.history = x.trace = NULL;
-	if (res->path == NULL || res->history == NULL || res->trace == NULL) {
+	if (res->history == NULL || res->trace == NULL) {
 		r = SD_ERR_NOMEM;
 		goto out;
 	}
@@ -3140,6 +3170,7 @@ step_result_free(struct step_result *r)
 		return;
 	json_decref(r->output);
 	json_decref(r->path);
+	free(r->path_names);
 	json_decref(r->history);
 	json_decref(r->trace);
 	free(r->error);
@@ -3187,7 +3218,23 @@ step_result_cause(const struct step_result *r)
 json_t *
 step_result_path(const struct step_result *r)
 {
-	return r->path;
+	/* Built on the first call; the result owns it (a cache, hence the cast). */
+	struct step_result *w = (struct step_result *)r;
+	const char *p;
+	json_t *a;
+	size_t i;
+
+	if (r->path != NULL)
+		return r->path;
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0, p = r->path_names; i < r->npath; i++, p += strlen(p) + 1)
+		if (json_array_append_new(a, json_string(p)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	w->path = a;
+	return a;
 }
 
 json_t *
@@ -3222,7 +3269,7 @@ step_result_json(const struct step_result *r, int with_path, int with_history)
 	    json_object_set_new(o, "error", json_string(r->error)) != 0) ||
 	    (r->cause != NULL &&
 	    json_object_set_new(o, "cause", json_string(r->cause)) != 0) ||
-	    (with_path && json_object_set(o, "path", r->path) != 0) ||
+	    (with_path && json_object_set(o, "path", step_result_path(r)) != 0) ||
 	    (with_history && json_object_set(o, "history", r->history) != 0)) {
 		json_decref(o);
 		return NULL;

@@ -33,7 +33,9 @@ struct step_result {
 	json_t			*output;
 	char			*error;
 	char			*cause;
-	json_t			*path;
+	json_t			*path;		/* built from path_names when asked */
+	char			*path_names;	/* the states entered, NUL-separated */
+	size_t			 npath;
 	json_t			*history;
 	json_t			*trace;
 	uint64_t		 transitions;
@@ -82,6 +84,13 @@ struct exec {
 	int			 ts_outcome;	/* 0, TS_RETRIABLE, TS_CAUGHT */
 	uint64_t		 task_tokens;
 	const char		*s3_dir;	/* ItemReader's S3 (borrowed) */
+	/*
+	 * Values already found within max_payload (a reference each, so no
+	 * other value can take their address): a state that hands its input
+	 * on is not measured again.
+	 */
+	json_t			*sized[4];
+	unsigned		 sized_next;
 };
 
 void	fail_clear(struct fail *);

@@ -166,7 +166,8 @@ json_t		*step_result_output(const struct step_result *);
 /* Error and cause (borrowed), NULL when AWS would report none. */
 const char	*step_result_error(const struct step_result *);
 const char	*step_result_cause(const struct step_result *);
-/* Array of state names entered, in order (borrowed). */
+/* Array of state names entered, in order (borrowed; built on the first
+ * call, NULL when out of memory). */
 json_t		*step_result_path(const struct step_result *);
 /* Array of AWS-shaped history events (borrowed); empty unless recorded. */
 json_t		*step_result_history(const struct step_result *);

@@ -689,6 +689,35 @@ test_runtime_errors(void **state)
 	    "The state/task 'P' returned a result with a size "
 	    "exceeding the maximum number of bytes service limit.");
 	free(big);
+	/*
+	 * The size is the serialised one: 20,000 integers of 13 digits are
+	 * 280,001 bytes, over the limit (a fixed 8 bytes a number would have
+	 * missed it), and 18,000 of them (252,001 bytes) are within it.
+	 */
+	{
+		size_t i, cnt[2] = { 20000, 18000 }, k;
+
+		for (k = 0; k < 2; k++) {
+			len = cnt[k] * 14 + 2;
+			big = calloc(1, len + 1);
+			assert_non_null(big);
+			big[0] = '[';
+			for (i = 0; i < cnt[k]; i++)
+				memcpy(big + 1 + i * 14, i + 1 < cnt[k] ?
+				    "1000000000000," : "1000000000000]", 14);
+			if (k == 0)
+				check("{\"StartAt\":\"P\",\"States\":{\"P\":{"
+				    "\"Type\":\"Pass\",\"End\":true}}}", big, "FAILED",
+				    "States.DataLimitExceeded", "The state/task 'P' "
+				    "returned a result with a size exceeding the maximum "
+				    "number of bytes service limit.");
+			else
+				check("{\"StartAt\":\"P\",\"States\":{\"P\":{"
+				    "\"Type\":\"Pass\",\"End\":true}}}", big,
+				    "SUCCEEDED", big, NULL);
+			free(big);
+		}
+	}
 	/* States.ALL does not catch States.Runtime. */
 	check("{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\","
 	    "\"Resource\":\"r\",\"InputPath\":\"$.nope\",\"Catch\":[{\"ErrorEquals\":"
