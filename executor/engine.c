@@ -2394,7 +2394,8 @@ attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
 	 * (atomic) reference counting on the common path.
 	 */
 	json_t *in = raw, *eff, *res = NULL, *sel, *comb;
-	json_t *own_in = NULL, *own_eff = NULL, *own_sel = NULL, *own_comb = NULL;
+	json_t *own_in = NULL, *own_eff = NULL, *own_res = NULL, *own_sel = NULL;
+	json_t *own_comb = NULL;
 	int r;
 
 	*output = NULL;
@@ -2418,23 +2419,25 @@ attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
 		goto out;
 	switch (st->type) {
 	case SD_ST_PASS:
-		res = json_incref(st->result != NULL ? st->result : eff);
+		res = st->result != NULL ? st->result : eff;
 		break;
 	case SD_ST_TASK:
-		r = run_task(fr, eff, &res, f);
+		r = run_task(fr, eff, &own_res, f);
 		break;
 	case SD_ST_PARALLEL:
-		r = fr->x->ts != NULL ? ts_parallel(fr, &res, f) :
-		    run_parallel(fr, eff, &res, f);
+		r = fr->x->ts != NULL ? ts_parallel(fr, &own_res, f) :
+		    run_parallel(fr, eff, &own_res, f);
 		break;
 	case SD_ST_MAP:
-		r = fr->x->ts != NULL ? ts_map(fr, eff, &res, f) :
-		    run_map(fr, eff, &res, f);
+		r = fr->x->ts != NULL ? ts_map(fr, eff, &own_res, f) :
+		    run_map(fr, eff, &own_res, f);
 		break;
 	default:
 		r = SD_ERR_INTERNAL;
 		break;
 	}
+	if (st->type != SD_ST_PASS)
+		res = own_res;
 	if (r != R_OK || (r = trace_set(fr, "result", res)) != 0)
 		goto out;
 	sel = res;
@@ -2464,7 +2467,7 @@ attempt(struct frame *fr, json_t *raw, json_t **output, struct fail *f)
  out:
 	json_decref(own_in);
 	json_decref(own_eff);
-	json_decref(res);
+	json_decref(own_res);
 	json_decref(own_sel);
 	json_decref(own_comb);
 	return r;
@@ -3125,23 +3128,15 @@ step_execute(struct step_machine *sm, json_t *input,
 	if (r != 0)
 		goto out;
 	res->transitions = x.transitions;
-	/* The names now, the JSON array only when step_result_path asks. */
-	{
-		size_t i, len = 0, n;
-		char *p;
-
-		for (i = 0; i < x.npath; i++)
-			len += strlen(x.path[i]) + 1;
-		if ((res->path_names = malloc(len > 0 ? len : 1)) == NULL) {
-			r = SD_ERR_NOMEM;
-			goto out;
-		}
-		for (i = 0, p = res->path_names; i < x.npath; i++, p += n) {
-			n = strlen(x.path[i]) + 1;
-			memcpy(p, x.path[i], n);
-		}
-		res->npath = x.npath;
-	}
+	/*
+	 * The names as entered, borrowed from the model (the result holds a
+	 * reference to it); the JSON array only when step_result_path asks.
+	 */
+	res->path_names = x.path;
+	res->npath = x.npath;
+	res->model = sd_model_ref(sm->model);
+	x.path = NULL;
+	x.npath = x.path_cap = 0;
 	res->history = x.history != NULL ? x.history : json_array();
 	res->trace = x.trace != NULL ? x.trace : json_array();
 	x.history = x.trace = NULL;
@@ -3171,6 +3166,7 @@ step_result_free(struct step_result *r)
 	json_decref(r->output);
 	json_decref(r->path);
 	free(r->path_names);
+	sd_model_free(r->model);
 	json_decref(r->history);
 	json_decref(r->trace);
 	free(r->error);
@@ -3220,7 +3216,6 @@ step_result_path(const struct step_result *r)
 {
 	/* Built on the first call; the result owns it (a cache, hence the cast). */
 	struct step_result *w = (struct step_result *)r;
-	const char *p;
 	json_t *a;
 	size_t i;
 
@@ -3228,8 +3223,8 @@ step_result_path(const struct step_result *r)
 		return r->path;
 	if ((a = json_array()) == NULL)
 		return NULL;
-	for (i = 0, p = r->path_names; i < r->npath; i++, p += strlen(p) + 1)
-		if (json_array_append_new(a, json_string(p)) != 0) {
+	for (i = 0; i < r->npath; i++)
+		if (json_array_append_new(a, json_string(r->path_names[i])) != 0) {
 			json_decref(a);
 			return NULL;
 		}

@@ -34,8 +34,9 @@ struct step_result {
 	char			*error;
 	char			*cause;
 	json_t			*path;		/* built from path_names when asked */
-	char			*path_names;	/* the states entered, NUL-separated */
+	const char		**path_names;	/* the states entered, borrowed from */
 	size_t			 npath;
+	struct sd_machine	*model;		/* this (a reference) */
 	json_t			*history;
 	json_t			*trace;
 	uint64_t		 transitions;

@@ -2001,6 +2001,13 @@ state_free(struct sd_state *s)
 	free(s->label);
 }
 
+struct sd_machine *
+sd_model_ref(struct sd_machine *m)
+{
+	m->extra_refs++;
+	return m;
+}
+
 void
 sd_model_free(struct sd_machine *m)
 {
@@ -2008,6 +2015,10 @@ sd_model_free(struct sd_machine *m)
 
 	if (m == NULL)
 		return;
+	if (m->extra_refs > 0) {
+		m->extra_refs--;
+		return;
+	}
 	for (i = 0; i < m->nstates; i++)
 		state_free(&m->states[i]);
 	free(m->states);

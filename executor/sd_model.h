@@ -209,6 +209,7 @@ struct sd_machine {
 	size_t			 start;
 	int64_t			 timeout_s;	/* top-level TimeoutSeconds; 0 none */
 	struct sd_machine	*parent;
+	size_t			 extra_refs;	/* holders besides the owner */
 };
 
 /*
@@ -217,6 +218,12 @@ struct sd_machine {
  */
 int	 sd_model_build(json_t *def, const char *lambda_arn,
 	    struct sd_machine **out, struct sd_error *err);
+/*
+ * sd_model_ref adds a holder (an execution's result keeps the model whose
+ * state names its path borrows); sd_model_free drops one, and frees the
+ * model when it was the last.
+ */
+struct sd_machine *sd_model_ref(struct sd_machine *);
 void	 sd_model_free(struct sd_machine *);
 const char *sd_state_type_name(enum sd_state_type);
 
