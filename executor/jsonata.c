@@ -1241,6 +1241,8 @@ process_binary(struct parser *P, struct node *e)
 			xfail(P, "S0216", e->pos, NULL, NULL);
 		if (e->keep_array)
 			step->keep_array = 1;
+		/* A second @ on the same step replaces the first (as jsonata-js). */
+		free(step->focus);
 		step->focus = xstrndup(P, e->rhs->str, strlen(e->rhs->str));
 		step->tuple = 1;
 		return r;
