@@ -174,6 +174,7 @@ sd_time_format(int64_t ns, char *buf, size_t len)
 {
 	int64_t sec, rem, days, sod, y;
 	int mo, d, n;
+	char tmp[64];
 
 	if (buf == NULL || len == 0)
 		return SD_ERR_OVERFLOW;
@@ -190,13 +191,38 @@ sd_time_format(int64_t ns, char *buf, size_t len)
 		days--;
 	}
 	civil_from_days(days, &y, &mo, &d);
-	n = snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    (long long)y, mo, d, (int)(sod / 3600), (int)(sod / 60 % 60),
-	    (int)(sod % 60), (int)(rem / 1000000));
-	if (n < 0 || (size_t)n >= len) {
+	if (y >= 0 && y <= 9999) {
+		/* The common case without snprintf (it is on every transition). */
+		int f[7] = { (int)y, mo, d, (int)(sod / 3600), (int)(sod / 60 % 60),
+		    (int)(sod % 60), (int)(rem / 1000000) };
+		char *p = tmp;
+
+		*p++ = (char)('0' + f[0] / 1000);
+		*p++ = (char)('0' + f[0] / 100 % 10);
+		*p++ = (char)('0' + f[0] / 10 % 10);
+		*p++ = (char)('0' + f[0] % 10);
+		for (n = 1; n < 6; n++) {
+			*p++ = "--T::"[n - 1];
+			*p++ = (char)('0' + f[n] / 10);
+			*p++ = (char)('0' + f[n] % 10);
+		}
+		*p++ = '.';
+		*p++ = (char)('0' + f[6] / 100);
+		*p++ = (char)('0' + f[6] / 10 % 10);
+		*p++ = (char)('0' + f[6] % 10);
+		*p++ = 'Z';
+		n = (int)(p - tmp);
+	} else
+		n = snprintf(tmp, sizeof(tmp),
+		    "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, mo, d,
+		    (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
+		    (int)(rem / 1000000));
+	if (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(tmp)) {
 		buf[0] = '\0';
 		return SD_ERR_OVERFLOW;
 	}
+	memcpy(buf, tmp, (size_t)n);
+	buf[n] = '\0';
 	return 0;
 }
 

@@ -194,6 +194,11 @@ test_format(void **state)
 	(void)state;
 	assert_int_equal(sd_time_format(0, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "1970-01-01T00:00:00.000Z");
+	/* 24 characters and the NUL: one byte less does not fit. */
+	assert_int_equal(sd_time_format(0, buf, 24), SD_ERR_OVERFLOW);
+	assert_string_equal(buf, "");
+	assert_int_equal(sd_time_format(0, buf, 25), 0);
+	assert_string_equal(buf, "1970-01-01T00:00:00.000Z");
 	assert_int_equal(sd_time_format(INT64_C(1457920740) * NS + 123456789,
 	    buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "2016-03-14T01:59:00.123Z");
