@@ -4,6 +4,12 @@
 # Fail's error and cause, --path, --history, the virtual clock, --real-time
 # and the machine's TimeoutSeconds.
 #
+# Expected shapes from AWS's pages: the Amazon States Language
+# (https://states-language.net/spec.html, ../shared/spec), error names and
+# causes (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html),
+# history events (https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html)
+# and the context object (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+#
 #   STEPDEPLOY=build/asan/stepdeploy bash tests/cli/test_exec.sh
 set -euo pipefail
 

@@ -6,6 +6,9 @@
 # with no behaviour to emulate. A field added to the validator without a
 # case here fails this test.
 #
+# The fields and their meaning: https://states-language.net/spec.html and
+# https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html.
+#
 #   STEPDEPLOY=build/asan/stepdeploy bash tests/cli/test_fields.sh
 set -euo pipefail
 

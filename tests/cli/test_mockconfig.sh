@@ -6,6 +6,8 @@
 # hybrid with --handler, every bad file named at its location) and
 # --trace (the per-state processing record).
 #
+# The file's format: https://docs.aws.amazon.com/step-functions/latest/dg/sfn-local-mock-cfg-file.html
+#
 #   STEPDEPLOY=build/asan/stepdeploy bash tests/cli/test_mockconfig.sh
 set -euo pipefail
 

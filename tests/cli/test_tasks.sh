@@ -5,6 +5,10 @@
 # {"errorType","errorMessage"} failure, garbage and stderr, Retry, Catch,
 # Parameters, big payloads, the hello-world example).
 #
+# Lambda's answers and errors as a Task sees them:
+# https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html and
+# https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+#
 #   STEPDEPLOY=build/asan/stepdeploy bash tests/cli/test_tasks.sh
 set -euo pipefail
 

@@ -7,6 +7,14 @@
 # states, and the mock's fieldValidationMode (--mock-validation), with the
 # outputs and messages AWS gives.
 #
+# The shapes come from AWS's pages:
+#   TestState API (request, response, inspectionData, status values):
+#     https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.html
+#   InspectionData:
+#     https://docs.aws.amazon.com/step-functions/latest/apireference/API_InspectionData.html
+#   Using TestState (INFO/DEBUG/TRACE, RETRIABLE, CAUGHT_ERROR, mocks):
+#     https://docs.aws.amazon.com/step-functions/latest/dg/test-state-isolation.html
+#
 #   STEPDEPLOY=build/asan/stepdeploy bash tests/cli/test_test_state.sh
 set -euo pipefail
 
@@ -330,6 +338,7 @@ run test-state "$T/vars.json" A --input '{}' --variables '[1]'
 expect_usage --variables
 
 # ---------------------------------------------------------------- AWS's stateConfiguration
+# https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestStateConfiguration.html
 # expect_whole V   stdout is exactly the JSON value V (every field, nothing else)
 expect_whole() {
 	expect_py "stdout is not exactly $1" 'eq(r, json.loads(args[0]))' "$1"
@@ -393,6 +402,8 @@ expect_json cause '"boom"'
 expect_insp errorDetails '{"catchIndex":0}'
 
 # ---------------------------------------------------------------- mocked Map
+# A Map or Parallel state is tested only with a mock (TestState API page);
+# its inspectionData fields: API_InspectionData.html (above).
 mkjson jmap.json '{"QueryLanguage":"JSONata","StartAt":"M","States":{
  "M":{"Type":"Map","Items":"{% $states.input.Values %}",
   "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
@@ -615,6 +626,8 @@ run test-state "$T/lretry.json" Call --input '{}' --mock-error E --retry-count 1
 expect_usage disagree
 
 # ---------------------------------------------------------------- --mock-validation
+# fieldValidationMode STRICT | PRESENT | NONE:
+#   https://docs.aws.amazon.com/step-functions/latest/apireference/API_MockInput.html
 mkjson lam.json '{"StartAt":"L","States":{"L":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}'
 mkjson sfn.json '{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","ResultPath":"$.r","End":true}}}'
 mkjson ddb.json '{"StartAt":"D","States":{"D":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","End":true}}}'

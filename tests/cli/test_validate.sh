@@ -6,6 +6,8 @@
 # lint corpus (../shared/lint-corpus, or $SHARED/lint-corpus) through the
 # command, known differences (tests/lint/known-differences) included.
 #
+# The --json shape and the codes: https://docs.aws.amazon.com/step-functions/latest/apireference/API_ValidateStateMachineDefinition.html
+#
 #   STEPDEPLOY=build/asan/stepdeploy bash tests/cli/test_validate.sh
 set -euo pipefail
 
