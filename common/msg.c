@@ -179,9 +179,18 @@ sd_msg_write(int fd, uint8_t type, const void *payload, size_t len,
 	h[2] = (unsigned char)(n >> 8);
 	h[3] = (unsigned char)n;
 	h[4] = type;
+	/* A small frame goes in one write: one wakeup for the reader. */
+	if (len <= SD_MSG_ONE_WRITE) {
+		unsigned char one[SD_MSG_HDR_LEN + SD_MSG_ONE_WRITE];
+
+		memcpy(one, h, sizeof(h));
+		if (len > 0)
+			memcpy(one + sizeof(h), payload, len);
+		return write_all(fd, one, sizeof(h) + len, err);
+	}
 	if ((r = write_all(fd, h, sizeof(h), err)) != 0)
 		return r;
-	return len > 0 ? write_all(fd, payload, len, err) : 0;
+	return write_all(fd, payload, len, err);
 }
 
 int

@@ -20,6 +20,7 @@
 #include "sd_err.h"
 
 #define SD_MSG_HDR_LEN		5
+#define SD_MSG_ONE_WRITE	((size_t)16 * 1024)	/* frames sent in one write */
 #define SD_MSG_MAX_DEFAULT	((size_t)1 << 20)	/* 1 MiB */
 #define SD_MSG_MAX_ABSOLUTE	((size_t)64 << 20)	/* never more */
 
