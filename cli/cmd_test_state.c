@@ -377,8 +377,7 @@ cmd_test_state(int argc, char **argv)
 		}
 		rc = EXIT_USAGE;
 	}
-	if ((def = sd_json_load_file(argv[optind], JSON_REJECT_DUPLICATES,
-	    &err)) == NULL) {
+	if ((def = cli_load_definition(argv[optind], &err)) == NULL) {
 		rc = cli_usage_error("test-state", "%s", sd_error_text(&err));
 		goto out;
 	}

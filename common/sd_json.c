@@ -297,8 +297,15 @@ sd_json_loadb(const char *buf, size_t len, int flags, const char *what,
 		if (snprintf(loc, sizeof(loc), "line %d, column %d", je.line,
 		    je.column) < 0)
 			loc[0] = '\0';
-		sd_error_set(err, SD_ERR_PARSE, NULL, "%s is not valid JSON (%s): %s",
-		    what != NULL ? what : "input", loc, je.text);
+		if (json_error_code(&je) == json_error_stack_overflow)
+			sd_error_set(err, SD_ERR_PARSE, NULL, "%s is nested deeper "
+			    "than the limit of %d levels of arrays and objects "
+			    "(%s)", what != NULL ? what : "input",
+			    SD_JSON_MAX_DEPTH, loc);
+		else
+			sd_error_set(err, SD_ERR_PARSE, NULL, "%s is not valid "
+			    "JSON (%s): %s", what != NULL ? what : "input", loc,
+			    je.text);
 	}
 	return v;
 }

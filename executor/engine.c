@@ -143,7 +143,21 @@ event(struct exec *x, const char *type, const char *detail_key, json_t *details)
 {
 	char ts[64];
 	json_t *ev;
+	uint64_t nth;
 
+	/*
+	 * The history limit, as AWS: the last event the limit allows is the
+	 * execution's ExecutionSucceeded, or the run stops there and
+	 * step_execute logs ExecutionFailed in its place.
+	 */
+	nth = x->event_id + 1 - x->uncounted;
+	if (x->max_history != 0 && x->uncounted_depth == 0 && !x->history_full &&
+	    nth >= x->max_history && (nth > x->max_history ||
+	    strcmp(type, "ExecutionSucceeded") != 0)) {
+		x->history_full = 1;
+		json_decref(details);
+		return SD_ERR_LIMIT;
+	}
 	x->event_id++;
 	if (x->history == NULL) {
 		json_decref(details);
@@ -2762,6 +2776,55 @@ run_jsonata_flow(struct frame *fr, json_t *raw, json_t **output, size_t *next,
  * Run one state. On R_OK, *output is the state output and either *end is
  * set or *next names the next state.
  */
+/*
+ * A Distributed Map: its child executions' events do not count toward the
+ * history limit (on AWS each child execution has a history of its own).
+ */
+static int
+run_uncounted(struct frame *fr, json_t *raw, json_t **output, size_t *next,
+    int *end, struct fail *f)
+{
+	struct exec *x = fr->x;
+	uint64_t first = x->event_id;
+	int r;
+
+	x->uncounted_depth++;
+	r = run_with_retry(fr, raw, output, next, end, f);
+	if (--x->uncounted_depth == 0)
+		x->uncounted += x->event_id - first;
+	return r;
+}
+
+/*
+ * The history limit was reached: the execution fails with States.Runtime,
+ * whatever it was doing or how it was ending, and ExecutionFailed is its
+ * last event.
+ */
+static int
+exec_history_full(struct exec *x, struct step_result *res)
+{
+	struct fail f = { NULL, NULL };
+	int r;
+
+	json_decref(res->output);
+	res->output = NULL;
+	free(res->error);
+	free(res->cause);
+	res->error = res->cause = NULL;
+	res->status = STEP_FAILED;
+	if ((f.error = strdup("States.Runtime")) == NULL ||
+	    (f.cause = sd_asprintf("The execution reached the maximum number "
+	    "of history events (%llu).", (unsigned long long)x->max_history)) ==
+	    NULL) {
+		fail_clear(&f);
+		return SD_ERR_NOMEM;
+	}
+	r = event_fail(x, "ExecutionFailed", "executionFailedEventDetails", &f);
+	res->error = f.error;
+	res->cause = f.cause;
+	return r;
+}
+
 static int
 run_state(struct exec *x, const struct sd_state *st, json_t *raw,
     json_t **output, size_t *next, int *end, struct fail *f, struct scope *sc)
@@ -2827,7 +2890,8 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 	case SD_ST_TASK:
 	case SD_ST_PARALLEL:
 	case SD_ST_MAP:
-		r = run_with_retry(&fr, raw, output, next, end, f);
+		r = st->distributed ? run_uncounted(&fr, raw, output, next, end,
+		    f) : run_with_retry(&fr, raw, output, next, end, f);
 		break;
 	case SD_ST_CHOICE:
 		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK ||
@@ -2988,6 +3052,7 @@ exec_init(struct exec *x, struct step_machine *sm, json_t *input,
 	    STEP_MAX_PAYLOAD;
 	x->input = input;
 	x->max_transitions = o != NULL ? o->max_transitions : 0;
+	x->max_history = o != NULL ? o->max_history_events : 0;
 	x->s3_dir = o != NULL ? o->s3_dir : NULL;
 	if (o == NULL || o->record_history)
 		if ((x->history = json_array()) == NULL)
@@ -3071,9 +3136,11 @@ step_execute(struct step_machine *sm, json_t *input,
 		goto out;
 	r = run_machine(&x, sm->model, input, &output, &f, &root);
 	json_decref(root.vars);
-	if (r < 0)
+	if (r < 0 && !x.history_full)
 		goto out;
-	switch (r) {
+	if (x.history_full)
+		r = exec_history_full(&x, res);
+	else switch (r) {
 	case R_OK:
 		res->status = STEP_SUCCEEDED;
 		res->output = output;
@@ -3098,6 +3165,8 @@ step_execute(struct step_machine *sm, json_t *input,
 		r = event(&x, "ExecutionTimedOut", NULL, NULL);
 		break;
 	}
+	if (r == SD_ERR_LIMIT && x.history_full)	/* the last event was over */
+		r = exec_history_full(&x, res);
 	if (r != 0)
 		goto out;
 	res->transitions = x.transitions;

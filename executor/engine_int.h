@@ -82,6 +82,11 @@ struct exec {
 	int			 ts_outcome;	/* 0, TS_RETRIABLE, TS_CAUGHT */
 	uint64_t		 task_tokens;
 	const char		*s3_dir;	/* ItemReader's S3 (borrowed) */
+	/* The history limit (0: none) and the events it does not count. */
+	uint64_t		 max_history;
+	uint64_t		 uncounted;	/* Distributed Map children's */
+	int			 uncounted_depth; /* inside a Distributed Map */
+	int			 history_full;	/* the limit was reached */
 };
 
 void	fail_clear(struct fail *);
