@@ -697,6 +697,7 @@ apply_tmpl(struct frame *fr, const struct sd_tmpl *t, json_t *input,
 }
 
 static size_t json_size(const json_t *v, size_t limit, size_t acc);
+static int json_over(const json_t *v, size_t lim);
 
 /*
  * Evaluate an Assign template (NULL: none) with "$" = doc; the values
@@ -716,8 +717,10 @@ assign_eval(struct frame *fr, const struct sd_tmpl *t, json_t *doc,
 		return R_OK;
 	if ((r = apply_tmpl(fr, t, doc, &v, f)) != R_OK)
 		return r;
-	if (json_size(v, SD_MAX_ASSIGN + 1, 0) > SD_MAX_ASSIGN) {
+	if ((r = json_over(v, SD_MAX_ASSIGN)) != 0) {
 		json_decref(v);
+		if (r < 0)
+			return r;
 		return fail_state(fr, f, "States.DataLimitExceeded", "The "
 		    "variables assigned by the state '%s' exceed the maximum "
 		    "size of %d bytes", fr->st->name, SD_MAX_ASSIGN);
@@ -834,25 +837,36 @@ json_size(const json_t *v, size_t limit, size_t acc)
 	}
 }
 
+/*
+ * Is v's compact serialisation over lim bytes? 1 or 0, or SD_ERR_NOMEM.
+ * json_size's estimate is an upper bound: only when it is over is v
+ * serialised and measured.
+ */
 static int
-check_size(struct frame *fr, json_t *v, struct fail *f)
+json_over(const json_t *v, size_t lim)
 {
 	struct sd_buf b;
-	size_t lim = fr->x->max_payload;
+	int over;
 
 	if (lim == SIZE_MAX || json_size(v, lim, 0) <= lim)
-		return R_OK;
-	/* The estimate is over: measure exactly. */
+		return 0;
 	sd_buf_init(&b, 0);
 	if (sd_json_dump_buf(v, &b, 0) != 0) {
 		sd_buf_release(&b);
 		return SD_ERR_NOMEM;
 	}
-	if (b.len <= lim) {
-		sd_buf_release(&b);
-		return R_OK;
-	}
+	over = b.len > lim;
 	sd_buf_release(&b);
+	return over;
+}
+
+static int
+check_size(struct frame *fr, json_t *v, struct fail *f)
+{
+	int over;
+
+	if ((over = json_over(v, fr->x->max_payload)) <= 0)
+		return over;
 	/* AWS's cause here is the bare sentence, without fail_state's prefix. */
 	{
 		char *cause = sd_asprintf("The state/task '%s' returned a result "
