@@ -252,8 +252,8 @@ run test "$T/count.json" "$T/count-tests.json"
 expect_rc 0
 
 # ---------------------------------------------------------------- names
-# https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html
-# state names "must not exceed 80 characters" (characters, not bytes).
+# https://docs.aws.amazon.com/step-functions/latest/apireference/API_StateEnteredEventDetails.html
+# a state's name: "Maximum length of 80" (characters, not bytes).
 for n in 80 81; do
 	gen "name-$n.json" "json.dumps({'StartAt': 'A' * $n, 'States': {'A' * $n: {'Type': 'Pass', 'End': True}}})"
 	gen "uname-$n.json" "json.dumps({'StartAt': 'é' * $n, 'States': {'é' * $n: {'Type': 'Pass', 'End': True}}}, ensure_ascii=False)"
