@@ -343,6 +343,17 @@ t "States.ArrayRange of 1,001 items"
 run exec "$T/range.json" --input '{"n":1001}'
 expect_fail '"States.Runtime"' '"An error occurred while executing the state '"'"'R'"'"' (entered at the event id #2). The function '"'"'States.ArrayLength(States.ArrayRange(1, $.n, 1))'"'"' had the following error: Invalid arguments in States.ArrayRange"'
 
+# "The input string ... can't exceed 10,000 characters" (States.Hash).
+mkjson hash.json '{"StartAt":"H","States":{"H":{"Type":"Pass","Parameters":{"v.$":"States.Hash($.s, '"'"'SHA-1'"'"')"},"End":true}}}'
+A10000=$(printf '%10000s' '' | tr ' ' a)
+t "States.Hash of 10,000 characters"
+run exec "$T/hash.json" --input "{\"s\":\"$A10000\"}"
+expect_out SUCCEEDED "{\"v\":\"$(python3 -c "import hashlib; print(hashlib.sha1(b'a' * 10000).hexdigest())")\"}"
+
+t "States.Hash of 10,001 characters"
+run exec "$T/hash.json" --input "{\"s\":\"${A10000}a\"}"
+expect_fail '"States.Runtime"' "\"An error occurred while executing the state 'H' (entered at the event id #2). The function 'States.Hash(\$.s, 'SHA-1')' had the following error: Invalid arguments in States.Hash\""
+
 # ---------------------------------------------------------------- JSONPath
 for n in 4096 4097; do
 	gen "path-$n.json" "json.dumps({'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'InputPath': '\$.' + 'a' * ($n - 2), 'End': True}}})"
