@@ -225,23 +225,8 @@ cmd_exec(int argc, char **argv)
 		rc = cli_usage_error("exec", "out of memory");
 		goto out;
 	}
-	{
-		/* StartExecution's limit on the input (its compact text). */
-		char *text = sd_json_dumps(input, 0);
-		size_t len = text != NULL ? strlen(text) : 0;
-
-		free(text);
-		if (text == NULL) {
-			rc = cli_usage_error("exec", "out of memory");
-			goto out;
-		}
-		if (len > STEP_MAX_PAYLOAD) {
-			rc = cli_usage_error("exec", "--input is %zu bytes, more "
-			    "than the limit of %d bytes on an execution's input",
-			    len, STEP_MAX_PAYLOAD);
-			goto out;
-		}
-	}
+	if (cli_check_input("exec", input) != 0)
+		goto out;
 	if (step_execute(m, input, &eo, &res, &err) != 0) {
 		fprintf(stderr, "stepdeploy exec: %s\n", sd_error_text(&err));
 		rc = 3;

@@ -346,6 +346,8 @@ cmd_test_state(int argc, char **argv)
 		    "input, e.g. --input '{}')");
 		goto out;
 	}
+	if (cli_check_input("test-state", input) != 0)
+		goto out;
 	if (to.mock_result != NULL && to.mock_error != NULL) {
 		rc = cli_usage_error("test-state", "--mock-result and --mock-error "
 		    "cannot be used together");

@@ -94,6 +94,22 @@ cli_load_definition(const char *path, struct sd_error *err)
 }
 
 int
+cli_check_input(const char *cmd, const json_t *input)
+{
+	char *text = sd_json_dumps(input, 0);
+	size_t len = text != NULL ? strlen(text) : 0;
+
+	free(text);
+	if (text == NULL)
+		return cli_usage_error(cmd, "out of memory");
+	if (len > STEP_MAX_PAYLOAD)
+		return cli_usage_error(cmd, "--input is %zu bytes, more than the "
+		    "limit of %d bytes (256 KiB) on an input", len,
+		    STEP_MAX_PAYLOAD);
+	return 0;
+}
+
+int
 cli_print_json(json_t *v, int pretty)
 {
 	char *s = sd_json_dumps(v, pretty ? SD_JSON_PRETTY : 0);

@@ -157,7 +157,18 @@ expect_out SUCCEEDED "$(cat "$T/in-ok.json")"
 t "an execution input of 262,145 bytes"
 run exec "$T/pass.json" --input "@$T/in-over.json"
 expect_usage
-expect_err "stepdeploy exec: --input is 262145 bytes, more than the limit of 262144 bytes on an execution's input"
+expect_err "stepdeploy exec: --input is 262145 bytes, more than the limit of 262144 bytes (256 KiB) on an input"
+
+# https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.html
+# input: "Maximum length of 262144".
+t "test-state: an input of 262,144 bytes"
+run test-state "$T/pass.json" A --input "@$T/in-ok.json"
+expect_rc 0
+
+t "test-state: an input of 262,145 bytes"
+run test-state "$T/pass.json" A --input "@$T/in-over.json"
+expect_usage
+expect_err "stepdeploy test-state: --input is 262145 bytes, more than the limit of 262144 bytes (256 KiB) on an input"
 
 # A state output of exactly 262,144 bytes, and of 262,146.
 mkjson twice.json '{"StartAt":"Twice","States":{"Twice":{"Type":"Pass","Parameters":{"a.$":"$.s","bb.$":"$.s"},"End":true}}}'
