@@ -2787,10 +2787,6 @@ run_jsonata_flow(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 }
 
 /*
- * Run one state. On R_OK, *output is the state output and either *end is
- * set or *next names the next state.
- */
-/*
  * A Distributed Map: its child executions' events do not count toward the
  * history limit (on AWS each child execution has a history of its own).
  */
@@ -2839,6 +2835,10 @@ exec_history_full(struct exec *x, struct step_result *res)
 	return r;
 }
 
+/*
+ * Run one state. On R_OK, *output is the state output and either *end is
+ * set or *next names the next state.
+ */
 static int
 run_state(struct exec *x, const struct sd_state *st, json_t *raw,
     json_t **output, size_t *next, int *end, struct fail *f, struct scope *sc)
