@@ -49,6 +49,17 @@ int	cli_usage_error(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* A JSON argument: literal JSON text, or @FILE (- for stdin). New. */
 json_t	*cli_json_arg(const char *arg, const char *what, struct sd_error *err);
+/*
+ * A state machine definition from the file path (- for stdin), at most
+ * STEP_MAX_DEFINITION bytes as AWS allows, duplicate keys refused. New.
+ */
+json_t	*cli_load_definition(const char *path, struct sd_error *err);
+/*
+ * 0 when input (borrowed) is within STEP_MAX_PAYLOAD bytes as compact
+ * JSON, as StartExecution and TestState take it; else EXIT_USAGE after
+ * "stepdeploy CMD: --input is N bytes, more than the limit ...".
+ */
+int	cli_check_input(const char *cmd, const json_t *input);
 /* Print v as one line of JSON on stdout. */
 int	cli_print_json(json_t *v, int pretty);
 

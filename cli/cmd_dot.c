@@ -647,8 +647,7 @@ cmd_dot(int argc, char **argv)
 		    argv[optind + (optind < argc)]);
 		goto out;
 	}
-	if ((def = sd_json_load_file(argv[optind], JSON_REJECT_DUPLICATES,
-	    &err)) == NULL) {
+	if ((def = cli_load_definition(argv[optind], &err)) == NULL) {
 		rc = cli_usage_error("dot", "%s", sd_error_text(&err));
 		goto out;
 	}

@@ -35,7 +35,8 @@ exec_usage(FILE *fp)
 	    "entered, --history the event history, --trace each state's input and\n"
 	    "output processing. Time is virtual unless --real-time. A Map's\n"
 	    "ItemReader reads, and its ResultWriter writes, s3://BUCKET/KEY as\n"
-	    "DIR/BUCKET/KEY (--s3-dir).\n"
+	    "DIR/BUCKET/KEY (--s3-dir). As on AWS, an execution fails with\n"
+	    "States.Runtime at 25,000 history events (README.md, \"Limits\").\n"
 	    "Exit 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad usage.\n");
 }
 
@@ -75,6 +76,7 @@ cmd_exec(int argc, char **argv)
 	memset(&eo, 0, sizeof(eo));
 	eo.record_path = 1;
 	eo.max_transitions = 10000000;
+	eo.max_history_events = STEP_MAX_HISTORY_EVENTS;
 	optind = 1;
 	opterr = 0;
 	if ((handlers = calloc((size_t)argc, sizeof(*handlers))) == NULL)
@@ -163,8 +165,7 @@ cmd_exec(int argc, char **argv)
 	}
 	eo.record_history = with_history;
 	eo.record_trace = with_trace;
-	if ((def = sd_json_load_file(argv[optind], JSON_REJECT_DUPLICATES,
-	    &err)) == NULL) {
+	if ((def = cli_load_definition(argv[optind], &err)) == NULL) {
 		rc = cli_usage_error("exec", "%s", sd_error_text(&err));
 		goto out;
 	}
@@ -224,6 +225,8 @@ cmd_exec(int argc, char **argv)
 		rc = cli_usage_error("exec", "out of memory");
 		goto out;
 	}
+	if (cli_check_input("exec", input) != 0)
+		goto out;
 	if (step_execute(m, input, &eo, &res, &err) != 0) {
 		fprintf(stderr, "stepdeploy exec: %s\n", sd_error_text(&err));
 		rc = 3;

@@ -213,8 +213,7 @@ cmd_test(int argc, char **argv)
 		    "both be read from stdin");
 		goto out;
 	}
-	if ((def = sd_json_load_file(argv[optind], JSON_REJECT_DUPLICATES,
-	    &err)) == NULL) {
+	if ((def = cli_load_definition(argv[optind], &err)) == NULL) {
 		rc = cli_usage_error("test", "%s", sd_error_text(&err));
 		goto out;
 	}

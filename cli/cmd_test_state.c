@@ -346,6 +346,8 @@ cmd_test_state(int argc, char **argv)
 		    "input, e.g. --input '{}')");
 		goto out;
 	}
+	if (cli_check_input("test-state", input) != 0)
+		goto out;
 	if (to.mock_result != NULL && to.mock_error != NULL) {
 		rc = cli_usage_error("test-state", "--mock-result and --mock-error "
 		    "cannot be used together");
@@ -377,8 +379,7 @@ cmd_test_state(int argc, char **argv)
 		}
 		rc = EXIT_USAGE;
 	}
-	if ((def = sd_json_load_file(argv[optind], JSON_REJECT_DUPLICATES,
-	    &err)) == NULL) {
+	if ((def = cli_load_definition(argv[optind], &err)) == NULL) {
 		rc = cli_usage_error("test-state", "%s", sd_error_text(&err));
 		goto out;
 	}

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "sd_json.h"
+#include "step.h"
 
 static const struct {
 	const char	*name;
@@ -70,6 +71,42 @@ cli_json_arg(const char *arg, const char *what, struct sd_error *err)
 	if (arg[0] == '@')
 		return sd_json_load_file(arg + 1, 0, err);
 	return sd_json_loadb(arg, strlen(arg), 0, what, err);
+}
+
+json_t *
+cli_load_definition(const char *path, struct sd_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	json_t *v;
+	int r;
+
+	if ((r = sd_read_file(path, STEP_MAX_DEFINITION, &buf, &len, err)) != 0) {
+		if (r == SD_ERR_LIMIT)
+			sd_error_set(err, SD_ERR_LIMIT, NULL, "%s is larger than "
+			    "%zu bytes, the limit on a state machine definition",
+			    path, STEP_MAX_DEFINITION);
+		return NULL;
+	}
+	v = sd_json_loadb(buf, len, JSON_REJECT_DUPLICATES, path, err);
+	free(buf);
+	return v;
+}
+
+int
+cli_check_input(const char *cmd, const json_t *input)
+{
+	char *text = sd_json_dumps(input, 0);
+	size_t len = text != NULL ? strlen(text) : 0;
+
+	free(text);
+	if (text == NULL)
+		return cli_usage_error(cmd, "out of memory");
+	if (len > STEP_MAX_PAYLOAD)
+		return cli_usage_error(cmd, "--input is %zu bytes, more than the "
+		    "limit of %d bytes (256 KiB) on an input", len,
+		    STEP_MAX_PAYLOAD);
+	return 0;
 }
 
 int

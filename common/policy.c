@@ -1490,7 +1490,7 @@ sd_policy_load_buf(const char *buf, size_t len,
 	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je)) == NULL) {
 		r = sd_error_set(err, SD_ERR_PARSE, NULL,
 		    "policy is not valid JSON (line %d, column %d): %s",
-		    je.line, je.column, je.text);
+		    je.line, je.column, sd_json_reason(&je));
 		goto out;
 	}
 	if ((pol = calloc(1, sizeof(*pol))) == NULL) {

@@ -283,6 +283,18 @@ sd_json_equal(const json_t *a, const json_t *b)
 	}
 }
 
+#define SD_JSON_STR_(x)	#x
+#define SD_JSON_STR(x)	SD_JSON_STR_(x)
+
+const char *
+sd_json_reason(const json_error_t *je)
+{
+	if (json_error_code(je) == json_error_stack_overflow)
+		return "nested deeper than the limit of "
+		    SD_JSON_STR(SD_JSON_MAX_DEPTH) " levels of arrays and objects";
+	return je->text;
+}
+
 json_t *
 sd_json_loadb(const char *buf, size_t len, int flags, const char *what,
     struct sd_error *err)
@@ -297,8 +309,8 @@ sd_json_loadb(const char *buf, size_t len, int flags, const char *what,
 		if (snprintf(loc, sizeof(loc), "line %d, column %d", je.line,
 		    je.column) < 0)
 			loc[0] = '\0';
-		sd_error_set(err, SD_ERR_PARSE, NULL, "%s is not valid JSON (%s): %s",
-		    what != NULL ? what : "input", loc, je.text);
+		sd_error_set(err, SD_ERR_PARSE, NULL, "%s is not valid JSON (%s): "
+		    "%s", what != NULL ? what : "input", loc, sd_json_reason(&je));
 	}
 	return v;
 }

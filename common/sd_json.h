@@ -39,6 +39,18 @@ int	 sd_json_is_integral(const json_t *v, long long *out);
 double	 sd_json_number(const json_t *v);
 
 /*
+ * The deepest nesting of arrays and objects any JSON document may have:
+ * jansson's parser limit, which every json_load* call enforces.
+ */
+#define SD_JSON_MAX_DEPTH	JSON_PARSER_MAX_DEPTH
+
+/*
+ * What jansson's error says, the nesting limit named (borrowed: je's text
+ * or a constant).
+ */
+const char *sd_json_reason(const json_error_t *je);
+
+/*
  * Parse any JSON value from a buffer or file. flags are jansson decode
  * flags (JSON_DECODE_ANY is always added). On failure fills err with the
  * line/column and returns NULL. what names the document in the message.

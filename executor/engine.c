@@ -143,7 +143,21 @@ event(struct exec *x, const char *type, const char *detail_key, json_t *details)
 {
 	char ts[64];
 	json_t *ev;
+	uint64_t nth;
 
+	/*
+	 * The history limit, as AWS: the last event the limit allows is the
+	 * execution's ExecutionSucceeded, or the run stops there and
+	 * step_execute logs ExecutionFailed in its place.
+	 */
+	nth = x->event_id + 1 - x->uncounted;
+	if (x->max_history != 0 && x->uncounted_depth == 0 && !x->history_full &&
+	    nth >= x->max_history && (nth > x->max_history ||
+	    strcmp(type, "ExecutionSucceeded") != 0)) {
+		x->history_full = 1;
+		json_decref(details);
+		return SD_ERR_LIMIT;
+	}
 	x->event_id++;
 	if (x->history == NULL) {
 		json_decref(details);
@@ -683,6 +697,7 @@ apply_tmpl(struct frame *fr, const struct sd_tmpl *t, json_t *input,
 }
 
 static size_t json_size(const json_t *v, size_t limit, size_t acc);
+static int json_over(const json_t *v, size_t lim);
 
 /*
  * Evaluate an Assign template (NULL: none) with "$" = doc; the values
@@ -702,8 +717,10 @@ assign_eval(struct frame *fr, const struct sd_tmpl *t, json_t *doc,
 		return R_OK;
 	if ((r = apply_tmpl(fr, t, doc, &v, f)) != R_OK)
 		return r;
-	if (json_size(v, SD_MAX_ASSIGN + 1, 0) > SD_MAX_ASSIGN) {
+	if ((r = json_over(v, SD_MAX_ASSIGN)) != 0) {
 		json_decref(v);
+		if (r < 0)
+			return r;
 		return fail_state(fr, f, "States.DataLimitExceeded", "The "
 		    "variables assigned by the state '%s' exceed the maximum "
 		    "size of %d bytes", fr->st->name, SD_MAX_ASSIGN);
@@ -832,35 +849,49 @@ json_size(const json_t *v, size_t limit, size_t acc)
 	}
 }
 
+/*
+ * Is v's compact serialisation over lim bytes? 1 or 0, or SD_ERR_NOMEM.
+ * json_size's estimate is an upper bound: only when it is over is v
+ * serialised and measured.
+ */
+static int
+json_over(const json_t *v, size_t lim)
+{
+	struct sd_buf b;
+	int over;
+
+	if (lim == SIZE_MAX || json_size(v, lim, 0) <= lim)
+		return 0;
+	sd_buf_init(&b, 0);
+	if (sd_json_dump_buf(v, &b, 0) != 0) {
+		sd_buf_release(&b);
+		return SD_ERR_NOMEM;
+	}
+	over = b.len > lim;
+	sd_buf_release(&b);
+	return over;
+}
+
 static int
 check_size(struct frame *fr, json_t *v, struct fail *f)
 {
 	struct exec *x = fr->x;
-	struct sd_buf b;
-	size_t lim = x->max_payload, i;
+	size_t i, nsized = sizeof(x->sized) / sizeof(x->sized[0]);
+	int over;
 
-	if (lim == SIZE_MAX)
+	if (x->max_payload == SIZE_MAX)
 		return R_OK;
-	for (i = 0; i < sizeof(x->sized) / sizeof(x->sized[0]); i++)
+	for (i = 0; i < nsized; i++)
 		if (x->sized[i] == v)
 			return R_OK;
-	if (json_size(v, lim, 0) > lim) {
-		/* The bound is over: measure exactly. */
-		sd_buf_init(&b, 0);
-		if (sd_json_dump_buf(v, &b, 0) != 0) {
-			sd_buf_release(&b);
-			return SD_ERR_NOMEM;
-		}
-		i = b.len;
-		sd_buf_release(&b);
-		if (i > lim)
-			goto over;
+	if ((over = json_over(v, x->max_payload)) < 0)
+		return over;
+	if (over == 0) {
+		i = x->sized_next++ % nsized;
+		json_decref(x->sized[i]);
+		x->sized[i] = json_incref(v);
+		return R_OK;
 	}
-	i = x->sized_next++ % (sizeof(x->sized) / sizeof(x->sized[0]));
-	json_decref(x->sized[i]);
-	x->sized[i] = json_incref(v);
-	return R_OK;
- over:
 	/* AWS's cause here is the bare sentence, without fail_state's prefix. */
 	{
 		char *cause = sd_asprintf("The state/task '%s' returned a result "
@@ -2784,6 +2815,55 @@ run_jsonata_flow(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 }
 
 /*
+ * A Distributed Map: its child executions' events do not count toward the
+ * history limit (on AWS each child execution has a history of its own).
+ */
+static int
+run_uncounted(struct frame *fr, json_t *raw, json_t **output, size_t *next,
+    int *end, struct fail *f)
+{
+	struct exec *x = fr->x;
+	uint64_t first = x->event_id;
+	int r;
+
+	x->uncounted_depth++;
+	r = run_with_retry(fr, raw, output, next, end, f);
+	if (--x->uncounted_depth == 0)
+		x->uncounted += x->event_id - first;
+	return r;
+}
+
+/*
+ * The history limit was reached: the execution fails with States.Runtime,
+ * whatever it was doing or how it was ending, and ExecutionFailed is its
+ * last event.
+ */
+static int
+exec_history_full(struct exec *x, struct step_result *res)
+{
+	struct fail f = { NULL, NULL };
+	int r;
+
+	json_decref(res->output);
+	res->output = NULL;
+	free(res->error);
+	free(res->cause);
+	res->error = res->cause = NULL;
+	res->status = STEP_FAILED;
+	if ((f.error = strdup("States.Runtime")) == NULL ||
+	    (f.cause = sd_asprintf("The execution reached the maximum number "
+	    "of history events (%llu).", (unsigned long long)x->max_history)) ==
+	    NULL) {
+		fail_clear(&f);
+		return SD_ERR_NOMEM;
+	}
+	r = event_fail(x, "ExecutionFailed", "executionFailedEventDetails", &f);
+	res->error = f.error;
+	res->cause = f.cause;
+	return r;
+}
+
+/*
  * Run one state. On R_OK, *output is the state output and either *end is
  * set or *next names the next state.
  */
@@ -2852,7 +2932,8 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 	case SD_ST_TASK:
 	case SD_ST_PARALLEL:
 	case SD_ST_MAP:
-		r = run_with_retry(&fr, raw, output, next, end, f);
+		r = st->distributed ? run_uncounted(&fr, raw, output, next, end,
+		    f) : run_with_retry(&fr, raw, output, next, end, f);
 		break;
 	case SD_ST_CHOICE:
 		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK ||
@@ -3013,6 +3094,7 @@ exec_init(struct exec *x, struct step_machine *sm, json_t *input,
 	    STEP_MAX_PAYLOAD;
 	x->input = input;
 	x->max_transitions = o != NULL ? o->max_transitions : 0;
+	x->max_history = o != NULL ? o->max_history_events : 0;
 	x->s3_dir = o != NULL ? o->s3_dir : NULL;
 	if (o == NULL || o->record_history)
 		if ((x->history = json_array()) == NULL)
@@ -3098,9 +3180,11 @@ step_execute(struct step_machine *sm, json_t *input,
 		goto out;
 	r = run_machine(&x, sm->model, input, &output, &f, &root);
 	json_decref(root.vars);
-	if (r < 0)
+	if (r < 0 && !x.history_full)
 		goto out;
-	switch (r) {
+	if (x.history_full)
+		r = exec_history_full(&x, res);
+	else switch (r) {
 	case R_OK:
 		res->status = STEP_SUCCEEDED;
 		res->output = output;
@@ -3125,6 +3209,8 @@ step_execute(struct step_machine *sm, json_t *input,
 		r = event(&x, "ExecutionTimedOut", NULL, NULL);
 		break;
 	}
+	if (r == SD_ERR_LIMIT && x.history_full)	/* the last event was over */
+		r = exec_history_full(&x, res);
 	if (r != 0)
 		goto out;
 	res->transitions = x.transitions;

@@ -49,6 +49,10 @@ step_machine_new(const char *json, size_t len, const struct step_machine_opts *o
 	int r;
 
 	*out = NULL;
+	if (len > STEP_MAX_DEFINITION)
+		return sd_error_set(err, SD_ERR_LIMIT, "", "the definition is %zu "
+		    "bytes, more than the limit of %zu bytes on a state machine "
+		    "definition", len, STEP_MAX_DEFINITION);
 	if ((def = sd_json_loadb(json, len, JSON_REJECT_DUPLICATES,
 	    "the definition", err)) == NULL)
 		return SD_ERR_PARSE;

@@ -105,6 +105,18 @@ sd_tmpl_free(struct sd_tmpl *t)
 	free(t);
 }
 
+/* Characters (code points) in the first n bytes of the UTF-8 text s. */
+static size_t
+utf8_chars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
 /* Does v hold any key ending in ".$" (at any depth)? */
 static int
 has_dynamic(json_t *v, int depth)
@@ -182,7 +194,9 @@ compile_tmpl(struct build *b, json_t *v, const char *loc, int depth,
 
 	*out = NULL;
 	if (depth > MAX_DEPTH)
-		return sd_error_set(b->err, SD_ERR_LIMIT, loc, "nested too deeply");
+		return sd_error_set(b->err, SD_ERR_LIMIT, loc, "nested too deeply: "
+		    "at most %d levels of objects and arrays above an "
+		    "expression", MAX_DEPTH + 1);
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
 	if (!has_dynamic(v, 0)) {
@@ -353,7 +367,9 @@ compile_jtmpl(struct build *b, json_t *v, const char *loc, const char *field,
 
 	*out = NULL;
 	if (depth > MAX_DEPTH)
-		return sd_error_set(b->err, SD_ERR_LIMIT, loc, "nested too deeply");
+		return sd_error_set(b->err, SD_ERR_LIMIT, loc, "nested too deeply: "
+		    "at most %d levels of objects and arrays above an "
+		    "expression", MAX_DEPTH + 1);
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return sd_error_set(b->err, SD_ERR_NOMEM, loc, "out of memory");
 	if (!has_jsonata(v, 0)) {
@@ -751,7 +767,7 @@ parse_assign(struct build *b, json_t *obj, const char *loc,
 		kl = strlen(k);
 		if (kl >= 2 && strcmp(k + kl - 2, ".$") == 0)
 			kl -= 2;
-		if (kl == 0 || kl > MAX_VAR_NAME * 4)
+		if (kl == 0 || utf8_chars(k, kl) > MAX_VAR_NAME)
 			return fail_at(b, loc, "Assign", "variable names must be 1 "
 			    "to %d characters", MAX_VAR_NAME);
 		if (kl == 6 && strncmp(k, "states", 6) == 0)
@@ -1730,7 +1746,8 @@ parse_state(struct build *b, const char *name, json_t *st, const char *mloc,
 		r = fail_at(b, loc, NULL, "a state must be an object");
 		goto out;
 	}
-	if (strlen(name) == 0 || strlen(name) > MAX_STATE_NAME * 4) {
+	if (strlen(name) == 0 ||
+	    utf8_chars(name, strlen(name)) > MAX_STATE_NAME) {
 		r = fail_at(b, loc, NULL, "state names must be 1 to %d characters",
 		    MAX_STATE_NAME);
 		goto out;
@@ -2140,7 +2157,9 @@ parse_machine(struct build *b, json_t *def, const char *loc,
 
 	*out = NULL;
 	if (++b->depth > MAX_DEPTH) {
-		r = sd_error_set(b->err, SD_ERR_LIMIT, loc, "nested too deeply");
+		r = sd_error_set(b->err, SD_ERR_LIMIT, loc, "nested too deeply: "
+		    "at most %d levels of Parallel branches and Map item "
+		    "processors", MAX_DEPTH - 1);
 		goto out;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL) {

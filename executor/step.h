@@ -32,6 +32,10 @@
 
 /* AWS's limit on a state's input or output: 256 KiB. */
 #define STEP_MAX_PAYLOAD	(256 * 1024)
+/* AWS's limit on a state machine definition: 1 MiB (a hard quota). */
+#define STEP_MAX_DEFINITION	((size_t)1024 * 1024)
+/* AWS's limit on a standard workflow's event history: 25,000 events. */
+#define STEP_MAX_HISTORY_EVENTS	25000
 
 struct step_machine;
 struct step_result;
@@ -140,6 +144,15 @@ struct step_exec_opts {
 	uint64_t	 seed;			/* for jitter, MathRandom, UUID */
 	size_t		 max_payload;		/* 0: AWS's 256 KiB; SIZE_MAX: no limit */
 	uint64_t	 max_transitions;	/* 0: no limit; past it the run fails */
+	/*
+	 * 0: no limit; else the most events one execution's history may hold
+	 * (STEP_MAX_HISTORY_EVENTS as AWS), counted whether or not the
+	 * history is recorded, a Distributed Map's child executions apart
+	 * (on AWS each has its own history). As AWS: the event that would be
+	 * the last is the execution's own ExecutionSucceeded, or the
+	 * execution fails there with States.Runtime.
+	 */
+	uint64_t	 max_history_events;
 	int		 record_trace;		/* keep per-state processing detail */
 	/*
 	 * The directory that stands for S3 for a Map's ItemReader:

@@ -438,6 +438,7 @@ run_one(struct step_machine *m, json_t *t, json_t **entry,
 	memset(&eo, 0, sizeof(eo));
 	eo.record_path = 1;
 	eo.max_transitions = TF_MAX_TRANSITIONS;
+	eo.max_history_events = STEP_MAX_HISTORY_EVENTS;
 	if ((r = step_execute(m, input, &eo, &res, err)) != 0)
 		goto out;
 	r = SD_ERR_NOMEM;

@@ -257,7 +257,7 @@ sd_release_parse(const char *buf, size_t len, const struct sd_policy *pol,
 	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je)) == NULL)
 		return sd_error_set(err, SD_ERR_PARSE, "",
 		    "release.json is not valid JSON (line %d, column %d): %s",
-		    je.line, je.column, je.text);
+		    je.line, je.column, sd_json_reason(&je));
 	if (!json_is_object(v)) {
 		json_decref(v);
 		return sd_error_set(err, SD_ERR_TYPE, "",
