@@ -2292,11 +2292,24 @@ ts_reader_items(const struct sd_state *st, const char *data, json_t **items,
 
 	*items = NULL;
 	*why = NULL;
-	if (rd->kind == SD_IR_GET_OBJECT && rd->input == SD_IR_CSV) {
-		*why = strdup("mapItemReaderData: a CSV ItemReader (ReaderConfig "
-		    "InputType CSV) is not supported by stepdeploy test-state; "
-		    "JSON and JSONL objects and S3 listings are");
+	if (rd->kind == SD_IR_GET_OBJECT && rd->input == SD_IR_MANIFEST) {
+		*why = strdup("mapItemReaderData: a MANIFEST ItemReader (an S3 "
+		    "inventory, whose files are other objects) is not supported "
+		    "by stepdeploy test-state; JSON, JSONL and CSV objects and "
+		    "S3 listings are");
 		return -1;
+	}
+	/* CSV: the object's text, parsed as the exec ItemReader parses it. */
+	if (rd->kind == SD_IR_GET_OBJECT && rd->input == SD_IR_CSV) {
+		if ((a = json_array()) == NULL)
+			return -1;
+		if (sd_items_parse(rd, data, strlen(data), 0,
+		    "mapItemReaderData", a, why) != 0) {
+			json_decref(a);
+			return -1;
+		}
+		*items = a;
+		return 0;
 	}
 	if (rd->kind == SD_IR_LIST_OBJECTS || rd->input == SD_IR_JSON) {
 		if ((a = json_loads(data, JSON_DECODE_ANY |
