@@ -1420,13 +1420,62 @@ map_setting(struct frame *fr, struct fail *f, const struct sd_jsonpath *p,
 	return r;
 }
 
+/*
+ * ItemReader answered by a mock (step_machine_set_mocks checked it):
+ * {"body": TEXT} is the object s3:getObject reads, parsed as one read from
+ * --s3-dir is; {"objects": [...]} the listing, filtered by the Prefix.
+ */
+static int
+map_mocked_items(const char *s3_dir, const struct sd_item_reader *rd,
+    json_t *params, json_t *mock, uint64_t max, json_t **out, char **why)
+{
+	json_t *items, *body = json_object_get(mock, "body"), *o;
+	const char *prefix = json_string_value(json_object_get(params,
+	    "Prefix"));
+	const char *key;
+	size_t i;
+	int r = 0;
+
+	*out = NULL;
+	*why = NULL;
+	if ((items = json_array()) == NULL)
+		return -1;
+	if (rd->kind == SD_IR_LIST_OBJECTS) {
+		json_array_foreach(json_object_get(mock, "objects"), i, o) {
+			if (max > 0 && json_array_size(items) >= max)
+				break;
+			key = json_string_value(json_object_get(o, "Key"));
+			if (prefix != NULL && key != NULL &&
+			    strncmp(key, prefix, strlen(prefix)) != 0)
+				continue;
+			if (json_array_append(items, o) != 0) {
+				r = -1;
+				break;
+			}
+		}
+	} else if (rd->input == SD_IR_MANIFEST)
+		r = sd_items_manifest(s3_dir, json_string_value(body),
+		    json_string_length(body), "The mocked object", max, items,
+		    why);
+	else
+		r = sd_items_parse(rd, json_string_value(body),
+		    json_string_length(body), max, "The mocked object", items,
+		    why);
+	if (r != 0) {
+		json_decref(items);
+		return -1;
+	}
+	*out = items;
+	return 0;
+}
+
 /* ItemReader: the items from S3 (the local directory standing for it). */
 static int
 map_read_items(struct frame *fr, json_t *input, json_t **items,
     struct fail *f)
 {
 	const struct sd_state *st = fr->st;
-	json_t *params = NULL;
+	json_t *params = NULL, *mock;
 	double max = (double)st->reader_max;
 	char *why = NULL;
 	int r;
@@ -1445,8 +1494,15 @@ map_read_items(struct frame *fr, json_t *input, json_t **items,
 	if ((r = st->jsonata ? tmpl_eval(fr, st->reader_params, &params, f) :
 	    apply_tmpl(fr, st->reader_params, input, &params, f)) != R_OK)
 		return r;
-	r = sd_items_read(fr->x->s3_dir, st->reader, params, (uint64_t)max,
-	    items, &why);
+	mock = fr->x->sm->mocks != NULL ? json_object_get(fr->x->sm->mocks,
+	    st->name) : NULL;
+	if (mock != NULL && (json_object_get(mock, "body") != NULL ||
+	    json_object_get(mock, "objects") != NULL))
+		r = map_mocked_items(fr->x->s3_dir, st->reader, params, mock,
+		    (uint64_t)max, items, &why);
+	else
+		r = sd_items_read(fr->x->s3_dir, st->reader, params,
+		    (uint64_t)max, items, &why);
 	json_decref(params);
 	if (r != 0) {
 		r = fail_state(fr, f, "States.ItemReaderFailed", "%s",

@@ -41,8 +41,9 @@ int	 sd_items_read(const char *s3_dir, const struct sd_item_reader *,
 
 /*
  * Append to items the items of a getObject body buf (JSON, JSONL or CSV
- * as r says), at most max_items in all (0: all); what names the body in
- * messages ("The object s3://B/K"). 0, or -1 with *why (new).
+ * as r says; buf[len] is a NUL), at most max_items in all (0: all); what
+ * names the body in messages ("The object s3://B/K"). 0, or -1 with *why
+ * (new).
  */
 int	 sd_items_parse(const struct sd_item_reader *r, const char *buf,
 	    size_t len, uint64_t max_items, const char *what, json_t *items,

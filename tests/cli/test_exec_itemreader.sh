@@ -172,4 +172,54 @@ if [ "$RC" = 2 ] && grep -qF '/States/M/ItemReader/ReaderConfig/InputType' "$T/e
 	bad "PARQUET not refused by name: $(cat "$T/err")"
 fi
 
+# ---------------------------------------------------------------- mocks
+# --mocks answers an ItemReader, keyed by the Map state's name: {"body":
+# TEXT} is the object s3:getObject reads (parsed as from --s3-dir, by its
+# InputType), {"objects": [...]} the s3:listObjectsV2 listing (Prefix and
+# MaxItems apply). Shapes as in "ItemReader (Map)" above.
+t "mocked getObject CSV body: rows as from --s3-dir"
+reader k1.json '{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"nobucket","Key":"k"}}'
+mkjson k1m.json '{"M":{"body":"id,name\n1,\"Smith, J\"\n2,x\n"}}'
+run exec "$T/k1.json" --mocks "$T/k1m.json"
+expect_status SUCCEEDED
+expect_json output '[{"id":"1","name":"Smith, J"},{"id":"2","name":"x"}]'
+
+t "mocked getObject JSONL body with MaxItems"
+reader k2.json '{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSONL","MaxItems":2},"Parameters":{"Bucket":"b","Key":"k"}}'
+mkjson k2m.json '{"M":{"body":"{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n"}}'
+run exec "$T/k2.json" --mocks "$T/k2m.json"
+expect_status SUCCEEDED
+expect_json output '[{"n":1},{"n":2}]'
+
+t "a mocked body that is not JSON fails with States.ItemReaderFailed"
+mkjson k3m.json '{"M":{"body":"[1,"}}'
+run exec "$T/r1.json" --mocks "$T/k3m.json"
+expect_status FAILED
+expect_json error '"States.ItemReaderFailed"'
+expect_has cause "The mocked object is not JSON"
+
+t "mocked listObjectsV2: the listing, filtered by Prefix"
+reader k4.json '{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"b","Prefix":"in/"}}'
+mkjson k4m.json '{"M":{"objects":[{"Key":"in/a","Size":1},{"Key":"out/b","Size":2},{"Key":"in/c","Size":3}]}}'
+run exec "$T/k4.json" --mocks "$T/k4m.json"
+expect_status SUCCEEDED
+expect_json output '[{"Key":"in/a","Size":1},{"Key":"in/c","Size":3}]'
+
+for bad in '{"M":{"objects":[{"Key":"a"}]}}|/M|calls s3:getObject' \
+    '{"M":{"body":"[]","objects":[]}}|/M|only' \
+    '{"M":{"body":7}}|/M|"body" must be a string' \
+    '{"Nope":{"body":"[]"}}|/Nope|keyed by the name of a Map state'; do
+	t "a bad ItemReader mock is refused, located: ${bad%%|*}"
+	mkjson kb.json "${bad%%|*}"
+	rest=${bad#*|}
+	run exec "$T/r1.json" --mocks "$T/kb.json"
+	if [ "$RC" = 2 ] && grep -qF "${rest%%|*}" "$T/err" && grep -qF "${rest#*|}" "$T/err"; then ok; else
+		bad "not refused at ${rest%%|*}: $(cat "$T/err")"
+	fi
+done
+mkjson k5m.json '{"M":{"objects":[{"Size":1}]}}'
+t "a listing mock whose object has no Key"
+run exec "$T/k4.json" --mocks "$T/k5m.json"
+if [ "$RC" = 2 ] && grep -qF 'objects[0] must be an object with a string "Key"' "$T/err"; then ok; else bad "not refused: $(cat "$T/err")"; fi
+
 finish

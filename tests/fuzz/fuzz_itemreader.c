@@ -5,6 +5,8 @@
  * first byte picks the format; the rest is the object. With both its top
  * bits set (a listing takes no headers) it is an inventory: the manifest
  * up to the first NUL, then the data file b/d it may list (gzip or CSV).
+ * The same bytes are also parsed as a mocked body (sd_items_parse,
+ * sd_items_manifest), as --mocks hands them over.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -74,7 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sd_item_reader r;
 	json_t *params, *items = NULL;
 	const uint8_t *nul;
-	char *why = NULL;
+	char *why = NULL, *body = NULL;
 	size_t n;
 	int manifest;
 
@@ -99,6 +101,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.csv_given = 1;
 		r.csv_headers = json_pack("[s, s]", "a", "b");
 	}
+	/* A mocked body: the text, NUL-terminated as a JSON string is. */
+	if (r.kind == SD_IR_GET_OBJECT && (body = malloc(n + 1)) != NULL &&
+	    (items = json_array()) != NULL) {
+		memcpy(body, data + 1, n);
+		body[n] = '\0';
+		(void)(manifest ? sd_items_manifest(dir, body, n, "m",
+		    (data[0] & 0x20) ? 3 : 0, items, &why) : sd_items_parse(&r,
+		    body, n, (data[0] & 0x20) ? 3 : 0, "m", items, &why));
+		free(why);
+		why = NULL;
+	}
+	json_decref(items);
+	items = NULL;
+	free(body);
 	params = json_pack("{s:s, s:s}", "Bucket", "b", "Key", "k");
 	if (params != NULL && sd_items_read(dir, &r, params,
 	    (data[0] & 0x20) ? 3 : 0, &items, &why) == 0)
