@@ -1733,7 +1733,8 @@ map_writer_end(struct frame *fr, json_t *params, const struct sd_rw_run *run,
 
 /*
  * A Distributed Map's child runs as its own execution ("Context object",
- * docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html):
+ * docs.aws.amazon.com/step-functions/latest/dg/
+ * input-output-contextobject.html):
  * $$.Execution is the child's (Id its ARN, Name, Input, StartTime), and
  * $$.StateMachine the child machine MACHINE/LABEL; its events are in its
  * own history, not the parent's ("Distributed Map state", the child
@@ -1754,13 +1755,15 @@ map_child_enter(struct exec *x, const struct sd_rw_run *run, size_t i,
 	char name[37], ts[64], *arn = NULL;
 	const char *smname = strstr(run->child_sm_arn, ":stateMachine:");
 
+	/* Shallow copies: the parent's values are shared, not copied. */
 	if ((arn = sd_rw_child_arn(run, i, name)) == NULL ||
-	    (c = json_deep_copy(x->ctx_base)) == NULL)
+	    (c = json_copy(x->ctx_base)) == NULL ||
+	    (e = json_copy(json_object_get(c, "Execution"))) == NULL ||
+	    json_object_set_new(c, "Execution", e) != 0)
 		goto nomem;
 	if (sd_time_format(x->now_ns, ts, sizeof(ts)) != 0)
 		ts[0] = '\0';
-	if ((e = json_object_get(c, "Execution")) == NULL ||
-	    json_object_set_new(e, "Id", json_string(arn)) != 0 ||
+	if (json_object_set_new(e, "Id", json_string(arn)) != 0 ||
 	    json_object_set(e, "Input", in) != 0 ||
 	    json_object_set_new(e, "Name", json_string(name)) != 0 ||
 	    json_object_set_new(e, "StartTime", json_string(ts)) != 0 ||
@@ -1846,7 +1849,7 @@ map_pending(struct frame *fr, json_t *input, json_t *items, size_t from,
 	    i++) {
 		json_t *item = json_array_get(items, i);
 
-		/* Its input as it would have started (the item if that fails). */
+		/* Its input as it would have started (else the item). */
 		if ((r = map_item_input(fr, input, item, i, &in, &pf)) < 0)
 			break;
 		r = map_writer_child(run, r == R_OK ? in : item, NULL, NULL,
@@ -1967,7 +1970,8 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	 * A Distributed Map starts a Map Run; the parent's history holds
 	 * MapRunStarted and MapRunSucceeded or MapRunFailed, not the
 	 * children's events ("History event types",
-	 * docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html).
+	 * docs.aws.amazon.com/step-functions/latest/apireference/
+	 * API_HistoryEvent.html).
 	 */
 	if (dist) {
 		if ((r = event(x, "MapRunStarted", "mapRunStartedEventDetails",
@@ -2012,7 +2016,8 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 			struct scope sc = { NULL, fr->sc };
 			struct map_child sv;
 
-			if (dist && map_child_enter(x, &run, i, it_in, &sv) != 0) {
+			if (dist && map_child_enter(x, &run, i, it_in,
+			    &sv) != 0) {
 				r = SD_ERR_NOMEM;
 				goto out;
 			}
@@ -2023,8 +2028,8 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		}
 		if (r < 0 || r == R_TIMEOUT)
 			goto out;
-		if (have_run && map_writer_child(&run, it_in, it_out, &itf,
-		    started, x->now_ns) != 0) {
+		if (st->writer != NULL && map_writer_child(&run, it_in, it_out,
+		    &itf, started, x->now_ns) != 0) {
 			r = SD_ERR_NOMEM;
 			goto out;
 		}
@@ -2035,24 +2040,27 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 			tmax = x->now_ns;
 		if (r == R_FAILED) {
 			nfailed++;
-			if (!dist && (r = event_fail(x, "MapIterationFailed", NULL,
-			    &itf)) != 0)
+			if (!dist && (r = event_fail(x, "MapIterationFailed",
+			    NULL, &itf)) != 0)
 				goto out;
-			if (dist && map_over_tolerance(nfailed, n, tolc, tolp)) {
-				/*
-				 * The run fails with States.ExceedToleratedFailure
-				 * Threshold (the default tolerance is 0) and starts
-				 * no more children: the rest stay PENDING
-				 * ("Tolerated failure threshold for Distributed
-				 * Map state", docs.aws.amazon.com/step-functions/
-				 * latest/dg/maprun-fail-threshold.html).
-				 */
+			/*
+			 * A Distributed Map's run fails with States.Exceed
+			 * ToleratedFailureThreshold (the default tolerance
+			 * is 0) and starts no more children: the rest stay
+			 * PENDING ("Tolerated failure threshold for
+			 * Distributed Map state", docs.aws.amazon.com/
+			 * step-functions/latest/dg/maprun-fail-threshold.html).
+			 */
+			if (dist && map_over_tolerance(nfailed, n, tolc,
+			    tolp)) {
 				fail_clear(&itf);
 				if ((r = map_pending(fr, input, items, i + 1,
-				    have_run ? &run : NULL)) != 0)
+				    st->writer != NULL ? &run : NULL)) != 0)
 					goto out;
-				r = fail_set(f, "States.ExceedToleratedFailureThreshold",
-				    "The specified tolerance threshold was exceeded");
+				r = fail_set(f,
+				    "States.ExceedToleratedFailureThreshold",
+				    "The specified tolerance threshold was "
+				    "exceeded");
 				if (r < 0)
 					goto out;
 				goto failed;
@@ -2349,10 +2357,10 @@ ts_reader_items(const struct sd_state *st, const char *data, json_t **items,
 	*items = NULL;
 	*why = NULL;
 	if (rd->kind == SD_IR_GET_OBJECT && rd->input == SD_IR_MANIFEST) {
-		*why = strdup("mapItemReaderData: a MANIFEST ItemReader (an S3 "
-		    "inventory, whose files are other objects) is not supported "
-		    "by stepdeploy test-state; JSON, JSONL and CSV objects and "
-		    "S3 listings are");
+		*why = strdup("mapItemReaderData: a MANIFEST ItemReader (an "
+		    "S3 inventory, whose files are other objects) is not "
+		    "supported by stepdeploy test-state; JSON, JSONL and CSV "
+		    "objects and S3 listings are");
 		return -1;
 	}
 	/* CSV: the object's text, parsed as the exec ItemReader parses it. */

@@ -450,7 +450,8 @@ sd_items_parse(const struct sd_item_reader *r, const char *buf, size_t len,
 	case SD_IR_JSONL:
 		return parse_jsonl_items(buf, len, max_items, items, what, why);
 	case SD_IR_CSV:
-		return parse_csv_items(r, buf, len, max_items, items, what, why);
+		return parse_csv_items(r, buf, len, max_items, items, what,
+		    why);
 	default:
 		return ir_fail(why, "%s: this InputType is not read from a "
 		    "body", what);
@@ -483,7 +484,8 @@ gunzip(const char *in, size_t inlen, const char *what, char **out,
 		zr = inflate(&zs, Z_NO_FLUSH);
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
 			break;
-		if (sd_buf_append(&b, chunk, sizeof(chunk) - zs.avail_out) != 0) {
+		if (sd_buf_append(&b, chunk, sizeof(chunk) -
+		    zs.avail_out) != 0) {
 			(void)ir_fail(why, "%s inflates past 2 GiB", what);
 			goto out;
 		}
@@ -530,14 +532,15 @@ read_object(const char *s3_dir, const char *bucket, const char *key,
 	char path[PATH_MAX];
 
 	if (!safe_name(bucket, 0))
-		return ir_fail(why, "The bucket name \"%s\" is not valid", bucket);
+		return ir_fail(why, "The bucket name \"%s\" is not valid",
+		    bucket);
 	if (!safe_name(key, 1))
 		return ir_fail(why, "The key \"%s\" cannot be read from the "
 		    "local directory", key);
 	if (snprintf(path, sizeof(path), "%s/%s/%s", s3_dir, bucket, key) >=
 	    (int)sizeof(path))
-		return ir_fail(why, "The path of s3://%s/%s is too long", bucket,
-		    key);
+		return ir_fail(why, "The path of s3://%s/%s is too long",
+		    bucket, key);
 	return read_file(path, bucket, key, buf, len, why);
 }
 
@@ -570,9 +573,9 @@ sd_items_manifest(const char *s3_dir, const char *buf, size_t len,
 	if (json_unpack_ex(m, &je, 0, "{s:s, s:s, s:s, s:o}", "fileFormat",
 	    &fmt, "fileSchema", &schema, "destinationBucket", &dest, "files",
 	    &files) != 0) {
-		(void)ir_fail(why, "%s is not an S3 inventory manifest: it needs "
-		    "the strings fileFormat, fileSchema and destinationBucket, "
-		    "and files (%s)", what, je.text);
+		(void)ir_fail(why, "%s is not an S3 inventory manifest: it "
+		    "needs the strings fileFormat, fileSchema and "
+		    "destinationBucket, and files (%s)", what, je.text);
 		goto out;
 	}
 	if (strcmp(fmt, "CSV") != 0) {
@@ -622,8 +625,8 @@ sd_items_manifest(const char *s3_dir, const char *buf, size_t len,
 			goto out;
 		}
 		if (s3_dir == NULL) {
-			(void)ir_fail(why, "The ItemReader reads the inventory's "
-			    "files from S3; run with --s3-dir DIR");
+			(void)ir_fail(why, "The ItemReader reads the "
+			    "inventory's files from S3; run with --s3-dir DIR");
 			goto out;
 		}
 		if (read_object(s3_dir, dest, key, &raw, &rlen, why) != 0)
@@ -706,8 +709,8 @@ sd_items_read(const char *s3_dir, const struct sd_item_reader *r,
 		if ((what = object_name(bucket, key)) == NULL)
 			rc = ir_fail(why, "out of memory");
 		else if (r->input == SD_IR_MANIFEST)
-			rc = sd_items_manifest(s3_dir, buf, len, what, max_items,
-			    items, why);
+			rc = sd_items_manifest(s3_dir, buf, len, what,
+			    max_items, items, why);
 		else
 			rc = sd_items_parse(r, buf, len, max_items, what, items,
 			    why);

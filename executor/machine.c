@@ -145,31 +145,33 @@ check_reader_mock(const struct sd_machine *model, const char *name,
 	size_t i;
 
 	if (st == NULL || st->type != SD_ST_MAP || st->reader == NULL)
-		return sd_error_set(err, SD_ERR_INVALID, loc, "an ItemReader mock "
-		    "({\"body\"} or {\"objects\"}) must be keyed by the name "
-		    "of a Map state with an ItemReader");
+		return sd_error_set(err, SD_ERR_INVALID, loc, "an ItemReader "
+		    "mock ({\"body\"} or {\"objects\"}) must be keyed by the "
+		    "name of a Map state with an ItemReader");
 	if (json_object_size(resp) != 1)
-		return sd_error_set(err, SD_ERR_INVALID, loc, "an ItemReader mock "
-		    "holds only \"body\" (s3:getObject) or only \"objects\" "
-		    "(s3:listObjectsV2)");
+		return sd_error_set(err, SD_ERR_INVALID, loc, "an ItemReader "
+		    "mock holds only \"body\" (s3:getObject) or only "
+		    "\"objects\" (s3:listObjectsV2)");
 	if (st->reader->kind == SD_IR_GET_OBJECT && body == NULL)
-		return sd_error_set(err, SD_ERR_INVALID, loc, "the ItemReader of "
-		    "'%s' calls s3:getObject: its mock is {\"body\": TEXT}", name);
+		return sd_error_set(err, SD_ERR_INVALID, loc, "the ItemReader "
+		    "of '%s' calls s3:getObject: its mock is {\"body\": TEXT}",
+		    name);
 	if (st->reader->kind == SD_IR_LIST_OBJECTS && objs == NULL)
-		return sd_error_set(err, SD_ERR_INVALID, loc, "the ItemReader of "
-		    "'%s' calls s3:listObjectsV2: its mock is {\"objects\": "
+		return sd_error_set(err, SD_ERR_INVALID, loc, "the ItemReader "
+		    "of '%s' calls s3:listObjectsV2: its mock is {\"objects\": "
 		    "[...]}", name);
 	if (body != NULL && !json_is_string(body))
-		return sd_error_set(err, SD_ERR_INVALID, loc, "\"body\" must be "
-		    "a string (the object's text)");
+		return sd_error_set(err, SD_ERR_INVALID, loc, "\"body\" must "
+		    "be a string (the object's text)");
 	if (objs != NULL && !json_is_array(objs))
-		return sd_error_set(err, SD_ERR_INVALID, loc, "\"objects\" must "
-		    "be an array of objects with a string \"Key\"");
+		return sd_error_set(err, SD_ERR_INVALID, loc, "\"objects\" "
+		    "must be an array of objects with a string \"Key\"");
 	json_array_foreach(objs, i, e) {
 		if (!json_is_object(e) || !json_is_string(json_object_get(e,
 		    "Key")))
-			return sd_error_set(err, SD_ERR_INVALID, loc, "objects[%zu] "
-			    "must be an object with a string \"Key\"", i);
+			return sd_error_set(err, SD_ERR_INVALID, loc,
+			    "objects[%zu] must be an object with a string "
+			    "\"Key\"", i);
 	}
 	return 0;
 }
