@@ -29,13 +29,13 @@ FUZZ_SECONDS	?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 BUILD		:= build
 
-PKGS		:= jansson openssl libcurl libzip libsodium libseccomp libpcre2-8
+PKGS		:= jansson openssl libcurl libzip libsodium libseccomp libpcre2-8 zlib
 TEST_PKGS	:= $(PKGS) cmocka
 
 # Debian packages behind the pkg-config names above, plus the fuzz toolchain.
 DEB_PKGS	:= build-essential pkg-config libjansson-dev libssl-dev \
 		   libcurl4-openssl-dev libsodium-dev libseccomp-dev \
-		   libcmocka-dev libzip-dev libpcre2-dev clang libclang-rt-14-dev python3 \
+		   libcmocka-dev libzip-dev zlib1g-dev libpcre2-dev clang libclang-rt-14-dev python3 \
 		   python3-botocore python3-cryptography awscli curl openssl \
 		   graphviz
 

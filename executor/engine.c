@@ -262,7 +262,8 @@ event_fail(struct exec *x, const char *type, const char *detail_key,
 {
 	json_t *d;
 
-	if (x->history == NULL)
+	/* Events without details (MapStateFailed, ParallelStateFailed). */
+	if (x->history == NULL || detail_key == NULL)
 		return event(x, type, NULL, NULL);
 	if ((d = json_object()) == NULL)
 		return SD_ERR_NOMEM;
@@ -1472,13 +1473,62 @@ map_setting(struct frame *fr, struct fail *f, const struct sd_jsonpath *p,
 	return r;
 }
 
+/*
+ * ItemReader answered by a mock (step_machine_set_mocks checked it):
+ * {"body": TEXT} is the object s3:getObject reads, parsed as one read from
+ * --s3-dir is; {"objects": [...]} the listing, filtered by the Prefix.
+ */
+static int
+map_mocked_items(const char *s3_dir, const struct sd_item_reader *rd,
+    json_t *params, json_t *mock, uint64_t max, json_t **out, char **why)
+{
+	json_t *items, *body = json_object_get(mock, "body"), *o;
+	const char *prefix = json_string_value(json_object_get(params,
+	    "Prefix"));
+	const char *key;
+	size_t i;
+	int r = 0;
+
+	*out = NULL;
+	*why = NULL;
+	if ((items = json_array()) == NULL)
+		return -1;
+	if (rd->kind == SD_IR_LIST_OBJECTS) {
+		json_array_foreach(json_object_get(mock, "objects"), i, o) {
+			if (max > 0 && json_array_size(items) >= max)
+				break;
+			key = json_string_value(json_object_get(o, "Key"));
+			if (prefix != NULL && key != NULL &&
+			    strncmp(key, prefix, strlen(prefix)) != 0)
+				continue;
+			if (json_array_append(items, o) != 0) {
+				r = -1;
+				break;
+			}
+		}
+	} else if (rd->input == SD_IR_MANIFEST)
+		r = sd_items_manifest(s3_dir, json_string_value(body),
+		    json_string_length(body), "The mocked object", max, items,
+		    why);
+	else
+		r = sd_items_parse(rd, json_string_value(body),
+		    json_string_length(body), max, "The mocked object", items,
+		    why);
+	if (r != 0) {
+		json_decref(items);
+		return -1;
+	}
+	*out = items;
+	return 0;
+}
+
 /* ItemReader: the items from S3 (the local directory standing for it). */
 static int
 map_read_items(struct frame *fr, json_t *input, json_t **items,
     struct fail *f)
 {
 	const struct sd_state *st = fr->st;
-	json_t *params = NULL;
+	json_t *params = NULL, *mock;
 	double max = (double)st->reader_max;
 	char *why = NULL;
 	int r;
@@ -1497,8 +1547,15 @@ map_read_items(struct frame *fr, json_t *input, json_t **items,
 	if ((r = st->jsonata ? tmpl_eval(fr, st->reader_params, &params, f) :
 	    apply_tmpl(fr, st->reader_params, input, &params, f)) != R_OK)
 		return r;
-	r = sd_items_read(fr->x->s3_dir, st->reader, params, (uint64_t)max,
-	    items, &why);
+	mock = fr->x->sm->mocks != NULL ? json_object_get(fr->x->sm->mocks,
+	    st->name) : NULL;
+	if (mock != NULL && (json_object_get(mock, "body") != NULL ||
+	    json_object_get(mock, "objects") != NULL))
+		r = map_mocked_items(fr->x->s3_dir, st->reader, params, mock,
+		    (uint64_t)max, items, &why);
+	else
+		r = sd_items_read(fr->x->s3_dir, st->reader, params,
+		    (uint64_t)max, items, &why);
 	json_decref(params);
 	if (r != 0) {
 		r = fail_state(fr, f, "States.ItemReaderFailed", "%s",
@@ -1664,7 +1721,7 @@ map_writer_begin(struct frame *fr, json_t *input, struct sd_rw_run *run,
 	if (sd_rw_run_init(run, x->sm->arn, x->exec_arn, st->name, st->label,
 	    fr->entered_id) != 0)
 		return SD_ERR_NOMEM;
-	if (!st->writer->to_s3)
+	if (st->writer == NULL || !st->writer->to_s3)
 		return R_OK;
 	if ((r = st->jsonata ? tmpl_eval(fr, st->writer_params, params, f) :
 	    apply_tmpl(fr, st->writer_params, input, params, f)) != R_OK)
@@ -1678,7 +1735,10 @@ map_writer_begin(struct frame *fr, json_t *input, struct sd_rw_run *run,
 	return R_OK;
 }
 
-/* Record one child execution of the Map Run (its input, outcome, times). */
+/*
+ * Record one child execution of the Map Run (its input, outcome, times);
+ * itf NULL: an item the run never started.
+ */
 static int
 map_writer_child(struct sd_rw_run *run, json_t *in, json_t *out,
     const struct fail *itf, int64_t start_ns, int64_t stop_ns)
@@ -1689,7 +1749,9 @@ map_writer_child(struct sd_rw_run *run, json_t *in, json_t *out,
 	c.start_ns = start_ns;
 	c.stop_ns = stop_ns;
 	c.input = json_incref(in);
-	if (out != NULL) {
+	if (itf == NULL)
+		c.status = SD_RW_PENDING;
+	else if (out != NULL) {
 		c.status = SD_RW_SUCCEEDED;
 		c.output = json_incref(out);
 	} else {
@@ -1722,6 +1784,136 @@ map_writer_end(struct frame *fr, json_t *params, const struct sd_rw_run *run,
 	return r;
 }
 
+/*
+ * A Distributed Map's child runs as its own execution ("Context object",
+ * docs.aws.amazon.com/step-functions/latest/dg/
+ * input-output-contextobject.html):
+ * $$.Execution is the child's (Id its ARN, Name, Input, StartTime), and
+ * $$.StateMachine the child machine MACHINE/LABEL; its events are in its
+ * own history, not the parent's ("Distributed Map state", the child
+ * workflow executions each have their own execution history).
+ */
+struct map_child {
+	json_t		*ctx_base;
+	char		*exec_arn;
+	json_t		*history;
+	uint64_t	 event_id;
+};
+
+static int
+map_child_enter(struct exec *x, const struct sd_rw_run *run, size_t i,
+    json_t *in, struct map_child *sv)
+{
+	json_t *c = NULL, *e;
+	char name[37], ts[64], *arn = NULL;
+	const char *smname = strstr(run->child_sm_arn, ":stateMachine:");
+
+	/* Shallow copies: the parent's values are shared, not copied. */
+	if ((arn = sd_rw_child_arn(run, i, name)) == NULL ||
+	    (c = json_copy(x->ctx_base)) == NULL ||
+	    (e = json_copy(json_object_get(c, "Execution"))) == NULL ||
+	    json_object_set_new(c, "Execution", e) != 0)
+		goto nomem;
+	if (sd_time_format(x->now_ns, ts, sizeof(ts)) != 0)
+		ts[0] = '\0';
+	if (json_object_set_new(e, "Id", json_string(arn)) != 0 ||
+	    json_object_set(e, "Input", in) != 0 ||
+	    json_object_set_new(e, "Name", json_string(name)) != 0 ||
+	    json_object_set_new(e, "StartTime", json_string(ts)) != 0 ||
+	    json_object_set_new(e, "RedriveCount", json_integer(0)) != 0 ||
+	    json_object_set_new(c, "StateMachine", json_pack("{s:s, s:s}",
+	    "Id", run->child_sm_arn, "Name", smname != NULL ? smname + 14 :
+	    run->child_sm_arn)) != 0)
+		goto nomem;
+	sv->ctx_base = x->ctx_base;
+	sv->exec_arn = x->exec_arn;
+	sv->history = x->history;
+	sv->event_id = x->event_id;
+	x->ctx_base = c;
+	x->exec_arn = arn;
+	x->history = NULL;
+	x->event_id = 1;	/* the child's ExecutionStarted */
+	return 0;
+ nomem:
+	free(arn);
+	json_decref(c);
+	return SD_ERR_NOMEM;
+}
+
+static void
+map_child_leave(struct exec *x, struct map_child *sv)
+{
+	json_decref(x->ctx_base);
+	free(x->exec_arn);
+	x->ctx_base = sv->ctx_base;
+	x->exec_arn = sv->exec_arn;
+	x->history = sv->history;
+	x->event_id = sv->event_id;
+}
+
+/*
+ * Whether nfailed failures of n items breach the tolerance: a count or a
+ * percentage that is set (not -1) is exceeded; neither set: any failure.
+ * ASL: "the Map State will fail if either threshold is breached".
+ */
+static int
+map_over_tolerance(size_t nfailed, size_t n, double tolc, double tolp)
+{
+	double d = n > 0 ? (double)nfailed * 100.0 / (double)n : 0;
+
+	if (nfailed == 0)
+		return 0;
+	if (tolc < 0 && tolp < 0)
+		return 1;
+	return (tolc >= 0 && (double)nfailed > tolc) || (tolp >= 0 && d > tolp);
+}
+
+/* An item's input: ItemSelector sees the Map's input and $$.Map.Item. */
+static int
+map_item_input(struct frame *fr, json_t *input, json_t *item, size_t i,
+    json_t **out, struct fail *f)
+{
+	const struct sd_state *st = fr->st;
+	int r;
+
+	fr->item_index = (int64_t)i;
+	fr->item_value = item;
+	frame_reset_context(fr);
+	r = st->has_batcher ? apply_tmpl(fr, NULL, item, out, f) :
+	    apply_tmpl(fr, st->item_selector, st->item_selector != NULL ?
+	    input : item, out, f);
+	fr->item_index = -1;
+	fr->item_value = NULL;
+	frame_reset_context(fr);
+	return r;
+}
+
+/* The items from index from on, never started, as PENDING children. */
+static int
+map_pending(struct frame *fr, json_t *input, json_t *items, size_t from,
+    struct sd_rw_run *run)
+{
+	struct fail pf = { NULL, NULL };
+	json_t *in = NULL;
+	size_t i;
+	int r = 0;
+
+	for (i = from; run != NULL && r == 0 && i < json_array_size(items);
+	    i++) {
+		json_t *item = json_array_get(items, i);
+
+		/* Its input as it would have started (else the item). */
+		if ((r = map_item_input(fr, input, item, i, &in, &pf)) < 0)
+			break;
+		r = map_writer_child(run, r == R_OK ? in : item, NULL, NULL,
+		    0, 0);
+		json_decref(in);
+		in = NULL;
+	}
+	fail_clear(&pf);
+	return r < 0 ? r : 0;
+}
+
 static int
 run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 {
@@ -1729,12 +1921,12 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	const struct sd_state *st = fr->st;
 	json_t *items = NULL, *out = NULL, *it_in = NULL, *it_out = NULL;
 	struct fail itf = { NULL, NULL };
-	double maxc = (double)st->max_concurrency, tolc = -1, tolp = -1, d;
+	double maxc = (double)st->max_concurrency, tolc = -1, tolp = -1;
 	int64_t t0 = x->now_ns, tmax = x->now_ns, *lanes = NULL, started;
 	size_t i, n, nlanes, nfailed = 0;
 	struct sd_rw_run run;
 	json_t *wparams = NULL;
-	int r, have_run = 0;
+	int r, have_run = 0, run_started = 0, dist = st->distributed;
 
 	memset(&run, 0, sizeof(run));
 
@@ -1815,7 +2007,7 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		json_decref(items);
 		items = batches;
 	}
-	if (st->writer != NULL) {
+	if (st->writer != NULL || dist) {
 		if ((r = map_writer_begin(fr, input, &run, &wparams, f)) != R_OK)
 			goto out;
 		have_run = 1;
@@ -1827,6 +2019,20 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 			goto out;
 	} else
 		x->event_id++;
+	/*
+	 * A Distributed Map starts a Map Run; the parent's history holds
+	 * MapRunStarted and MapRunSucceeded or MapRunFailed, not the
+	 * children's events ("History event types",
+	 * docs.aws.amazon.com/step-functions/latest/apireference/
+	 * API_HistoryEvent.html).
+	 */
+	if (dist) {
+		if ((r = event(x, "MapRunStarted", "mapRunStartedEventDetails",
+		    x->history == NULL ? NULL : json_pack("{s:s}", "mapRunArn",
+		    run.map_run_arn))) != 0)
+			goto out;
+		run_started = 1;
+	}
 	if ((out = json_array()) == NULL) {
 		r = SD_ERR_NOMEM;
 		goto out;
@@ -1847,36 +2053,36 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		/* lanes[0] is the lane that frees first (a min-heap). */
 		if (!x->real_time)
 			x->now_ns = lanes[0];
-		if (x->history != NULL) {
+		if (dist)
+			;
+		else if (x->history != NULL) {
 			if ((r = event(x, "MapIterationStarted",
 			    "mapIterationStartedEventDetails", json_pack("{s:s, s:I}",
 			    "name", st->name, "index", (json_int_t)i))) != 0)
 				goto out;
 		} else
 			x->event_id++;
-		/* ItemSelector sees the Map's effective input and $$.Map.Item. */
-		fr->item_index = (int64_t)i;
-		fr->item_value = item;
-		frame_reset_context(fr);
-		r = st->has_batcher ? apply_tmpl(fr, NULL, item, &it_in, f) :
-		    apply_tmpl(fr, st->item_selector, st->item_selector != NULL ?
-		    input : item, &it_in, f);
-		fr->item_index = -1;
-		fr->item_value = NULL;
-		frame_reset_context(fr);
-		if (r != R_OK)
+		if ((r = map_item_input(fr, input, item, i, &it_in, f)) != R_OK)
 			goto out;
 		started = x->now_ns;
 		{
 			struct scope sc = { NULL, fr->sc };
+			struct map_child sv;
 
+			if (dist && map_child_enter(x, &run, i, it_in,
+			    &sv) != 0) {
+				r = SD_ERR_NOMEM;
+				goto out;
+			}
 			r = run_machine(x, st->iterator, it_in, &it_out, &itf, &sc);
+			if (dist)
+				map_child_leave(x, &sv);
 			json_decref(sc.vars);
 		}
 		if (r < 0 || r == R_TIMEOUT)
 			goto out;
-		if (have_run && map_writer_child(&run, it_in, it_out, &itf,
-		    started, x->now_ns) != 0) {
+		if (st->writer != NULL && map_writer_child(&run, it_in, it_out,
+		    &itf, started, x->now_ns) != 0) {
 			r = SD_ERR_NOMEM;
 			goto out;
 		}
@@ -1887,8 +2093,31 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 			tmax = x->now_ns;
 		if (r == R_FAILED) {
 			nfailed++;
-			if ((r = event_fail(x, "MapIterationFailed", NULL, &itf)) != 0)
+			if (!dist && (r = event_fail(x, "MapIterationFailed",
+			    NULL, &itf)) != 0)
 				goto out;
+			/*
+			 * A Distributed Map's run fails with States.Exceed
+			 * ToleratedFailureThreshold (the default tolerance
+			 * is 0) and starts no more children: the rest stay
+			 * PENDING ("Tolerated failure threshold for
+			 * Distributed Map state", docs.aws.amazon.com/
+			 * step-functions/latest/dg/maprun-fail-threshold.html).
+			 */
+			if (dist && map_over_tolerance(nfailed, n, tolc,
+			    tolp)) {
+				fail_clear(&itf);
+				if ((r = map_pending(fr, input, items, i + 1,
+				    st->writer != NULL ? &run : NULL)) != 0)
+					goto out;
+				r = fail_set(f,
+				    "States.ExceedToleratedFailureThreshold",
+				    "The specified tolerance threshold was "
+				    "exceeded");
+				if (r < 0)
+					goto out;
+				goto failed;
+			}
 			if (tolc < 0 && tolp < 0) {
 				/* No tolerance: the first failure fails the Map. */
 				fail_clear(f);
@@ -1904,7 +2133,8 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 				r = SD_ERR_NOMEM;
 				goto out;
 			}
-		} else if ((r = event(x, "MapIterationSucceeded", NULL, NULL)) != 0)
+		} else if (!dist && (r = event(x, "MapIterationSucceeded", NULL,
+		    NULL)) != 0)
 			goto out;
 		if (json_array_append_new(out, it_out) != 0) {
 			it_out = NULL;
@@ -1915,18 +2145,14 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	}
 	if (!x->real_time)
 		x->now_ns = tmax;
-	if (nfailed > 0) {
-		d = n > 0 ? (double)nfailed * 100.0 / (double)n : 0;
-		if ((tolc < 0 || (double)nfailed > tolc) &&
-		    (tolp < 0 || d > tolp)) {
-			r = fail_set(f, "States.ExceedToleratedFailureThreshold",
-			    "The specified tolerance threshold was exceeded");
-			if (r < 0)
-				goto out;
-			goto failed;
-		}
+	if (map_over_tolerance(nfailed, n, tolc, tolp)) {
+		r = fail_set(f, "States.ExceedToleratedFailureThreshold",
+		    "The specified tolerance threshold was exceeded");
+		if (r < 0)
+			goto out;
+		goto failed;
 	}
-	if (have_run) {
+	if (have_run && st->writer != NULL) {
 		json_t *res = NULL;
 
 		have_run = 0;
@@ -1938,6 +2164,8 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		json_decref(out);
 		out = res;
 	}
+	if (run_started && (r = event(x, "MapRunSucceeded", NULL, NULL)) != 0)
+		goto out;
 	if ((r = event(x, "MapStateSucceeded", NULL, NULL)) != 0)
 		goto out;
 	*result = out;
@@ -1948,7 +2176,7 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 	if (!x->real_time && x->now_ns < tmax)
 		x->now_ns = tmax;
 	/* The Map Run's results are written even when it fails. */
-	if (have_run && st->writer->to_s3) {
+	if (have_run && st->writer != NULL && st->writer->to_s3) {
 		json_t *res = NULL;
 		char *why = NULL;
 
@@ -1957,6 +2185,9 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		json_decref(res);
 		free(why);
 	}
+	if (run_started && (r = event_fail(x, "MapRunFailed",
+	    "mapRunFailedEventDetails", f)) != 0)
+		goto out;
 	if ((r = event_fail(x, "MapStateFailed", NULL, f)) == 0)
 		r = R_FAILED;
  out:
@@ -2178,11 +2409,24 @@ ts_reader_items(const struct sd_state *st, const char *data, json_t **items,
 
 	*items = NULL;
 	*why = NULL;
-	if (rd->kind == SD_IR_GET_OBJECT && rd->input == SD_IR_CSV) {
-		*why = strdup("mapItemReaderData: a CSV ItemReader (ReaderConfig "
-		    "InputType CSV) is not supported by stepdeploy test-state; "
-		    "JSON and JSONL objects and S3 listings are");
+	if (rd->kind == SD_IR_GET_OBJECT && rd->input == SD_IR_MANIFEST) {
+		*why = strdup("mapItemReaderData: a MANIFEST ItemReader (an "
+		    "S3 inventory, whose files are other objects) is not "
+		    "supported by stepdeploy test-state; JSON, JSONL and CSV "
+		    "objects and S3 listings are");
 		return -1;
+	}
+	/* CSV: the object's text, parsed as the exec ItemReader parses it. */
+	if (rd->kind == SD_IR_GET_OBJECT && rd->input == SD_IR_CSV) {
+		if ((a = json_array()) == NULL)
+			return -1;
+		if (sd_items_parse(rd, data, strlen(data), 0,
+		    "mapItemReaderData", a, why) != 0) {
+			json_decref(a);
+			return -1;
+		}
+		*items = a;
+		return 0;
 	}
 	if (rd->kind == SD_IR_LIST_OBJECTS || rd->input == SD_IR_JSON) {
 		if ((a = json_loads(data, JSON_DECODE_ANY |

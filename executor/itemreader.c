@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "sd_buf.h"
 #include "sd_itemreader.h"
@@ -118,19 +120,18 @@ read_file(const char *path, const char *bucket, const char *key, char **buf,
 
 static int
 parse_json_items(const char *buf, size_t len, uint64_t max, json_t *items,
-    const char *bucket, const char *key, char **why)
+    const char *what, char **why)
 {
 	json_error_t je;
 	json_t *v, *e;
 	size_t i;
 
 	if ((v = json_loadb(buf, len, JSON_DECODE_ANY, &je)) == NULL)
-		return ir_fail(why, "The object s3://%s/%s is not JSON: %s (line "
-		    "%d)", bucket, key, je.text, je.line);
+		return ir_fail(why, "%s is not JSON: %s (line %d)", what,
+		    je.text, je.line);
 	if (!json_is_array(v)) {
 		json_decref(v);
-		return ir_fail(why, "The object s3://%s/%s must hold a JSON "
-		    "array", bucket, key);
+		return ir_fail(why, "%s must hold a JSON array", what);
 	}
 	json_array_foreach(v, i, e) {
 		if (max > 0 && i >= max)
@@ -146,7 +147,7 @@ parse_json_items(const char *buf, size_t len, uint64_t max, json_t *items,
 
 static int
 parse_jsonl_items(const char *buf, size_t len, uint64_t max, json_t *items,
-    const char *bucket, const char *key, char **why)
+    const char *what, char **why)
 {
 	json_error_t je;
 	const char *p = buf, *end = buf + len, *nl;
@@ -161,9 +162,8 @@ parse_jsonl_items(const char *buf, size_t len, uint64_t max, json_t *items,
 			n--;
 		if (strspn(p, " \t") < n) {
 			if ((v = json_loadb(p, n, JSON_DECODE_ANY, &je)) == NULL)
-				return ir_fail(why, "The object s3://%s/%s: line "
-				    "%zu is not JSON: %s", bucket, key, line,
-				    je.text);
+				return ir_fail(why, "%s: line %zu is not "
+				    "JSON: %s", what, line, je.text);
 			if (json_array_append_new(items, v) != 0)
 				return ir_fail(why, "out of memory");
 		}
@@ -247,8 +247,7 @@ csv_record(const char **pp, const char *end, char delim, int *bad)
 
 static int
 parse_csv_items(const struct sd_item_reader *r, const char *buf, size_t len,
-    uint64_t max, json_t *items, const char *bucket, const char *key,
-    char **why)
+    uint64_t max, json_t *items, const char *what, char **why)
 {
 	const char *p = buf, *end = buf + len;
 	json_t *headers = NULL, *rec, *obj;
@@ -265,9 +264,8 @@ parse_csv_items(const struct sd_item_reader *r, const char *buf, size_t len,
 		}
 		if ((rec = csv_record(&p, end, r->csv_delim, &bad)) == NULL) {
 			json_decref(headers);
-			return ir_fail(why, bad ? "The object s3://%s/%s: row "
-			    "%zu is not valid CSV" : "out of memory", bucket, key,
-			    row);
+			return ir_fail(why, bad ? "%s: row %zu is not valid "
+			    "CSV" : "out of memory", what, row);
 		}
 		if (headers == NULL) {
 			headers = rec;
@@ -276,9 +274,8 @@ parse_csv_items(const struct sd_item_reader *r, const char *buf, size_t len,
 		if (json_array_size(rec) > json_array_size(headers)) {
 			json_decref(rec);
 			json_decref(headers);
-			return ir_fail(why, "The object s3://%s/%s: row %zu has "
-			    "more fields than there are headers", bucket, key,
-			    row);
+			return ir_fail(why, "%s: row %zu has more fields "
+			    "than there are headers", what, row);
 		}
 		if ((obj = json_object()) == NULL) {
 			json_decref(rec);
@@ -441,12 +438,238 @@ list_objects(const char *bucket_dir, const char *bucket, const char *prefix,
 	return r;
 }
 
+/* ------------------------------------------------------------ bodies */
+
+int
+sd_items_parse(const struct sd_item_reader *r, const char *buf, size_t len,
+    uint64_t max_items, const char *what, json_t *items, char **why)
+{
+	switch (r->input) {
+	case SD_IR_JSON:
+		return parse_json_items(buf, len, max_items, items, what, why);
+	case SD_IR_JSONL:
+		return parse_jsonl_items(buf, len, max_items, items, what, why);
+	case SD_IR_CSV:
+		return parse_csv_items(r, buf, len, max_items, items, what,
+		    why);
+	default:
+		return ir_fail(why, "%s: this InputType is not read from a "
+		    "body", what);
+	}
+}
+
+/*
+ * A gzip file (possibly several members, as gzip concatenates them)
+ * inflated into *out (new, NUL-terminated), at most IR_MAX_FILE bytes.
+ */
+static int
+gunzip(const char *in, size_t inlen, const char *what, char **out,
+    size_t *outlen, char **why)
+{
+	struct sd_buf b;
+	unsigned char chunk[65536];
+	z_stream zs;
+	int zr = Z_OK, r = -1;
+
+	*out = NULL;
+	sd_buf_init(&b, IR_MAX_FILE);
+	memset(&zs, 0, sizeof(zs));
+	if (inlen > UINT_MAX || inflateInit2(&zs, 15 + 16) != Z_OK)
+		return ir_fail(why, "%s cannot be inflated", what);
+	zs.next_in = (unsigned char *)(uintptr_t)in;
+	zs.avail_in = (unsigned int)inlen;
+	for (;;) {
+		zs.next_out = chunk;
+		zs.avail_out = sizeof(chunk);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			break;
+		if (sd_buf_append(&b, chunk, sizeof(chunk) -
+		    zs.avail_out) != 0) {
+			(void)ir_fail(why, "%s inflates past 2 GiB", what);
+			goto out;
+		}
+		if (zr == Z_STREAM_END) {
+			if (zs.avail_in == 0)
+				break;
+			if (inflateReset(&zs) != Z_OK)
+				break;
+			continue;
+		}
+		if (zr == Z_BUF_ERROR && zs.avail_in == 0)
+			break;	/* truncated */
+	}
+	if (zr != Z_STREAM_END) {
+		(void)ir_fail(why, "%s is not a valid gzip file%s", what,
+		    zs.msg != NULL ? "" : " (truncated)");
+		goto out;
+	}
+	*outlen = b.len;
+	if (b.len == 0 && sd_buf_puts(&b, "") != 0) {
+		(void)ir_fail(why, "out of memory");
+		goto out;
+	}
+	*out = sd_buf_steal(&b);
+	r = *out != NULL ? 0 : ir_fail(why, "out of memory");
+ out:
+	(void)inflateEnd(&zs);
+	sd_buf_release(&b);
+	return r;
+}
+
+/* A new "The object s3://BUCKET/KEY" for messages. */
+static char *
+object_name(const char *bucket, const char *key)
+{
+	return sd_asprintf("The object s3://%s/%s", bucket, key);
+}
+
+/* Read s3://bucket/key below s3_dir into *buf (new), checking the names. */
+static int
+read_object(const char *s3_dir, const char *bucket, const char *key,
+    char **buf, size_t *len, char **why)
+{
+	char path[PATH_MAX];
+
+	if (!safe_name(bucket, 0))
+		return ir_fail(why, "The bucket name \"%s\" is not valid",
+		    bucket);
+	if (!safe_name(key, 1))
+		return ir_fail(why, "The key \"%s\" cannot be read from the "
+		    "local directory", key);
+	if (snprintf(path, sizeof(path), "%s/%s/%s", s3_dir, bucket, key) >=
+	    (int)sizeof(path))
+		return ir_fail(why, "The path of s3://%s/%s is too long",
+		    bucket, key);
+	return read_file(path, bucket, key, buf, len, why);
+}
+
+/* ------------------------------------------------------------ manifest */
+
+/*
+ * An S3 inventory's manifest.json ("ItemReader (Map)", S3 inventory
+ * manifest; S3's "Amazon S3 Inventory" manifest): fileFormat CSV,
+ * fileSchema the columns ("Bucket, Key, Size, ..."), files [{key, ...}]
+ * in destinationBucket (arn:aws:s3:::NAME). Each data file, gzip or
+ * plain CSV without a header row, gives one item a row, keyed by the
+ * columns, every value a string.
+ */
+int
+sd_items_manifest(const char *s3_dir, const char *buf, size_t len,
+    const char *what, uint64_t max_items, json_t *items, char **why)
+{
+	struct sd_item_reader csv;
+	json_error_t je;
+	json_t *m = NULL, *files, *f, *cols = NULL;
+	const char *fmt, *schema, *dest, *key, *p, *e;
+	char *data = NULL, *raw = NULL, *fname = NULL;
+	size_t i, dlen = 0, rlen = 0, n;
+	int r = -1;
+
+	memset(&csv, 0, sizeof(csv));
+	if ((m = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		return ir_fail(why, "%s is not an S3 inventory manifest: %s "
+		    "(line %d)", what, je.text, je.line);
+	if (json_unpack_ex(m, &je, 0, "{s:s, s:s, s:s, s:o}", "fileFormat",
+	    &fmt, "fileSchema", &schema, "destinationBucket", &dest, "files",
+	    &files) != 0) {
+		(void)ir_fail(why, "%s is not an S3 inventory manifest: it "
+		    "needs the strings fileFormat, fileSchema and "
+		    "destinationBucket, and files (%s)", what, je.text);
+		goto out;
+	}
+	if (strcmp(fmt, "CSV") != 0) {
+		(void)ir_fail(why, "%s: fileFormat \"%s\" is not read; Step "
+		    "Functions reads CSV inventories", what, fmt);
+		goto out;
+	}
+	if (!json_is_array(files)) {
+		(void)ir_fail(why, "%s: files must be an array", what);
+		goto out;
+	}
+	if (strncmp(dest, "arn:aws:s3:::", 13) == 0)
+		dest += 13;
+	/* fileSchema: "Bucket, Key, Size": the column names, trimmed. */
+	if ((cols = json_array()) == NULL)
+		goto nomem;
+	for (p = schema;; p = e + 1) {
+		e = strchr(p, ',');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 0) {
+			(void)ir_fail(why, "%s: fileSchema \"%s\" has an empty "
+			    "column name", what, schema);
+			goto out;
+		}
+		if (json_array_append_new(cols, json_stringn(p, n)) != 0)
+			goto nomem;
+		if (e == NULL)
+			break;
+	}
+	csv.kind = SD_IR_GET_OBJECT;
+	csv.input = SD_IR_CSV;
+	csv.csv_given = 1;
+	csv.csv_headers = cols;
+	csv.csv_delim = ',';
+	json_array_foreach(files, i, f) {
+		if (max_items > 0 && json_array_size(items) >= max_items)
+			break;
+		if (json_unpack_ex(f, &je, 0, "{s:s}", "key", &key) != 0) {
+			(void)ir_fail(why, "%s: files[%zu] needs a string key",
+			    what, i);
+			goto out;
+		}
+		if (s3_dir == NULL) {
+			(void)ir_fail(why, "The ItemReader reads the "
+			    "inventory's files from S3; run with --s3-dir DIR");
+			goto out;
+		}
+		if (read_object(s3_dir, dest, key, &raw, &rlen, why) != 0)
+			goto out;
+		if ((fname = object_name(dest, key)) == NULL)
+			goto nomem;
+		if (rlen >= 2 && (unsigned char)raw[0] == 0x1f &&
+		    (unsigned char)raw[1] == 0x8b) {
+			if (gunzip(raw, rlen, fname, &data, &dlen, why) != 0)
+				goto out;
+			free(raw);
+		} else {
+			data = raw;
+			dlen = rlen;
+		}
+		raw = NULL;
+		if (parse_csv_items(&csv, data, dlen, max_items, items, fname,
+		    why) != 0)
+			goto out;
+		free(data);
+		data = NULL;
+		free(fname);
+		fname = NULL;
+	}
+	r = 0;
+	goto out;
+ nomem:
+	(void)ir_fail(why, "out of memory");
+ out:
+	free(fname);
+	free(data);
+	free(raw);
+	json_decref(cols);
+	json_decref(m);
+	return r;
+}
+
 int
 sd_items_read(const char *s3_dir, const struct sd_item_reader *r,
     json_t *params, uint64_t max_items, json_t **out, char **why)
 {
 	const char *bucket, *key = NULL, *prefix = NULL;
-	char path[PATH_MAX], *buf = NULL;
+	char path[PATH_MAX], *buf = NULL, *what = NULL;
 	json_t *items = NULL;
 	size_t len = 0;
 	int rc;
@@ -481,27 +704,19 @@ sd_items_read(const char *s3_dir, const struct sd_item_reader *r,
 		else
 			rc = list_objects(path, bucket, prefix, max_items, items,
 			    why);
-	} else if (snprintf(path, sizeof(path), "%s/%s/%s", s3_dir, bucket,
-	    key) >= (int)sizeof(path))
-		rc = ir_fail(why, "The path of s3://%s/%s is too long", bucket,
-		    key);
-	else if ((rc = read_file(path, bucket, key, &buf, &len, why)) == 0) {
-		switch (r->input) {
-		case SD_IR_JSON:
-			rc = parse_json_items(buf, len, max_items, items, bucket,
-			    key, why);
-			break;
-		case SD_IR_JSONL:
-			rc = parse_jsonl_items(buf, len, max_items, items, bucket,
-			    key, why);
-			break;
-		default:
-			rc = parse_csv_items(r, buf, len, max_items, items,
-			    bucket, key, why);
-			break;
-		}
+	} else if ((rc = read_object(s3_dir, bucket, key, &buf, &len,
+	    why)) == 0) {
+		if ((what = object_name(bucket, key)) == NULL)
+			rc = ir_fail(why, "out of memory");
+		else if (r->input == SD_IR_MANIFEST)
+			rc = sd_items_manifest(s3_dir, buf, len, what,
+			    max_items, items, why);
+		else
+			rc = sd_items_parse(r, buf, len, max_items, what, items,
+			    why);
 	}
 	free(buf);
+	free(what);
 	if (rc != 0) {
 		json_decref(items);
 		if (*why == NULL)

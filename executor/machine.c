@@ -114,6 +114,72 @@ step_machine_register(struct step_machine *m, const char *key,
 	return 0;
 }
 
+/* The state named name in m or a machine nested in it, or NULL. */
+static const struct sd_state *
+find_state(const struct sd_machine *m, const char *name)
+{
+	const struct sd_state *st, *found;
+	size_t i, j;
+
+	for (i = 0; m != NULL && i < m->nstates; i++) {
+		st = &m->states[i];
+		if (strcmp(st->name, name) == 0)
+			return st;
+		if ((found = find_state(st->iterator, name)) != NULL)
+			return found;
+		for (j = 0; j < st->nbranches; j++)
+			if ((found = find_state(st->branches[j], name)) != NULL)
+				return found;
+	}
+	return NULL;
+}
+
+/*
+ * A mock for a Map's ItemReader, keyed by the Map state's name: {"body":
+ * TEXT} answers s3:getObject with the object's text, {"objects": [...]}
+ * s3:listObjectsV2 with the listing (objects with a string "Key").
+ */
+static int
+check_reader_mock(const struct sd_machine *model, const char *name,
+    json_t *resp, const char *loc, struct sd_error *err)
+{
+	const struct sd_state *st = find_state(model, name);
+	json_t *body = json_object_get(resp, "body");
+	json_t *objs = json_object_get(resp, "objects"), *e;
+	size_t i;
+
+	if (st == NULL || st->type != SD_ST_MAP || st->reader == NULL)
+		return sd_error_set(err, SD_ERR_INVALID, loc, "an ItemReader "
+		    "mock ({\"body\"} or {\"objects\"}) must be keyed by the "
+		    "name of a Map state with an ItemReader");
+	if (json_object_size(resp) != 1)
+		return sd_error_set(err, SD_ERR_INVALID, loc, "an ItemReader "
+		    "mock holds only \"body\" (s3:getObject) or only "
+		    "\"objects\" (s3:listObjectsV2)");
+	if (st->reader->kind == SD_IR_GET_OBJECT && body == NULL)
+		return sd_error_set(err, SD_ERR_INVALID, loc, "the ItemReader "
+		    "of '%s' calls s3:getObject: its mock is {\"body\": TEXT}",
+		    name);
+	if (st->reader->kind == SD_IR_LIST_OBJECTS && objs == NULL)
+		return sd_error_set(err, SD_ERR_INVALID, loc, "the ItemReader "
+		    "of '%s' calls s3:listObjectsV2: its mock is {\"objects\": "
+		    "[...]}", name);
+	if (body != NULL && !json_is_string(body))
+		return sd_error_set(err, SD_ERR_INVALID, loc, "\"body\" must "
+		    "be a string (the object's text)");
+	if (objs != NULL && !json_is_array(objs))
+		return sd_error_set(err, SD_ERR_INVALID, loc, "\"objects\" "
+		    "must be an array of objects with a string \"Key\"");
+	json_array_foreach(objs, i, e) {
+		if (!json_is_object(e) || !json_is_string(json_object_get(e,
+		    "Key")))
+			return sd_error_set(err, SD_ERR_INVALID, loc,
+			    "objects[%zu] must be an object with a string "
+			    "\"Key\"", i);
+	}
+	return 0;
+}
+
 static int
 check_response(json_t *resp, const char *loc, struct sd_error *err)
 {
@@ -184,7 +250,10 @@ step_machine_set_mocks(struct step_machine *m, json_t *mocks,
 		} else {
 			if ((loc = sd_asprintf("/%s", k)) == NULL)
 				return SD_ERR_NOMEM;
-			r = check_response(v, loc, err);
+			r = json_is_object(v) && (json_object_get(v, "body") !=
+			    NULL || json_object_get(v, "objects") != NULL) ?
+			    check_reader_mock(m->model, k, v, loc, err) :
+			    check_response(v, loc, err);
 			free(loc);
 			if (r != 0)
 				return r;

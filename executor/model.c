@@ -1126,7 +1126,10 @@ parse_choice(struct build *b, json_t *st, const char *loc, struct sd_state *s)
 	return 0;
 }
 
-/* A Map's ItemReader: S3 getObject (JSON, JSONL, CSV) or listObjectsV2. */
+/*
+ * A Map's ItemReader: S3 getObject (JSON, JSONL, CSV, an S3 inventory
+ * MANIFEST) or listObjectsV2.
+ */
 static int
 parse_reader(struct build *b, json_t *st, const char *sloc,
     struct sd_state *s)
@@ -1230,9 +1233,17 @@ parse_reader(struct build *b, json_t *st, const char *sloc,
 			s->reader->input = SD_IR_JSONL;
 		else if (strcmp(it, "CSV") == 0)
 			s->reader->input = SD_IR_CSV;
-		else {
-			r = fail_at(b, rloc, "InputType", "\"%s\" is not read by "
-			    "the local engine (JSON, JSONL or CSV)", it);
+		else if (strcmp(it, "MANIFEST") == 0)
+			s->reader->input = SD_IR_MANIFEST;
+		else if (strcmp(it, "PARQUET") == 0) {
+			r = fail_at(b, rloc, "InputType", "\"PARQUET\" is not "
+			    "read by the local engine (JSON, JSONL, CSV or "
+			    "MANIFEST)");
+			goto out;
+		} else {
+			r = fail_at(b, rloc, "InputType", "\"%s\" is not an "
+			    "InputType (JSON, JSONL, CSV, MANIFEST or PARQUET)",
+			    it);
 			goto out;
 		}
 	}

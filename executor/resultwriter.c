@@ -184,24 +184,37 @@ sd_rw_run_add(struct sd_rw_run *run, struct sd_rw_child *c)
  * A child execution's record, fields in AWS's order (alphabetical), as
  * DescribeExecution gives them: Input and Output as JSON text.
  */
+char *
+sd_rw_child_arn(const struct sd_rw_run *run, size_t i, char name[37])
+{
+	char *seed, *arn = NULL;
+
+	if ((seed = sd_asprintf("child\n%s\n%zu", run->map_run_arn, i)) !=
+	    NULL && sd_rw_uuid(seed, name) == 0)
+		arn = sd_asprintf("%s%s", run->child_exec, name);
+	free(seed);
+	return arn;
+}
+
 static json_t *
 child_record(const struct sd_rw_run *run, size_t i)
 {
 	const struct sd_rw_child *c = &run->children[i];
-	char name[37], start[64], stop[64], *seed = NULL, *arn = NULL;
+	char name[37], start[64], stop[64], *arn = NULL;
 	char *in = NULL, *out = NULL;
 	json_t *r = NULL;
 	int ok = 0;
 
-	seed = sd_asprintf("child\n%s\n%zu", run->map_run_arn, i);
-	if (seed == NULL ||
-	    sd_rw_uuid(seed, name) != 0 ||
-	    (arn = sd_asprintf("%s%s", run->child_exec, name)) == NULL ||
+	if ((arn = sd_rw_child_arn(run, i, name)) == NULL ||
 	    sd_time_format(c->start_ns, start, sizeof(start)) != 0 ||
 	    sd_time_format(c->stop_ns, stop, sizeof(stop)) != 0 ||
 	    (in = json_dumps(c->input, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 		goto out;
-	if (c->status == SD_RW_SUCCEEDED) {
+	if (c->status == SD_RW_PENDING) {
+		/* Never started: no execution, only the input. */
+		r = json_pack("{s:s, s:{s:b}, s:s}", "Input", in,
+		    "InputDetails", "Included", 1, "Status", "PENDING");
+	} else if (c->status == SD_RW_SUCCEEDED) {
 		if ((out = json_dumps(c->output, JSON_COMPACT |
 		    JSON_ENCODE_ANY)) == NULL)
 			goto out;
@@ -233,7 +246,6 @@ child_record(const struct sd_rw_run *run, size_t i)
 	}
 	ok = r != NULL;
  out:
-	free(seed);
 	free(arn);
 	free(in);
 	free(out);
@@ -258,7 +270,10 @@ values_of(const struct sd_result_writer *w, const struct sd_rw_run *run,
 
 		if (only && c->status != st)
 			continue;
-		if (c->status == SD_RW_FAILED || w->transform == SD_RW_NONE) {
+		if (c->status == SD_RW_PENDING && !only)
+			continue;
+		if (c->status != SD_RW_SUCCEEDED ||
+		    w->transform == SD_RW_NONE) {
 			if ((v = child_record(run, i)) == NULL ||
 			    json_array_append_new(a, v) != 0)
 				goto fail;
@@ -525,6 +540,7 @@ write_export(const char *s3_dir, const struct sd_result_writer *w,
 	char bucket_dir[PATH_MAX], path[PATH_MAX], *dir = NULL, *mkey = NULL;
 	char *text = NULL;
 	json_t *ok = NULL, *nok = NULL, *fok = NULL, *fbad = NULL, *man = NULL;
+	json_t *pend = NULL, *fpend = NULL;
 	FILE *fp;
 	size_t plen, len;
 	int n, r = -1;
@@ -546,7 +562,8 @@ write_export(const char *s3_dir, const struct sd_result_writer *w,
 	if (make_dirs(bucket_dir, bucket, mkey, why) != 0)
 		goto out;
 	if ((ok = values_of(w, run, 1, SD_RW_SUCCEEDED)) == NULL ||
-	    (nok = values_of(w, run, 1, SD_RW_FAILED)) == NULL) {
+	    (nok = values_of(w, run, 1, SD_RW_FAILED)) == NULL ||
+	    (pend = values_of(w, run, 1, SD_RW_PENDING)) == NULL) {
 		(void)bad(why, "out of memory");
 		goto out;
 	}
@@ -556,11 +573,12 @@ write_export(const char *s3_dir, const struct sd_result_writer *w,
 	o.dir = dir;
 	o.jsonl = w->jsonl;
 	if (write_files(&o, "SUCCEEDED", ok, file_limit(), &fok, why) != 0 ||
-	    write_files(&o, "FAILED", nok, file_limit(), &fbad, why) != 0)
+	    write_files(&o, "FAILED", nok, file_limit(), &fbad, why) != 0 ||
+	    write_files(&o, "PENDING", pend, file_limit(), &fpend, why) != 0)
 		goto out;
-	if ((man = json_pack("{s:s, s:s, s:{s:O, s:[], s:O}}",
+	if ((man = json_pack("{s:s, s:s, s:{s:O, s:O, s:O}}",
 	    "DestinationBucket", bucket, "MapRunArn", run->map_run_arn,
-	    "ResultFiles", "FAILED", fbad, "PENDING", "SUCCEEDED",
+	    "ResultFiles", "FAILED", fbad, "PENDING", fpend, "SUCCEEDED",
 	    fok)) == NULL ||
 	    (text = json_dumps(man, JSON_COMPACT)) == NULL) {
 		(void)bad(why, "out of memory");
@@ -603,6 +621,8 @@ write_export(const char *s3_dir, const struct sd_result_writer *w,
 	json_decref(nok);
 	json_decref(fok);
 	json_decref(fbad);
+	json_decref(pend);
+	json_decref(fpend);
 	json_decref(man);
 	return r;
 }

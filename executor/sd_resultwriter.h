@@ -6,7 +6,9 @@
  *   Resource + Parameters/Arguments {Bucket, Prefix}: the Map Run's results
  *   go to PREFIX/<Map Run id>/ as manifest.json, SUCCEEDED_n.json and
  *   FAILED_n.json (a new file past 5 GiB), and the state's result is
- *   {"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}};
+ *   {"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}; a run that
+ *   failed before it started all items lists those in PENDING_n.json
+ *   ({"Input", "InputDetails", "Status": "PENDING"});
  *   WriterConfig alone: the formatted results are the state's result.
  *
  * WriterConfig Transformation NONE (each child execution's record:
@@ -32,7 +34,8 @@ struct sd_result_writer {
 	enum sd_rw_transform	 transform;
 };
 
-enum sd_rw_status { SD_RW_SUCCEEDED = 1, SD_RW_FAILED };
+/* PENDING: an item the run never started (it failed first). */
+enum sd_rw_status { SD_RW_SUCCEEDED = 1, SD_RW_FAILED, SD_RW_PENDING };
 
 /* One child execution of the Map Run. */
 struct sd_rw_child {
@@ -79,6 +82,13 @@ int	 sd_rw_finish(const char *s3_dir, const struct sd_result_writer *,
 
 /* Check params before the run starts: 0, or -1 with *why (new). */
 int	 sd_rw_check(const char *s3_dir, json_t *params, char **why);
+
+/*
+ * The ARN (new; NULL out of memory) of the run's child execution i, the
+ * ResultWriter's ExecutionArn and the child's $$.Execution.Id; its name
+ * (a UUID derived from the Map Run and i) in name.
+ */
+char	*sd_rw_child_arn(const struct sd_rw_run *, size_t i, char name[37]);
 
 /* A RFC 4122 name-based (version 5 layout) id of seed, in out[37]. */
 int	 sd_rw_uuid(const char *seed, char out[37]);

@@ -5,7 +5,8 @@
 # step-functions/latest/dg/input-output-itemreader.html): a JSON array's
 # elements, one JSONL value per line, CSV rows as objects of strings (headers
 # from the FIRST_ROW or GIVEN; CSVDelimiter), listObjectsV2 entries {Etag,
-# Key, LastModified, Size, StorageClass}; MaxItems / MaxItemsPath.
+# Key, LastModified, Size, StorageClass}, an S3 inventory (MANIFEST);
+# MaxItems / MaxItemsPath.
 #
 #   STEPDEPLOY=build/asan/stepdeploy bash tests/cli/test_exec_itemreader.sh
 set -euo pipefail
@@ -107,5 +108,118 @@ for bad in '{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"
 		bad "not refused at /States/M/ItemReader: $(cat "$T/err")"
 	fi
 done
+
+# ---------------------------------------------------------------- MANIFEST
+# InputType MANIFEST: an S3 inventory's manifest.json ("ItemReader (Map)",
+# S3 inventory manifest, docs.aws.amazon.com/step-functions/latest/dg/
+# input-output-itemreader.html; the manifest's shape: "Locating your
+# inventory list", docs.aws.amazon.com/AmazonS3/latest/userguide/
+# storage-inventory-location.html): the rows of the CSV data files listed
+# in "files" (gzip-compressed), in destinationBucket, each an object keyed
+# by the columns of fileSchema, every value a string.
+mkdir -p "$S3/inv/list/data" "$S3/src"
+printf '"src","csvDataset/0.csv","2","2022-11-16T00:29:32.000Z"\n"src","csvDataset/1.csv","3","2022-11-16T00:29:33.000Z"\n' |
+    gzip -c >"$S3/inv/list/data/a.csv.gz"
+printf '"src","a, b.csv","7","2022-11-17T00:00:00.000Z"\n' >"$S3/inv/list/data/b.csv"
+mkjson man.json '{"sourceBucket":"src","destinationBucket":"arn:aws:s3:::inv","version":"2016-11-30","creationTimestamp":"1668560400000","fileFormat":"CSV","fileSchema":"Bucket, Key, Size, LastModifiedDate","files":[{"key":"list/data/a.csv.gz","size":120,"MD5checksum":"x"},{"key":"list/data/b.csv","size":40,"MD5checksum":"y"}]}'
+cp "$T/man.json" "$S3/inv/list/manifest.json"
+MANR='{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"MANIFEST"},"Parameters":{"Bucket":"inv","Key":"list/manifest.json"}}'
+
+t "MANIFEST: the rows of every listed file, gzip or not, keyed by fileSchema"
+reader m1.json "$MANR"
+run exec "$T/m1.json" --s3-dir "$S3"
+expect_status SUCCEEDED
+expect_json output '[{"Bucket":"src","Key":"csvDataset/0.csv","Size":"2","LastModifiedDate":"2022-11-16T00:29:32.000Z"},{"Bucket":"src","Key":"csvDataset/1.csv","Size":"3","LastModifiedDate":"2022-11-16T00:29:33.000Z"},{"Bucket":"src","Key":"a, b.csv","Size":"7","LastModifiedDate":"2022-11-17T00:00:00.000Z"}]'
+
+t "MANIFEST with MaxItems 2: the reading stops across files"
+reader m2.json '{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"MANIFEST","MaxItems":2},"Parameters":{"Bucket":"inv","Key":"list/manifest.json"}}'
+run exec "$T/m2.json" --s3-dir "$S3"
+expect_status SUCCEEDED
+expect_py "two items" 'len(r["output"]) == 2 and r["output"][1]["Key"] == "csvDataset/1.csv"'
+
+t "MANIFEST: a listed file that is missing fails with States.ItemReaderFailed"
+sed 's#list/data/b.csv#list/data/none.csv#' "$T/man.json" >"$S3/inv/list/manifest.json"
+run exec "$T/m1.json" --s3-dir "$S3"
+expect_status FAILED
+expect_json error '"States.ItemReaderFailed"'
+expect_has cause "The object s3://inv/list/data/none.csv cannot be read: The specified key does not exist."
+
+t "MANIFEST: a manifest without fileSchema"
+printf '{"fileFormat":"CSV","destinationBucket":"inv","files":[]}' >"$S3/inv/list/manifest.json"
+run exec "$T/m1.json" --s3-dir "$S3"
+expect_status FAILED
+expect_json error '"States.ItemReaderFailed"'
+expect_has cause "The object s3://inv/list/manifest.json is not an S3 inventory manifest: it needs the strings fileFormat, fileSchema and destinationBucket, and files"
+
+t "MANIFEST: an ORC inventory is refused"
+printf '{"fileFormat":"ORC","fileSchema":"Bucket, Key","destinationBucket":"inv","files":[]}' >"$S3/inv/list/manifest.json"
+run exec "$T/m1.json" --s3-dir "$S3"
+expect_status FAILED
+expect_has cause 'fileFormat "ORC" is not read'
+
+t "MANIFEST: a corrupt gzip file"
+cp "$T/man.json" "$S3/inv/list/manifest.json"
+printf '\037\213\010\000garbage' >"$S3/inv/list/data/a.csv.gz"
+run exec "$T/m1.json" --s3-dir "$S3"
+expect_status FAILED
+expect_json error '"States.ItemReaderFailed"'
+expect_has cause "The object s3://inv/list/data/a.csv.gz is not a valid gzip file"
+
+t "InputType PARQUET is refused at load, named"
+reader p1.json '{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"PARQUET"},"Parameters":{"Bucket":"bk","Key":"k"}}'
+run exec "$T/p1.json" --s3-dir "$S3"
+if [ "$RC" = 2 ] && grep -qF '/States/M/ItemReader/ReaderConfig/InputType' "$T/err" && grep -qF '"PARQUET" is not read' "$T/err"; then ok; else
+	bad "PARQUET not refused by name: $(cat "$T/err")"
+fi
+
+# ---------------------------------------------------------------- mocks
+# --mocks answers an ItemReader, keyed by the Map state's name: {"body":
+# TEXT} is the object s3:getObject reads (parsed as from --s3-dir, by its
+# InputType), {"objects": [...]} the s3:listObjectsV2 listing (Prefix and
+# MaxItems apply). Shapes as in "ItemReader (Map)" above.
+t "mocked getObject CSV body: rows as from --s3-dir"
+reader k1.json '{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"nobucket","Key":"k"}}'
+mkjson k1m.json '{"M":{"body":"id,name\n1,\"Smith, J\"\n2,x\n"}}'
+run exec "$T/k1.json" --mocks "$T/k1m.json"
+expect_status SUCCEEDED
+expect_json output '[{"id":"1","name":"Smith, J"},{"id":"2","name":"x"}]'
+
+t "mocked getObject JSONL body with MaxItems"
+reader k2.json '{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSONL","MaxItems":2},"Parameters":{"Bucket":"b","Key":"k"}}'
+mkjson k2m.json '{"M":{"body":"{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n"}}'
+run exec "$T/k2.json" --mocks "$T/k2m.json"
+expect_status SUCCEEDED
+expect_json output '[{"n":1},{"n":2}]'
+
+t "a mocked body that is not JSON fails with States.ItemReaderFailed"
+mkjson k3m.json '{"M":{"body":"[1,"}}'
+run exec "$T/r1.json" --mocks "$T/k3m.json"
+expect_status FAILED
+expect_json error '"States.ItemReaderFailed"'
+expect_has cause "The mocked object is not JSON"
+
+t "mocked listObjectsV2: the listing, filtered by Prefix"
+reader k4.json '{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"b","Prefix":"in/"}}'
+mkjson k4m.json '{"M":{"objects":[{"Key":"in/a","Size":1},{"Key":"out/b","Size":2},{"Key":"in/c","Size":3}]}}'
+run exec "$T/k4.json" --mocks "$T/k4m.json"
+expect_status SUCCEEDED
+expect_json output '[{"Key":"in/a","Size":1},{"Key":"in/c","Size":3}]'
+
+for bad in '{"M":{"objects":[{"Key":"a"}]}}|/M|calls s3:getObject' \
+    '{"M":{"body":"[]","objects":[]}}|/M|only' \
+    '{"M":{"body":7}}|/M|"body" must be a string' \
+    '{"Nope":{"body":"[]"}}|/Nope|keyed by the name of a Map state'; do
+	t "a bad ItemReader mock is refused, located: ${bad%%|*}"
+	mkjson kb.json "${bad%%|*}"
+	rest=${bad#*|}
+	run exec "$T/r1.json" --mocks "$T/kb.json"
+	if [ "$RC" = 2 ] && grep -qF "${rest%%|*}" "$T/err" && grep -qF "${rest#*|}" "$T/err"; then ok; else
+		bad "not refused at ${rest%%|*}: $(cat "$T/err")"
+	fi
+done
+mkjson k5m.json '{"M":{"objects":[{"Size":1}]}}'
+t "a listing mock whose object has no Key"
+run exec "$T/k4.json" --mocks "$T/k5m.json"
+if [ "$RC" = 2 ] && grep -qF 'objects[0] must be an object with a string "Key"' "$T/err"; then ok; else bad "not refused: $(cat "$T/err")"; fi
 
 finish

@@ -69,4 +69,85 @@ expect_status FAILED
 expect_json error '"States.ResultWriterFailed"'
 expect_has cause "--s3-dir"
 
+# ---------------------------------------------------------------- Map Run
+# A Distributed Map starts a Map Run: the parent's history holds
+# MapRunStarted (mapRunStartedEventDetails.mapRunArn) and MapRunSucceeded or
+# MapRunFailed (mapRunFailedEventDetails: error, cause), and none of the
+# children's events, each child being its own execution with its own history
+# ("HistoryEvent", docs.aws.amazon.com/step-functions/latest/apireference/
+# API_HistoryEvent.html; "Using Map state in Distributed mode",
+# docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html).
+SM=arn:aws:states:us-east-1:000000000000
+RUNID=8f398c90-3d26-5ce6-adfb-fe759cde9b8c	# derived from --name run1, M, event 2
+t "Distributed Map: MapRunStarted and MapRunSucceeded, no iteration events"
+mkjson r1.json '{"StartAt":"M","States":{"M":{"Type":"Map","Label":"lbl",'"$PROC"',"End":true}}}'
+run exec "$T/r1.json" --input '[1,2]' --name run1 --history
+expect_status SUCCEEDED
+expect_json output '[1,2]'
+expect_types "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded"
+expect_py "MapRunStarted names the Map Run" \
+    'r["history"][3] == {"id": 4, "previousEventId": 3, "timestamp": r["history"][3]["timestamp"], "type": "MapRunStarted", "mapRunStartedEventDetails": {"mapRunArn": "'$SM':mapRun:StateMachine/lbl:'$RUNID'"}} and "mapRunSucceededEventDetails" not in r["history"][4]'
+
+t "the MapRunArn in the history is the one the ResultWriter reports"
+mkjson r2.json '{"StartAt":"M","States":{"M":{"Type":"Map","Label":"lbl","ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out"}},'"$PROC"',"End":true}}}'
+mkdir -p "$T/s3/out"
+run exec "$T/r2.json" --input '[1]' --name run1 --history --s3-dir "$T/s3"
+expect_status SUCCEEDED
+expect_py "same ARN" 'r["output"]["MapRunArn"] == r["history"][3]["mapRunStartedEventDetails"]["mapRunArn"] == "'$SM':mapRun:StateMachine/lbl:'$RUNID'"'
+
+t "a failed child: MapRunFailed then MapStateFailed, with States.ExceedToleratedFailureThreshold"
+# "Tolerated failure threshold for Distributed Map state",
+# docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html:
+# the default tolerance is zero, and a breach fails the Map Run with
+# States.ExceedToleratedFailureThreshold.
+mkjson r3.json '{"StartAt":"M","States":{"M":{"Type":"Map","Label":"lbl","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Bad","Cause":"no"}}},"End":true}}}'
+run exec "$T/r3.json" --input '[1]' --name run1 --history
+expect_status FAILED
+expect_json error '"States.ExceedToleratedFailureThreshold"'
+expect_json cause '"The specified tolerance threshold was exceeded"'
+expect_types "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunFailed MapStateFailed ExecutionFailed"
+expect_py "mapRunFailedEventDetails" 'r["history"][4]["mapRunFailedEventDetails"] == {"error": "States.ExceedToleratedFailureThreshold", "cause": "The specified tolerance threshold was exceeded"}'
+
+t "an inline Map keeps its iteration events and no Map Run"
+mkjson r4.json '{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}'
+run exec "$T/r4.json" --input '[1]' --history
+expect_status SUCCEEDED
+expect_types "ExecutionStarted MapStateEntered MapStateStarted MapIterationStarted PassStateEntered PassStateExited MapIterationSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded"
+
+t "an inline Map whose iteration fails, with --history: MapIterationFailed, MapStateFailed"
+mkjson r5.json '{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Bad","Cause":"no"}}},"End":true}}}'
+run exec "$T/r5.json" --input '[1]' --history
+expect_status FAILED
+expect_json error '"Bad"'
+expect_types "ExecutionStarted MapStateEntered MapStateStarted MapIterationStarted FailStateEntered MapIterationFailed MapStateFailed ExecutionFailed"
+
+# ---------------------------------------------------------------- context
+# Each child of a Distributed Map is an execution of the Map's sub-workflow:
+# its $$.Execution (Id: the child's execution ARN, as the ResultWriter's
+# ExecutionArn; Name; Input: the child's input; StartTime; RoleArn) and
+# $$.StateMachine (MACHINE/LABEL) are the child's ("Accessing execution
+# data from the Context object", docs.aws.amazon.com/step-functions/latest/
+# dg/input-output-contextobject.html; "ResultWriter (Map)").
+t "a child returns \$\$: its own execution and state machine"
+mkjson c1.json '{"StartAt":"M","States":{"M":{"Type":"Map","Label":"lbl","MaxConcurrency":1,"ItemSelector":{"v.$":"$$.Map.Item.Value"},"ResultWriter":{"WriterConfig":{"Transformation":"NONE"}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":2,"Next":"P"},"P":{"Type":"Pass","Parameters":{"ctx.$":"$$"},"End":true}}},"End":true}}}'
+run exec "$T/c1.json" --input '[1,{"a":2}]' --name run1 --history
+expect_status SUCCEEDED
+expect_py "exact \$\$ of each child, its Id the record's ExecutionArn" '
+(lambda fmt, t0: [json.loads(x["Output"]) for x in r["output"]] == [
+ {"ctx": {"Execution": {"Id": "'$SM':execution:StateMachine/lbl:" + n, "Input": {"v": v},
+   "Name": n, "RoleArn": "arn:aws:iam::000000000000:role/stepdeploy-local",
+   "StartTime": fmt(t0 + 2 * i), "RedriveCount": 0},
+  "StateMachine": {"Id": "'$SM':stateMachine:StateMachine/lbl", "Name": "StateMachine/lbl"},
+  "State": {"EnteredTime": fmt(t0 + 2 * i + 2), "Name": "P", "RetryCount": 0}}}
+ for i, (n, v) in enumerate([("1188f5ee-d36f-5b53-ba16-99d8631d13e8", 1), ("2ff6bb1d-2573-504b-bb5d-2a7273aae83b", {"a": 2})])]
+ and [x["ExecutionArn"] for x in r["output"]] == ["'$SM':execution:StateMachine/lbl:1188f5ee-d36f-5b53-ba16-99d8631d13e8", "'$SM':execution:StateMachine/lbl:2ff6bb1d-2573-504b-bb5d-2a7273aae83b"])(
+ lambda s: __import__("datetime").datetime.fromtimestamp(s, __import__("datetime").timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+ __import__("datetime").datetime.strptime(r["history"][0]["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=__import__("datetime").timezone.utc).timestamp())'
+
+t "an inline Map's iterations keep the parent's \$\$.Execution"
+mkjson c2.json '{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Id","sm.$":"$$.StateMachine.Name","in.$":"$$.Execution.Input"},"End":true}}},"End":true}}}'
+run exec "$T/c2.json" --input '[1]' --name run1
+expect_status SUCCEEDED
+expect_json output '[{"id":"'$SM':execution:StateMachine:run1","sm":"StateMachine","in":[1]}]'
+
 finish

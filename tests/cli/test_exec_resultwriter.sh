@@ -134,14 +134,43 @@ expect_json error '"States.ExceedToleratedFailureThreshold"'
 fcheck "manifest, SUCCEEDED_0.json and FAILED_0.json" \
     '[k.split("/")[1] for k in keys()] == ["FAILED_0.json", "SUCCEEDED_0.json", "manifest.json"]'
 
-t "a failure without tolerance fails the Map with the child's error; what ran is written"
+# "Tolerated failure threshold for Distributed Map state",
+# docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html:
+# the default tolerance is zero, a breach fails the Map Run with
+# States.ExceedToleratedFailureThreshold; the items it never started are
+# written to PENDING_0.json, each {"Input", "InputDetails", "Status":
+# "PENDING"}, and listed in the manifest ("ResultWriter (Map)").
+t "a failure without tolerance fails the run; what never started is PENDING"
 clean
-mkjson f3.json '{"StartAt":"M","States":{"M":{"Type":"Map","Label":"f","ResultWriter":{'"$PUT"',"Parameters":{"Bucket":"out"}},'"$KID"',"End":true}}}'
-run exec "$T/f3.json" --input '["a",5,"b"]' --s3-dir "$S3" --name run1
+mkjson f3.json '{"StartAt":"M","States":{"M":{"Type":"Map","Label":"f","MaxConcurrency":1,"ResultWriter":{'"$PUT"',"Parameters":{"Bucket":"out"}},'"$KID"',"End":true}}}'
+run exec "$T/f3.json" --input '["a",5,"b",[6]]' --s3-dir "$S3" --name run1
 expect_status FAILED
-expect_json error '"Bad"'
-fcheck "the succeeded child and the failed one" \
-    '[[x["Status"] for x in js(k)] for k in keys() if "_0" in k] == [["FAILED"], ["SUCCEEDED"]]'
+expect_json error '"States.ExceedToleratedFailureThreshold"'
+expect_json cause '"The specified tolerance threshold was exceeded"'
+fcheck "the succeeded child, the failed one, and the two never started" \
+    '[[x["Status"] for x in js(k)] for k in keys() if "_0" in k] == [["FAILED"], ["PENDING", "PENDING"], ["SUCCEEDED"]]'
+fcheck "PENDING_0.json exactly" \
+    'text("'$ID'/PENDING_0.json") == json.dumps([{"Input": "\"b\"", "InputDetails": {"Included": True}, "Status": "PENDING"}, {"Input": "[6]", "InputDetails": {"Included": True}, "Status": "PENDING"}], separators=(",", ":"))'
+fcheck "the manifest lists PENDING_0.json with its size" \
+    'js("'$ID'/manifest.json")["ResultFiles"]["PENDING"] == [{"Key": "'$ID'/PENDING_0.json", "Size": len(text("'$ID'/PENDING_0.json"))}]'
+
+t "ToleratedFailureCount 1: the second failure ends the run, the rest PENDING"
+clean
+mkjson f4.json '{"StartAt":"M","States":{"M":{"Type":"Map","Label":"f","ToleratedFailureCount":1,"ResultWriter":{'"$PUT"',"Parameters":{"Bucket":"out"}},'"$KID"',"End":true}}}'
+run exec "$T/f4.json" --input '[1,"a",2,3]' --s3-dir "$S3" --name run1
+expect_status FAILED
+expect_json error '"States.ExceedToleratedFailureThreshold"'
+fcheck "FAILED 1 and 2, SUCCEEDED a, PENDING 3" \
+    '[[x["Input"] for x in js(k)] for k in keys() if "_0" in k] == [["1", "2"], ["3"], ["\"a\""]]'
+
+t "ToleratedFailurePercentage 50 with ToleratedFailureCount 5: either breach fails"
+clean
+mkjson f5.json '{"StartAt":"M","States":{"M":{"Type":"Map","Label":"f","ToleratedFailureCount":5,"ToleratedFailurePercentage":50,"ResultWriter":{'"$PUT"',"Parameters":{"Bucket":"out"}},'"$KID"',"End":true}}}'
+run exec "$T/f5.json" --input '[1,2,3,"a"]' --s3-dir "$S3" --name run1
+expect_status FAILED
+expect_json error '"States.ExceedToleratedFailureThreshold"'
+fcheck "3 of 4 is past 50 %: FAILED 1, 2, 3; PENDING a" \
+    '[[x["Input"] for x in js(k)] for k in keys() if "_0" in k] == [["1", "2", "3"], ["\"a\""]]'
 
 # ---------------------------------------------------------------- WriterConfig
 t "export with COMPACT: SUCCEEDED_0.json holds the outputs; the result is the same shape"

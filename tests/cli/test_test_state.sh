@@ -521,10 +521,34 @@ run test-state "$T/lmap.json" State0 --input '{}' --mock-result '[1,2]' --state-
 expect_ts SUCCEEDED
 run test-state "$T/lmap.json" State0 --input '{}' --mock-result '[1,2]' --state-configuration '{"mapItemReaderData":"{\"a\":1}\n{x"}'
 expect_usage "line 2"
-t "mapItemReaderData of a CSV reader is refused plainly"
-sed 's/"InputType":"JSON"/"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"/' "$T/rmap.json" >"$T/cmap.json"
-run test-state "$T/cmap.json" State0 --input '{}' --mock-result '[1]' --state-configuration '{"mapItemReaderData":"a,b\n1,2\n"}'
-expect_usage "CSV ItemReader"
+# mapItemReaderData of a CSV reader: the object's text, its rows as the
+# ItemReader delivers them ("ItemReader (Map)", CSV: objects of strings,
+# headers from the FIRST_ROW or GIVEN; docs.aws.amazon.com/step-functions/
+# latest/dg/input-output-itemreader.html). The items feed the processor's
+# ItemSelector (inspectionData.afterItemSelector); MaxItems applies.
+t "mapItemReaderData of a CSV reader (FIRST_ROW): parsed as the exec ItemReader parses"
+mkjson cmap.json '{"StartAt":"State0","States":{"State0":{"Type":"Map",
+ "ItemSelector":{"row.$":"$$.Map.Item.Value"},
+ "ItemReader":{"ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW","MaxItems":2},"Resource":"arn:aws:states:::s3:getObject",
+  "Parameters":{"Bucket":"b","Key":"k"}},
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+  "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}'
+run test-state "$T/cmap.json" State0 --input '{}' --mock-result '[0]' --state-configuration '{"mapItemReaderData":"a,b\n1,\"x, y\"\n2,3\n4,5\n"}'
+expect_ts SUCCEEDED
+expect_py "the rows as items" 'r["inspectionData"]["afterItemSelector"] == [{"row": {"a": "1", "b": "x, y"}}, {"row": {"a": "2", "b": "3"}}]'
+t "mapItemReaderData of a CSV reader (GIVEN, PIPE)"
+mkjson cmap2.json '{"StartAt":"State0","States":{"State0":{"Type":"Map",
+ "ItemSelector":{"row.$":"$$.Map.Item.Value"},
+ "ItemReader":{"ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"GIVEN","CSVHeaders":["k","v"],"CSVDelimiter":"PIPE"},"Resource":"arn:aws:states:::s3:getObject",
+  "Parameters":{"Bucket":"b","Key":"k"}},
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+  "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}'
+run test-state "$T/cmap2.json" State0 --input '{}' --mock-result '[0]' --state-configuration '{"mapItemReaderData":"a|1\nb|2\n"}'
+expect_ts SUCCEEDED
+expect_py "the rows as items" 'r["inspectionData"]["afterItemSelector"] == [{"row": {"k": "a", "v": "1"}}, {"row": {"k": "b", "v": "2"}}]'
+t "mapItemReaderData of a CSV reader that is not valid CSV: bad usage naming it"
+run test-state "$T/cmap.json" State0 --input '{}' --mock-result '[0]' --state-configuration '{"mapItemReaderData":"a,b\n\"open\n"}'
+expect_usage "mapItemReaderData: row 2 is not valid CSV"
 t "mapItemReaderData for a Map without an ItemReader"
 run test-state "$T/jmapn.json" M --input "$IN3" --mock-result '[1]' --state-configuration '{"mapItemReaderData":"[]"}'
 expect_usage "has none"
