@@ -150,7 +150,7 @@ event(struct exec *x, const char *type, const char *detail_key, json_t *details)
 	 * execution's ExecutionSucceeded, or the run stops there and
 	 * step_execute logs ExecutionFailed in its place.
 	 */
-	nth = x->event_id + 1 - x->uncounted;
+	nth = x->event_id + 1;
 	if (x->max_history != 0 && x->uncounted_depth == 0 && !x->history_full &&
 	    nth >= x->max_history && (nth > x->max_history ||
 	    strcmp(type, "ExecutionSucceeded") != 0)) {
@@ -3060,20 +3060,20 @@ run_jsonata_flow(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 
 /*
  * A Distributed Map: its child executions' events do not count toward the
- * history limit (on AWS each child execution has a history of its own).
+ * history limit (on AWS each child execution has a history of its own;
+ * map_child_enter gives each its own event ids, and the parent's ids go
+ * on only for the parent's events).
  */
 static int
 run_uncounted(struct frame *fr, json_t *raw, json_t **output, size_t *next,
     int *end, struct fail *f)
 {
 	struct exec *x = fr->x;
-	uint64_t first = x->event_id;
 	int r;
 
 	x->uncounted_depth++;
 	r = run_with_retry(fr, raw, output, next, end, f);
-	if (--x->uncounted_depth == 0)
-		x->uncounted += x->event_id - first;
+	x->uncounted_depth--;
 	return r;
 }
 

@@ -94,7 +94,6 @@ struct exec {
 	unsigned		 sized_next;
 	/* The history limit (0: none) and the events it does not count. */
 	uint64_t		 max_history;
-	uint64_t		 uncounted;	/* Distributed Map children's */
 	int			 uncounted_depth; /* inside a Distributed Map */
 	int			 history_full;	/* the limit was reached */
 };
