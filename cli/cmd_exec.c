@@ -29,13 +29,16 @@ exec_usage(FILE *fp)
 	    "(default {}) and prints {\"status\", \"output\"} or {\"status\", \"error\",\n"
 	    "\"cause\"} as JSON. Task states are answered by --handler commands (the\n"
 	    "input JSON on stdin, the result JSON on stdout; STATE may also be a\n"
-	    "Resource ARN, or '*' for every Task) or by --mocks, or by the test case\n"
-	    "NAME of a Step Functions Local mock file (--mock-config; --state-machine\n"
-	    "picks its state machine when it has several). --path adds the states\n"
-	    "entered, --history the event history, --trace each state's input and\n"
-	    "output processing. Time is virtual unless --real-time. A Map's\n"
-	    "ItemReader reads, and its ResultWriter writes, s3://BUCKET/KEY as\n"
-	    "DIR/BUCKET/KEY (--s3-dir).\n"
+	    "Resource ARN, or '*' for every Task; a callback Task's command may send\n"
+	    "SendTaskSuccess/Failure/Heartbeat calls as JSON lines to the file\n"
+	    "$STEPDEPLOY_CALLBACKS, its token in $STEPDEPLOY_TASK_TOKEN) or by\n"
+	    "--mocks, or by the test case NAME of a Step Functions Local mock file\n"
+	    "(--mock-config; --state-machine picks its state machine when it has\n"
+	    "several). Callbacks Step Functions would refuse are listed in\n"
+	    "\"refusedCallbacks\". --path adds the states entered, --history the\n"
+	    "event history, --trace each state's input and output processing. Time\n"
+	    "is virtual unless --real-time. A Map's ItemReader reads, and its\n"
+	    "ResultWriter writes, s3://BUCKET/KEY as DIR/BUCKET/KEY (--s3-dir).\n"
 	    "Exit 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad usage.\n");
 }
 
