@@ -220,18 +220,37 @@ step_task_callback_json(const struct step_task_call *call, json_t *cb,
 	return record(call, json_incref(cb), err);
 }
 
-/* The request object, with taskToken when given. */
-static json_t *
-request(const char *token)
+/*
+ * Set q's key to the string s: 0, or SD_ERR_INVALID when jansson takes no
+ * such string (it is not UTF-8, as the API's strings are; out of memory
+ * looks the same).
+ */
+static int
+set_str(json_t *q, const char *key, const char *s)
 {
-	json_t *q = json_object();
+	json_t *v;
 
-	if (q != NULL && token != NULL &&
-	    json_object_set_new(q, "taskToken", json_string(token)) != 0) {
-		json_decref(q);
-		return NULL;
+	if ((v = json_string(s)) == NULL)
+		return SD_ERR_INVALID;
+	return json_object_set_new(q, key, v) != 0 ? SD_ERR_NOMEM : 0;
+}
+
+/* A request (new): taskToken when given, then up to two more strings. */
+static int
+request(json_t **q, const char *token, const char *k1, const char *v1,
+    const char *k2, const char *v2)
+{
+	int r = 0;
+
+	if ((*q = json_object()) == NULL)
+		return SD_ERR_NOMEM;
+	if ((token != NULL && (r = set_str(*q, "taskToken", token)) != 0) ||
+	    (v1 != NULL && (r = set_str(*q, k1, v1)) != 0) ||
+	    (v2 != NULL && (r = set_str(*q, k2, v2)) != 0)) {
+		json_decref(*q);
+		*q = NULL;
 	}
-	return q;
+	return r;
 }
 
 /* {"afterSeconds": after_s, name: q}; steals q. */
@@ -243,8 +262,6 @@ send_call(const struct step_task_call *call, const char *name, json_t *q,
 	json_t *cb;
 	int r;
 
-	if (q == NULL)
-		return SD_ERR_NOMEM;
 	if ((cb = json_pack("{s:f, s:o}", "afterSeconds", after_s, name, q)) ==
 	    NULL)
 		return SD_ERR_NOMEM;
@@ -257,15 +274,13 @@ int
 step_send_task_success(const struct step_task_call *call, const char *token,
     const char *output, double after_s)
 {
-	json_t *q;
+	json_t *q = NULL;
+	int r;
 
 	if (output == NULL)
 		return SD_ERR_INVALID;
-	if ((q = request(token)) != NULL &&
-	    json_object_set_new(q, "output", json_string(output)) != 0) {
-		json_decref(q);
-		return SD_ERR_NOMEM;
-	}
+	if ((r = request(&q, token, "output", output, NULL, NULL)) != 0)
+		return r;
 	return send_call(call, "SendTaskSuccess", q, after_s);
 }
 
@@ -273,16 +288,11 @@ int
 step_send_task_failure(const struct step_task_call *call, const char *token,
     const char *error, const char *cause, double after_s)
 {
-	json_t *q;
+	json_t *q = NULL;
+	int r;
 
-	if ((q = request(token)) != NULL &&
-	    ((error != NULL &&
-	    json_object_set_new(q, "error", json_string(error)) != 0) ||
-	    (cause != NULL &&
-	    json_object_set_new(q, "cause", json_string(cause)) != 0))) {
-		json_decref(q);
-		return SD_ERR_NOMEM;
-	}
+	if ((r = request(&q, token, "error", error, "cause", cause)) != 0)
+		return r;
 	return send_call(call, "SendTaskFailure", q, after_s);
 }
 
@@ -290,7 +300,12 @@ int
 step_send_task_heartbeat(const struct step_task_call *call, const char *token,
     double after_s)
 {
-	return send_call(call, "SendTaskHeartbeat", request(token), after_s);
+	json_t *q = NULL;
+	int r;
+
+	if ((r = request(&q, token, NULL, NULL, NULL, NULL)) != 0)
+		return r;
+	return send_call(call, "SendTaskHeartbeat", q, after_s);
 }
 
 int
