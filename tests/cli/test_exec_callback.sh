@@ -145,6 +145,17 @@ expect_status FAILED
 expect_json error '"States.Runtime"'
 expect_has cause "waits for a callback that never comes"
 
+# AWS ("State machine structure", TimeoutSeconds): the execution times out
+# while its Task waits.
+t "the machine's TimeoutSeconds passes while the task waits: TIMED_OUT"
+mkjson mt.json '{"TimeoutSeconds":10,"StartAt":"T","States":{"T":{"Type":"Task",'"$SQS"','"$PARAMS"',"End":true}}}'
+mkjson mtm.json '{"T":{"callbacks":[{"afterSeconds":20,"SendTaskSuccess":{"output":"1"}}]}}'
+run exec "$T/mt.json" --mocks "$T/mtm.json" --history
+expect_status TIMED_OUT
+expect_json error '"States.Timeout"'
+expect_types "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSubmitted ExecutionTimedOut"
+expect_py "timed out at 10 s" 'ts(hist[-1]) - ts(hist[0]) == 10'
+
 # The plain forms are an immediate callback: {"result": V} the
 # SendTaskSuccess of V, {"error", "cause"} the SendTaskFailure.
 t "{\"result\"} on a .waitForTaskToken Task: TaskSubmitted, then TaskSucceeded"
