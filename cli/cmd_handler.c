@@ -109,6 +109,109 @@ pump(int in_fd, int out_fd, int err_fd, const char *in, size_t inlen,
 	return 0;
 }
 
+/*
+ * A temporary file for the command's callbacks: its path in path (size n),
+ * the file created empty. Returns 0 or -1 with errno.
+ */
+static int
+callbacks_file(char *path, size_t n)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd, r;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	r = snprintf(path, n, "%s/stepdeploy-callbacks.XXXXXX", dir);
+	if (r < 0 || (size_t)r >= n) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(path)) == -1)
+		return -1;
+	return close(fd);
+}
+
+/*
+ * Read the callbacks the command wrote to path, one JSON object a line
+ * (the mocks' callback form, or {"submitted": V}), and pass them on
+ * (step_task_callback_json). *sent counts the SendTask* calls. Returns 0,
+ * or -1 with failure filled.
+ */
+static int
+read_callbacks(const char *path, const struct step_task_call *call,
+    int *sent, struct step_task_failure *failure)
+{
+	struct sd_error err = SD_ERROR_INIT;
+	struct sd_buf b;
+	char chunk[65536], *line, *nl, *end;
+	size_t no = 0;
+	ssize_t n;
+	json_t *v;
+	int fd, rc = -1;
+
+	*sent = 0;
+	sd_buf_init(&b, OUT_MAX);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return set_fail(failure, "States.TaskFailed", strerror(errno));
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || sd_buf_append(&b, chunk, (size_t)n) != 0) {
+			(void)close(fd);
+			set_fail(failure, "States.TaskFailed", n == -1 ?
+			    strerror(errno) : "the handler command wrote more than "
+			    "64 MiB of callbacks");
+			goto out;
+		}
+	}
+	if (close(fd) == -1) {
+		set_fail(failure, "States.TaskFailed", strerror(errno));
+		goto out;
+	}
+	line = b.data;
+	end = b.data != NULL ? b.data + b.len : NULL;
+	while (line != NULL && line < end) {
+		no++;
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		if (nl > line) {
+			v = sd_json_loadb(line, (size_t)(nl - line),
+			    JSON_REJECT_DUPLICATES, "the callback", &err);
+			if (v == NULL || step_task_callback_json(call, v, &err) != 0) {
+				char *c = sd_asprintf("$STEPDEPLOY_CALLBACKS line %zu: "
+				    "%s", no, sd_error_text(&err));
+
+				json_decref(v);
+				set_fail(failure, "States.TaskFailed", c != NULL ? c :
+				    "out of memory");
+				free(c);
+				goto out;
+			}
+			if (json_object_get(v, "submitted") == NULL)
+				(*sent)++;
+			json_decref(v);
+		}
+		line = nl + 1;
+	}
+	rc = 0;
+ out:
+	sd_buf_release(&b);
+	sd_error_clear(&err);
+	return rc;
+}
+
+/* Only blanks in d? */
+static int
+blank(const char *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (d[i] != ' ' && d[i] != '\t' && d[i] != '\n' && d[i] != '\r')
+			return 0;
+	return 1;
+}
+
 int
 cmd_handler(void *user, const struct step_task_call *call, json_t **output,
     struct step_task_failure *failure)
@@ -119,7 +222,8 @@ cmd_handler(void *user, const struct step_task_call *call, json_t **output,
 	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	char *in = NULL;
 	pid_t pid = -1;
-	int status = 0, timed_out, rc = -1;
+	char cbpath[4096] = "";
+	int status = 0, timed_out, rc = -1, sent = 0;
 	int64_t deadline = 0;
 	json_t *v = NULL;
 
@@ -135,6 +239,11 @@ cmd_handler(void *user, const struct step_task_call *call, json_t **output,
 		set_fail(failure, "States.TaskFailed", strerror(errno));
 		goto out;
 	}
+	if (callbacks_file(cbpath, sizeof(cbpath)) == -1) {
+		cbpath[0] = '\0';
+		set_fail(failure, "States.TaskFailed", strerror(errno));
+		goto out;
+	}
 	if ((pid = fork()) == -1) {
 		set_fail(failure, "States.TaskFailed", strerror(errno));
 		goto out;
@@ -142,6 +251,12 @@ cmd_handler(void *user, const struct step_task_call *call, json_t **output,
 	if (pid == 0) {
 		if (dup2(inp[0], 0) == -1 || dup2(outp[1], 1) == -1 ||
 		    dup2(errp[1], 2) == -1)
+			_exit(127);
+		/* Where the command sends callbacks, and the token to send. */
+		if (setenv("STEPDEPLOY_CALLBACKS", cbpath, 1) != 0 ||
+		    (call->task_token != NULL && setenv("STEPDEPLOY_TASK_TOKEN",
+		    call->task_token, 1) != 0) || (call->task_token == NULL &&
+		    unsetenv("STEPDEPLOY_TASK_TOKEN") != 0))
 			_exit(127);
 		(void)signal(SIGPIPE, SIG_DFL);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -179,6 +294,19 @@ cmd_handler(void *user, const struct step_task_call *call, json_t **output,
 	if (out.failed || errb.failed) {
 		set_fail(failure, "States.TaskFailed", "the handler command printed "
 		    "more than 64 MiB");
+		goto out;
+	}
+	if (read_callbacks(cbpath, call, &sent, failure) != 0)
+		goto out;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && sent > 0) {
+		/* Answered by its callbacks: nothing else on stdout. */
+		if (!blank(out.data != NULL ? out.data : "", out.len)) {
+			set_fail(failure, "States.TaskFailed", "the handler command "
+			    "sent callbacks and also printed a result: a command "
+			    "that sends callbacks answers with them alone");
+			goto out;
+		}
+		rc = 0;
 		goto out;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -228,6 +356,13 @@ cmd_handler(void *user, const struct step_task_call *call, json_t **output,
 	close_fd(&outp[1]);
 	close_fd(&errp[0]);
 	close_fd(&errp[1]);
+	/* A file left behind fails the call (the failure says why). */
+	if (cbpath[0] != '\0' && unlink(cbpath) == -1 && errno != ENOENT &&
+	    rc == 0) {
+		json_decref(*output);
+		*output = NULL;
+		rc = set_fail(failure, "States.TaskFailed", strerror(errno));
+	}
 	free(in);
 	sd_buf_release(&out);
 	sd_buf_release(&errb);

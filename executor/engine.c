@@ -1000,6 +1000,41 @@ error_matches(char *const *names, size_t n, const char *error)
 
 /* ------------------------------------------------------------ Task */
 
+/*
+ * How a Task's resource runs, AWS's service integration patterns
+ * (docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html)
+ * and activities.
+ */
+enum task_pattern {
+	TP_RESPONSE,	/* request-response; a Lambda function ARN */
+	TP_TOKEN,	/* .waitForTaskToken: a callback with the task token */
+	TP_SYNC,	/* .sync, .sync:2: start a job, wait until it ends */
+	TP_ACTIVITY,	/* arn:aws:states:REGION:ACCOUNT:activity:NAME */
+};
+
+static int
+is_activity(const char *resource)
+{
+	return strncmp(resource, "arn:aws:states:", 15) == 0 &&
+	    strstr(resource, ":activity:") != NULL;
+}
+
+static enum task_pattern
+task_pattern(const char *resource)
+{
+	const char *p;
+	size_t n = strlen(resource);
+
+	if (is_activity(resource))
+		return TP_ACTIVITY;
+	if (n >= 17 && strcmp(resource + n - 17, ".waitForTaskToken") == 0)
+		return TP_TOKEN;
+	if ((p = strstr(resource, ".sync")) != NULL &&
+	    (p[5] == '\0' || p[5] == ':'))
+		return TP_SYNC;
+	return TP_RESPONSE;
+}
+
 static const char *
 task_event_prefix(const char *resource, const char **detail_prefix)
 {
@@ -1007,13 +1042,94 @@ task_event_prefix(const char *resource, const char **detail_prefix)
 		*detail_prefix = "lambdaFunction";
 		return "LambdaFunction";
 	}
-	if (strncmp(resource, "arn:aws:states:", 15) == 0 &&
-	    strstr(resource, ":activity:") != NULL) {
+	if (is_activity(resource)) {
 		*detail_prefix = "activity";
 		return "Activity";
 	}
 	*detail_prefix = "task";
 	return "Task";
+}
+
+/*
+ * A fresh task token: "token-" the generator's state "-" a count, so a
+ * token this execution issued is told from one it never did.
+ */
+static int
+task_token_make(struct exec *x, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "token-%016llx-%llu",
+	    (unsigned long long)x->rng, (unsigned long long)++x->task_tokens);
+
+	return n < 0 || (size_t)n >= size ? SD_ERR_INTERNAL : 0;
+}
+
+/*
+ * {resourceType, resource} of a service integration arn:aws:states:::SVC:
+ * ACTION, as the Task events carry them (new); {} for other resources.
+ */
+static json_t *
+task_resource_details(const char *resource)
+{
+	const char *svc, *act;
+
+	if (strncmp(resource, "arn:aws:states:::", 17) != 0)
+		return json_object();
+	svc = resource + 17;
+	if ((act = strchr(svc, ':')) == NULL)
+		return json_pack("{s:s, s:s}", "resourceType", svc, "resource", "");
+	return json_pack("{s:s%, s:s}", "resourceType", svc, (size_t)(act - svc),
+	    "resource", act + 1);
+}
+
+/*
+ * A Task, Activity or LambdaFunction event "<prefix><what>" with AWS's
+ * details: a service integration's {resourceType, resource}, output
+ * (borrowed; as JSON text, with outputDetails), workerName, the failure's
+ * error and cause; no details when there are none.
+ */
+static int
+task_event(struct exec *x, const struct sd_state *st, const char *what,
+    json_t *output, const char *worker, const struct fail *f)
+{
+	const char *pfx, *dpfx;
+	char type[64], key[80], *text = NULL;
+	json_t *d;
+	int n;
+
+	pfx = task_event_prefix(st->resource, &dpfx);
+	if ((n = snprintf(type, sizeof(type), "%s%s", pfx, what)) < 0 ||
+	    (size_t)n >= sizeof(type) || (n = snprintf(key, sizeof(key),
+	    "%s%sEventDetails", dpfx, what)) < 0 || (size_t)n >= sizeof(key))
+		return SD_ERR_INTERNAL;
+	if (x->history == NULL)
+		return event(x, type, NULL, NULL);
+	d = strcmp(pfx, "Task") == 0 ? task_resource_details(st->resource) :
+	    json_object();
+	if (d == NULL)
+		return SD_ERR_NOMEM;
+	if (output != NULL && ((text = sd_json_dumps(output, 0)) == NULL ||
+	    json_object_set_new(d, "output", json_string(text)) != 0 ||
+	    json_object_set_new(d, "outputDetails",
+	    json_pack("{s:b}", "truncated", 0)) != 0))
+		goto nomem;
+	if (worker != NULL &&
+	    json_object_set_new(d, "workerName", json_string(worker)) != 0)
+		goto nomem;
+	if (f != NULL && ((f->error != NULL &&
+	    json_object_set_new(d, "error", json_string(f->error)) != 0) ||
+	    (f->cause != NULL &&
+	    json_object_set_new(d, "cause", json_string(f->cause)) != 0)))
+		goto nomem;
+	free(text);
+	if (json_object_size(d) == 0) {
+		json_decref(d);
+		return event(x, type, NULL, NULL);
+	}
+	return event(x, type, key, d);
+ nomem:
+	free(text);
+	json_decref(d);
+	return SD_ERR_NOMEM;
 }
 
 static struct handler_entry *
@@ -1031,16 +1147,34 @@ find_handler(struct step_machine *sm, const char *key)
 	return NULL;
 }
 
+/* How a mock or handler answered, besides the result or failure. */
+struct task_answer {
+	json_t		*submitted;	/* the service call's response, or NULL */
+	json_t		*calls;		/* callbacks to play, or NULL */
+	const char	*worker;	/* the activity worker's name (borrowed) */
+	double		 delay_s;	/* the mock's virtual duration */
+	int		 unsent;	/* the service call was never made */
+};
+
+static void
+task_answer_clear(struct task_answer *a)
+{
+	json_decref(a->submitted);
+	json_decref(a->calls);
+	a->submitted = a->calls = NULL;
+}
+
 /*
- * Answer a Task from the mocks. Returns R_OK with *out, R_FAILED with f,
- * or 3 when no mock applies. delay_s gets the mock's virtual duration.
+ * Answer a Task from the mocks. Returns R_OK with *out (NULL when the
+ * callbacks in ans decide), R_FAILED with f.
  */
 static int
-task_from_mock(struct frame *fr, const char *key, json_t *list, json_t **out,
-    struct fail *f, double *delay_s)
+task_from_mock(struct frame *fr, const char *key, json_t *list,
+    enum task_pattern pat, json_t **out, struct fail *f,
+    struct task_answer *ans)
 {
 	struct exec *x = fr->x;
-	json_t *resp, *pos, *v;
+	json_t *resp, *pos, *v, *calls, *sub, *worker;
 	json_int_t i = 0;
 
 	if (json_is_array(list)) {
@@ -1056,10 +1190,33 @@ task_from_mock(struct frame *fr, const char *key, json_t *list, json_t **out,
 			return SD_ERR_NOMEM;
 	} else
 		resp = list;
+	calls = json_object_get(resp, "callbacks");
+	sub = json_object_get(resp, "submitted");
+	worker = json_object_get(resp, "workerName");
+	if (calls != NULL && pat != TP_TOKEN && pat != TP_ACTIVITY)
+		return fail_state(fr, f, "States.Runtime", "The mock for '%s' "
+		    "answers with callbacks, which only a .waitForTaskToken Task "
+		    "or an activity takes (the resource is '%s')", key,
+		    fr->st->resource);
+	if (sub != NULL && pat != TP_TOKEN && pat != TP_SYNC)
+		return fail_state(fr, f, "States.Runtime", "The mock for '%s' "
+		    "gives the service call's response (submitted), which only a "
+		    ".waitForTaskToken or .sync Task has (the resource is '%s')",
+		    key, fr->st->resource);
+	if (worker != NULL && pat != TP_ACTIVITY)
+		return fail_state(fr, f, "States.Runtime", "The mock for '%s' "
+		    "names an activity worker (workerName), but the resource '%s' "
+		    "is not an activity", key, fr->st->resource);
+	ans->unsent = 0;
+	ans->submitted = json_incref(sub);
+	ans->calls = json_incref(calls);
+	ans->worker = json_string_value(worker);
 	if ((v = json_object_get(resp, "delaySeconds")) != NULL)
-		*delay_s = sd_json_number(v);
+		ans->delay_s = sd_json_number(v);
 	if ((v = json_object_get(resp, "heartbeatSeconds")) != NULL)
 		fr->hb_every_s = sd_json_number(v);
+	if (calls != NULL)
+		return R_OK;
 	if ((v = json_object_get(resp, "result")) != NULL) {
 		*out = json_incref(v);
 		return R_OK;
@@ -1109,20 +1266,29 @@ lambda_invoke_error(struct step_task_failure *tf, struct fail *f)
 	return f->error == NULL || f->cause == NULL ? SD_ERR_NOMEM : R_FAILED;
 }
 
+/*
+ * Call the Task's mock or handler: R_OK with *out (NULL when the callbacks
+ * in ans decide), R_FAILED with f. token is the task token a handler is
+ * given (.waitForTaskToken, activity), else NULL.
+ */
 static int
-task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
-    double *delay_s)
+task_call(struct frame *fr, json_t *input, enum task_pattern pat,
+    const char *token, json_t **out, struct fail *f,
+    struct task_answer *ans)
 {
 	struct exec *x = fr->x;
 	const struct sd_state *st = fr->st;
 	struct handler_entry *h;
 	struct step_task_call call;
 	struct step_task_failure tf = { NULL, NULL };
+	struct step_callbacks cbs;
 	json_t *mock;
-	int r;
+	int r, invoke = pat == TP_RESPONSE &&
+	    strcmp(st->resource, "arn:aws:states:::lambda:invoke") == 0;
 
 	*out = NULL;
-	*delay_s = 0;
+	memset(ans, 0, sizeof(*ans));
+	ans->unsent = 1;
 	if (x->ts != NULL && x->ts->mock_result != NULL) {
 		*out = json_incref(x->ts->mock_result);
 		return R_OK;
@@ -1134,6 +1300,7 @@ task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
 
 		if (ctx == NULL)
 			return SD_ERR_NOMEM;
+		ans->unsent = 0;
 		if (step_dispatch(x->sm, input, ctx, out, &tf) == 0)
 			return R_OK;
 		fail_clear(f);
@@ -1145,40 +1312,59 @@ task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
 	    (h = find_handler(x->sm, st->resource)) == NULL &&
 	    x->sm->mocks != NULL) {
 		if ((mock = json_object_get(x->sm->mocks, st->name)) != NULL)
-			return task_from_mock(fr, st->name, mock, out, f, delay_s);
+			return task_from_mock(fr, st->name, mock, pat, out, f, ans);
 		if ((mock = json_object_get(x->sm->mocks, st->resource)) != NULL)
-			return task_from_mock(fr, st->resource, mock, out, f, delay_s);
+			return task_from_mock(fr, st->resource, mock, pat, out, f,
+			    ans);
 	}
 	if (h == NULL && (h = find_handler(x->sm, NULL)) == NULL)
 		return fail_state(fr, f, "States.Runtime", "No mock or handler "
 		    "answers the Task state '%s' (resource '%s')", st->name,
 		    st->resource);
 	memset(&call, 0, sizeof(call));
+	memset(&cbs, 0, sizeof(cbs));
+	cbs.takes_calls = pat == TP_TOKEN || pat == TP_ACTIVITY;
+	cbs.takes_submit = pat == TP_TOKEN || pat == TP_SYNC;
 	call.state = st->name;
 	call.resource = st->resource;
 	call.input = input;
-	call.task_token = fr->token;
+	call.task_token = token;
 	call.context = frame_context(fr);
 	call.timeout_ms = st->timeout_s * 1000;
+	call.callbacks = &cbs;
 	if (call.context == NULL)
 		return SD_ERR_NOMEM;
 	r = h->fn(h->user, &call, out, &tf);
+	ans->submitted = cbs.submitted;
+	ans->calls = cbs.calls;
+	/* A service call that failed after sending callbacks never started. */
+	ans->unsent = r != 0 && cbs.calls != NULL;
+	if (r == 0 && cbs.calls != NULL) {
+		if (*out == NULL)
+			return R_OK;
+		json_decref(*out);
+		*out = NULL;
+		return fail_state(fr, f, "States.Runtime", "The handler of the "
+		    "Task state '%s' sent callbacks and also returned a result: a "
+		    "handler that sends callbacks answers with them alone",
+		    st->name);
+	}
 	if (r == 0 && *out == NULL)
 		*out = json_null();
 	/*
 	 * A handler is the Lambda function itself: through lambda:invoke its
 	 * result comes back wrapped as the Invoke API answers. (A mock is
-	 * the Task's whole result, as Step Functions Local's mocks are.)
+	 * the Task's whole result, as Step Functions Local's mocks are; a
+	 * .waitForTaskToken Task's result is its callback's output.)
 	 */
-	if (r == 0 && strncmp(st->resource, "arn:aws:states:::lambda:invoke",
-	    30) == 0 && wrap_lambda_invoke(out) != 0)
+	if (r == 0 && invoke && wrap_lambda_invoke(out) != 0)
 		return SD_ERR_NOMEM;
 	if (r == 0)
 		return R_OK;
 	json_decref(*out);
 	*out = NULL;
 	fail_clear(f);
-	if (strncmp(st->resource, "arn:aws:states:::lambda:invoke", 30) == 0)
+	if (invoke)
 		return lambda_invoke_error(&tf, f);
 	f->error = tf.error != NULL ? tf.error : strdup("States.TaskFailed");
 	f->cause = tf.cause;
@@ -1187,28 +1373,27 @@ task_call(struct frame *fr, json_t *input, json_t **out, struct fail *f,
 
 /*
  * Details of the Scheduled event as AWS shapes them: a Lambda function ARN
- * gets {resource, input}; a service integration arn:aws:states:::SVC:ACTION
- * gets {resourceType, resource, region, parameters}.
+ * or an activity gets {resource, input}; a service integration
+ * arn:aws:states:::SVC:ACTION gets {resourceType, resource, region,
+ * parameters}.
  */
 static json_t *
 task_scheduled_details(const struct sd_state *st, json_t *input,
     int64_t timeout_ns)
 {
-	const char *svc = NULL, *act;
 	char *in = sd_json_dumps(input, 0);
 	json_t *d = NULL;
 
 	if (in == NULL)
 		return NULL;
 	if (strncmp(st->resource, "arn:aws:states:::", 17) == 0) {
-		svc = st->resource + 17;
-		if ((act = strchr(svc, ':')) == NULL)
-			act = "";
-		else
-			act++;
-		d = json_pack("{s:s%, s:s, s:s, s:s}", "resourceType", svc,
-		    (size_t)(*act != '\0' ? (size_t)(act - 1 - svc) : strlen(svc)),
-		    "resource", act, "region", "us-east-1", "parameters", in);
+		if ((d = task_resource_details(st->resource)) != NULL &&
+		    (json_object_set_new(d, "region", json_string("us-east-1")) !=
+		    0 || json_object_set_new(d, "parameters", json_string(in)) !=
+		    0)) {
+			json_decref(d);
+			d = NULL;
+		}
 	} else
 		d = json_pack("{s:s, s:s}", "resource", st->resource, "input", in);
 	if (d != NULL && timeout_ns > 0 && json_object_set_new(d,
@@ -1220,19 +1405,221 @@ task_scheduled_details(const struct sd_state *st, json_t *input,
 	return d;
 }
 
+/*
+ * The TaskSubmitted output when the mock or handler gave none: a
+ * states:startExecution.sync job's start answer {ExecutionArn, StartDate}
+ * is in its result; for other resources there is none (AWS's
+ * TaskSubmittedEventDetails.output is optional). New, or NULL.
+ */
+static json_t *
+task_derived_submit(const struct sd_state *st, json_t *result)
+{
+	json_t *arn = json_object_get(result, "ExecutionArn");
+	json_t *date = json_object_get(result, "StartDate");
+
+	if (strncmp(st->resource, "arn:aws:states:::states:startExecution.sync",
+	    43) != 0 || arn == NULL || date == NULL)
+		return NULL;
+	return json_pack("{s:O, s:O}", "ExecutionArn", arn, "StartDate", date);
+}
+
+/* When HeartbeatSeconds or TimeoutSeconds passes first (0: neither set). */
+static int64_t
+task_due(int64_t start, int64_t beat, int64_t hb_ns, int64_t timeout_ns,
+    int *heartbeat)
+{
+	int64_t hb = hb_ns > 0 ? beat + hb_ns : 0;
+	int64_t to = timeout_ns > 0 ? start + timeout_ns : 0;
+
+	*heartbeat = hb != 0 && (to == 0 || hb < to);
+	return *heartbeat ? hb : to;
+}
+
+/* The task times out at due: States.HeartbeatTimeout or States.Timeout. */
+static int
+task_time_out(struct exec *x, int64_t due, int heartbeat, struct fail *f)
+{
+	if (clock_wait_until(x, due) == R_TIMEOUT)
+		return R_TIMEOUT;
+	return fail_set(f, heartbeat ? "States.HeartbeatTimeout" :
+	    "States.Timeout", NULL);
+}
+
+/* The API call a callback object makes, and its request (borrowed). */
+static const char *
+callback_call(json_t *cb, json_t **req)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(cb, k, v) {
+		if (strcmp(k, "afterSeconds") != 0) {
+			*req = v;
+			return k;
+		}
+	}
+	*req = NULL;
+	return "";
+}
+
+/*
+ * A callback AWS refuses (docs.aws.amazon.com/step-functions/latest/
+ * apireference/API_SendTaskSuccess.html, Errors): listed in the result,
+ * not applied.
+ */
+static int
+task_refuse(struct frame *fr, json_t *cb, const char *error,
+    const char *detail)
+{
+	struct exec *x = fr->x;
+	json_t *req, *at = json_object_get(cb, "afterSeconds"), *e;
+	const char *call = callback_call(cb, &req), *msg;
+	char *cause;
+
+	if (strcmp(error, "InvalidToken") == 0)
+		msg = "The provided token is not valid.";
+	else if (strcmp(error, "InvalidOutput") == 0)
+		msg = "The provided JSON output data is not valid.";
+	else
+		msg = "The task token has either expired or the task associated "
+		    "with the token has already been closed.";
+	if ((cause = sd_asprintf("%s%s%s", msg, detail != NULL ? " " : "",
+	    detail != NULL ? detail : "")) == NULL)
+		return SD_ERR_NOMEM;
+	if (x->refused == NULL && (x->refused = json_array()) == NULL) {
+		free(cause);
+		return SD_ERR_NOMEM;
+	}
+	e = json_pack("{s:s, s:o, s:s, s:s, s:s}", "state", fr->st->name,
+	    "afterSeconds", at != NULL ? json_incref(at) : json_integer(0),
+	    "call", call, "error", error, "cause", cause);
+	free(cause);
+	if (e == NULL || json_array_append_new(x->refused, e) != 0)
+		return SD_ERR_NOMEM;
+	return 0;
+}
+
+/*
+ * Why a callback's token is refused, or NULL for the task's own: a token
+ * this execution issued to an earlier task is that closed task's
+ * (TaskTimedOut); anything else is not a token (InvalidToken).
+ */
+static const char *
+token_refusal(struct exec *x, const char *own, const char *tok)
+{
+	unsigned long long n;
+	char *end;
+	size_t i;
+
+	if (own != NULL && strcmp(tok, own) == 0)
+		return NULL;
+	if (strncmp(tok, "token-", 6) != 0)
+		return "InvalidToken";
+	for (i = 6; i < 22; i++)
+		if (strchr("0123456789abcdef", tok[i]) == NULL || tok[i] == '\0')
+			return "InvalidToken";
+	if (tok[22] != '-' || tok[23] < '1' || tok[23] > '9')
+		return "InvalidToken";
+	errno = 0;
+	n = strtoull(tok + 23, &end, 10);
+	if (errno != 0 || *end != '\0' || n > x->task_tokens)
+		return "InvalidToken";
+	return "TaskTimedOut";
+}
+
+/*
+ * Play a callback task's API calls on the virtual clock from start
+ * (docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html
+ * #connect-wait-token, "Configure a Heartbeat Timeout"): a heartbeat
+ * restarts the HeartbeatSeconds timer; SendTaskSuccess ends the task with
+ * its output, SendTaskFailure with its error; HeartbeatSeconds or
+ * TimeoutSeconds passing first times it out. A call AWS refuses is listed
+ * (task_refuse) and changes nothing.
+ */
+static int
+task_replay(struct frame *fr, const char *token, json_t *calls,
+    int64_t start, int64_t hb_ns, int64_t timeout_ns, json_t **result,
+    struct fail *f)
+{
+	struct exec *x = fr->x;
+	json_t *cb, *req, *v;
+	json_error_t je;
+	const char *call, *tok, *why, *s;
+	int64_t beat = start, at, due;
+	size_t i;
+	int r, hb, closed = 0, tr = R_FAILED;
+
+	*result = NULL;
+	json_array_foreach(calls, i, cb) {
+		v = json_object_get(cb, "afterSeconds");
+		at = start + (int64_t)((v != NULL ? sd_json_number(v) : 0) *
+		    (double)NS);
+		if (!closed && (due = task_due(start, beat, hb_ns, timeout_ns,
+		    &hb)) != 0 && at > due) {
+			if ((tr = task_time_out(x, due, hb, f)) != R_FAILED)
+				return tr;
+			closed = 1;
+		}
+		call = callback_call(cb, &req);
+		tok = json_string_value(json_object_get(req, "taskToken"));
+		why = closed ? "TaskTimedOut" : tok != NULL ?
+		    token_refusal(x, token, tok) : NULL;
+		if (why != NULL) {
+			if ((r = task_refuse(fr, cb, why, NULL)) != 0)
+				return r;
+			continue;
+		}
+		if (strcmp(call, "SendTaskHeartbeat") == 0) {
+			beat = at;
+			continue;
+		}
+		if (strcmp(call, "SendTaskSuccess") == 0) {
+			v = json_object_get(req, "output");
+			s = json_string_value(v);
+			if ((*result = json_loadb(s, json_string_length(v),
+			    JSON_DECODE_ANY, &je)) == NULL) {
+				if ((r = task_refuse(fr, cb, "InvalidOutput",
+				    je.text)) != 0)
+					return r;
+				continue;
+			}
+			tr = R_OK;
+		} else if ((tr = fail_set(f, json_string_value(json_object_get(req,
+		    "error")), json_string_value(json_object_get(req,
+		    "cause")))) < 0)
+			return tr;
+		if (clock_wait_until(x, at) == R_TIMEOUT) {
+			json_decref(*result);
+			*result = NULL;
+			return R_TIMEOUT;
+		}
+		closed = 1;
+	}
+	if (closed)
+		return tr;
+	if ((due = task_due(start, beat, hb_ns, timeout_ns, &hb)) == 0)
+		return fail_state(fr, f, "States.Runtime", "The Task waits for a "
+		    "callback that never comes: no SendTaskSuccess or "
+		    "SendTaskFailure that Step Functions takes closes it, and it "
+		    "has no TimeoutSeconds or HeartbeatSeconds to end the wait");
+	return task_time_out(x, due, hb, f);
+}
+
 static int
 run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 {
 	struct exec *x = fr->x;
 	const struct sd_state *st = fr->st;
-	const char *pfx, *dpfx;
-	char type[64], key[64];
+	enum task_pattern pat = task_pattern(st->resource);
+	struct task_answer ans;
+	char atok[64];
+	const char *token = fr->token;
 	double delay = 0;
 	int64_t timeout_ns = 0, hb_ns = 0, start = x->now_ns;
-	json_t *tv = NULL;
+	json_t *tv = NULL, *sub = NULL;
 	int r, tr;
 
-	pfx = task_event_prefix(st->resource, &dpfx);
+	memset(&ans, 0, sizeof(ans));
 	fr->hb_every_s = 0;
 	hb_ns = st->heartbeat_s * NS;
 	if (st->heartbeat_expr != NULL) {
@@ -1277,32 +1664,63 @@ run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		json_decref(tv);
 	} else
 		timeout_ns = st->timeout_s * NS;
-	if (snprintf(type, sizeof(type), "%sScheduled", pfx) < 0 ||
-	    snprintf(key, sizeof(key), "%sScheduledEventDetails", dpfx) < 0)
-		return SD_ERR_INTERNAL;
 	if (x->history != NULL) {
+		const char *pfx, *dpfx;
+		char type[64], key[80];
 		json_t *d = task_scheduled_details(st, input, timeout_ns);
 
+		pfx = task_event_prefix(st->resource, &dpfx);
 		if (d != NULL && hb_ns > 0 && json_object_set_new(d,
 		    "heartbeatInSeconds", json_integer(hb_ns / NS)) != 0) {
 			json_decref(d);
 			d = NULL;
 		}
-
 		if (d == NULL)
 			return SD_ERR_NOMEM;
+		if (snprintf(type, sizeof(type), "%sScheduled", pfx) < 0 ||
+		    snprintf(key, sizeof(key), "%sScheduledEventDetails",
+		    dpfx) < 0) {
+			json_decref(d);
+			return SD_ERR_INTERNAL;
+		}
 		if ((r = event(x, type, key, d)) != 0)
 			return r;
 	} else
 		x->event_id++;
-	if (snprintf(type, sizeof(type), "%sStarted", pfx) < 0)
-		return SD_ERR_INTERNAL;
-	if ((r = event(x, type, NULL, NULL)) != 0)
-		return r;
-	tr = task_call(fr, input, result, f, &delay);
+	/* An activity worker gets its task's token from GetActivityTask. */
+	if (pat == TP_ACTIVITY) {
+		if ((r = task_token_make(x, atok, sizeof(atok))) != 0)
+			return r;
+		token = atok;
+	}
+	tr = task_call(fr, input, pat, token, result, f, &ans);
 	if (tr < 0)
-		return tr;
-	if (delay > 0) {
+		goto out;
+	if ((r = task_event(x, st, "Started", NULL, ans.worker, NULL)) != 0)
+		goto fail;
+	if ((pat == TP_TOKEN || pat == TP_SYNC) && !ans.unsent) {
+		if ((sub = json_incref(ans.submitted)) == NULL && tr == R_OK &&
+		    ans.calls == NULL)
+			sub = task_derived_submit(st, *result);
+		r = task_event(x, st, "Submitted", sub, NULL, NULL);
+		json_decref(sub);
+		if (r != 0)
+			goto fail;
+	}
+	delay = ans.delay_s;
+	if (ans.calls != NULL && tr == R_OK) {
+		if ((tr = task_replay(fr, token, ans.calls, start, hb_ns,
+		    timeout_ns, result, f)) < 0 || tr == R_TIMEOUT)
+			goto out;
+	} else if (ans.calls != NULL) {
+		size_t i;
+		json_t *cb;
+
+		/* The task ended before its callbacks came. */
+		json_array_foreach(ans.calls, i, cb)
+			if ((r = task_refuse(fr, cb, "TaskTimedOut", NULL)) != 0)
+				goto fail;
+	} else if (delay > 0) {
 		int64_t d = (int64_t)(delay * NS);
 
 		/*
@@ -1314,44 +1732,38 @@ run_task(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		    (timeout_ns == 0 || hb_ns < timeout_ns)) {
 			json_decref(*result);
 			*result = NULL;
-			if ((r = clock_wait_until(x, start + hb_ns)) == R_TIMEOUT)
-				return R_TIMEOUT;
-			tr = fail_set(f, "States.HeartbeatTimeout", NULL);
-			if (tr < 0)
-				return tr;
+			if ((tr = task_time_out(x, start + hb_ns, 1, f)) != R_FAILED)
+				goto out;
 		} else if (timeout_ns > 0 && d > timeout_ns) {
 			json_decref(*result);
 			*result = NULL;
-			if ((r = clock_wait_until(x, start + timeout_ns)) == R_TIMEOUT)
-				return R_TIMEOUT;
-			tr = fail_set(f, "States.Timeout", NULL);
-			if (tr < 0)
-				return tr;
-		} else if ((r = clock_wait_until(x, x->now_ns + d)) == R_TIMEOUT) {
-			json_decref(*result);
-			*result = NULL;
-			return R_TIMEOUT;
+			if ((tr = task_time_out(x, start + timeout_ns, 0, f)) !=
+			    R_FAILED)
+				goto out;
+		} else if (clock_wait_until(x, x->now_ns + d) == R_TIMEOUT) {
+			tr = R_TIMEOUT;
+			goto out;
 		}
 	}
-	if (tr == R_OK) {
-		if (snprintf(type, sizeof(type), "%sSucceeded", pfx) < 0 ||
-		    snprintf(key, sizeof(key), "%sSucceededEventDetails", dpfx) < 0)
-			return SD_ERR_INTERNAL;
-		if ((r = event_data(x, type, key, NULL, "output", *result)) != 0)
-			return r;
-		return R_OK;
+	if (tr == R_OK)
+		r = task_event(x, st, "Succeeded", *result, NULL, NULL);
+	else
+		r = task_event(x, st, f->error != NULL &&
+		    (strcmp(f->error, "States.Timeout") == 0 ||
+		    strcmp(f->error, "States.HeartbeatTimeout") == 0) ?
+		    "TimedOut" : "Failed", NULL, NULL, f);
+	if (r != 0)
+		goto fail;
+ out:
+	if (tr != R_OK) {
+		json_decref(*result);
+		*result = NULL;
 	}
-	if (f->error != NULL && (strcmp(f->error, "States.Timeout") == 0 ||
-	    strcmp(f->error, "States.HeartbeatTimeout") == 0)) {
-		if (snprintf(type, sizeof(type), "%sTimedOut", pfx) < 0 ||
-		    snprintf(key, sizeof(key), "%sTimedOutEventDetails", dpfx) < 0)
-			return SD_ERR_INTERNAL;
-	} else if (snprintf(type, sizeof(type), "%sFailed", pfx) < 0 ||
-	    snprintf(key, sizeof(key), "%sFailedEventDetails", dpfx) < 0)
-		return SD_ERR_INTERNAL;
-	if ((r = event_fail(x, type, key, f)) != 0)
-		return r;
-	return R_FAILED;
+	task_answer_clear(&ans);
+	return tr;
+ fail:
+	tr = r;
+	goto out;
 }
 
 /* ------------------------------------------------------------ Parallel, Map */
@@ -2376,14 +2788,14 @@ task_token_begin(struct frame *fr)
 {
 	struct exec *x = fr->x;
 
+	int r;
+
 	fr->token = NULL;
 	if (fr->st->type != SD_ST_TASK ||
-	    strstr(fr->st->resource, ".waitForTaskToken") == NULL)
+	    task_pattern(fr->st->resource) != TP_TOKEN)
 		return 0;
-	if (snprintf(fr->token_buf, sizeof(fr->token_buf),
-	    "token-%016llx-%llu", (unsigned long long)x->rng,
-	    (unsigned long long)++x->task_tokens) < 0)
-		return SD_ERR_INTERNAL;
+	if ((r = task_token_make(x, fr->token_buf, sizeof(fr->token_buf))) != 0)
+		return r;
 	fr->token = fr->token_buf;
 	frame_reset_context(fr);
 	return 0;
@@ -3382,6 +3794,7 @@ exec_free(struct exec *x)
 {
 	json_decref(x->history);
 	json_decref(x->trace);
+	json_decref(x->refused);
 	free(x->path);
 	json_decref(x->mock_pos);
 	json_decref(x->ctx_base);
@@ -3469,8 +3882,9 @@ step_execute(struct step_machine *sm, json_t *input,
 	x.npath = x.path_cap = 0;
 	res->history = x.history != NULL ? x.history : json_array();
 	res->trace = x.trace != NULL ? x.trace : json_array();
-	x.history = x.trace = NULL;
-	if (res->history == NULL || res->trace == NULL) {
+	res->refused = x.refused != NULL ? x.refused : json_array();
+	x.history = x.trace = x.refused = NULL;
+	if (res->history == NULL || res->trace == NULL || res->refused == NULL) {
 		r = SD_ERR_NOMEM;
 		goto out;
 	}
@@ -3499,6 +3913,7 @@ step_result_free(struct step_result *r)
 	sd_model_free(r->model);
 	json_decref(r->history);
 	json_decref(r->trace);
+	json_decref(r->refused);
 	free(r->error);
 	free(r->cause);
 	free(r);
@@ -3563,6 +3978,12 @@ step_result_path(const struct step_result *r)
 }
 
 json_t *
+step_result_refused_callbacks(const struct step_result *r)
+{
+	return r->refused;
+}
+
+json_t *
 step_result_history(const struct step_result *r)
 {
 	return r->history;
@@ -3594,6 +4015,8 @@ step_result_json(const struct step_result *r, int with_path, int with_history)
 	    json_object_set_new(o, "error", json_string(r->error)) != 0) ||
 	    (r->cause != NULL &&
 	    json_object_set_new(o, "cause", json_string(r->cause)) != 0) ||
+	    (json_array_size(r->refused) > 0 &&
+	    json_object_set(o, "refusedCallbacks", r->refused) != 0) ||
 	    (with_path && json_object_set(o, "path", step_result_path(r)) != 0) ||
 	    (with_history && json_object_set(o, "history", r->history) != 0)) {
 		json_decref(o);
@@ -3786,6 +4209,19 @@ ts_check(const struct sd_state *st, const struct step_test_state_opts *ts,
 		    "not support Map or Parallel states. Supported state types "
 		    "include: [Task, Wait, Pass, Succeed, Fail, Choice] (a Map or "
 		    "Parallel state is tested with a mocked result or error)");
+	/*
+	 * "TestState only supports the following when a mock is specified:
+	 * Activity tasks, .sync or .waitForTaskToken service integration
+	 * patterns, Parallel, or Map states." (AWS CLI test-state; the API's
+	 * TestState page.) With a mock, the mocked result stands for the
+	 * callback's output or the job's final result.
+	 */
+	if (!mocked && st->type == SD_ST_TASK &&
+	    task_pattern(st->resource) != TP_RESPONSE)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "TestState supports "
+		    "an activity task or the .sync or .waitForTaskToken "
+		    "integration pattern only when a mock is specified (resource "
+		    "'%s'): give a mocked result or error", st->resource);
 	if (ts->mock_result != NULL && mp && !json_is_array(ts->mock_result))
 		return sd_error_set(err, SD_ERR_INVALID, NULL, "Mocked result must "
 		    "be an array.");

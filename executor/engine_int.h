@@ -40,6 +40,7 @@ struct step_result {
 	json_t			*history;
 	json_t			*trace;
 	uint64_t		 transitions;
+	json_t			*refused;	/* refused callbacks, or NULL */
 };
 
 /* How a state or machine run ended, internally. */
@@ -96,7 +97,26 @@ struct exec {
 	uint64_t		 max_history;
 	int			 uncounted_depth; /* inside a Distributed Map */
 	int			 history_full;	/* the limit was reached */
+	json_t			*refused;	/* refused callbacks, or NULL */
 };
+
+/* What one Task call's handler sent (callback.c, step_send_task_*). */
+struct step_callbacks {
+	json_t	*calls;		/* [{"afterSeconds", "SendTask...": {...}}] or NULL */
+	json_t	*submitted;	/* the service call's response, or NULL */
+	int	 takes_calls;	/* a .waitForTaskToken Task or an activity */
+	int	 takes_submit;	/* a .waitForTaskToken or .sync Task */
+};
+
+/*
+ * Check one callback object at loc: afterSeconds (at least prev_after)
+ * and one of SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat (or,
+ * with allow_submitted, "submitted"), each the API's request shape.
+ */
+int	sd_callback_check(json_t *cb, double prev_after, int allow_submitted,
+	    const char *loc, struct sd_error *err);
+/* Check a mock's "callbacks" list at loc (the response's location). */
+int	sd_callbacks_check(json_t *list, const char *loc, struct sd_error *err);
 
 void	fail_clear(struct fail *);
 int	fail_set(struct fail *, const char *error, const char *cause);

@@ -185,7 +185,7 @@ check_response(json_t *resp, const char *loc, struct sd_error *err)
 {
 	const char *k;
 	json_t *v;
-	int has_result, has_error;
+	int has_result, has_error, has_calls, r;
 
 	if (!json_is_object(resp))
 		return sd_error_set(err, SD_ERR_INVALID, loc, "a mock response must "
@@ -193,12 +193,34 @@ check_response(json_t *resp, const char *loc, struct sd_error *err)
 		    "\"cause\": \"text\"}");
 	has_result = json_object_get(resp, "result") != NULL;
 	has_error = json_object_get(resp, "error") != NULL;
-	if (has_result == has_error)
+	has_calls = json_object_get(resp, "callbacks") != NULL;
+	if (has_result + has_error + has_calls != 1)
 		return sd_error_set(err, SD_ERR_INVALID, loc, "a mock response needs "
-		    "exactly one of \"result\" and \"error\"");
+		    "exactly one of \"result\", \"error\" and \"callbacks\"");
+	if (has_calls && (json_object_get(resp, "delaySeconds") != NULL ||
+	    json_object_get(resp, "heartbeatSeconds") != NULL))
+		return sd_error_set(err, SD_ERR_INVALID, loc, "a mock response with "
+		    "\"callbacks\" times them by their afterSeconds: it takes no "
+		    "delaySeconds or heartbeatSeconds");
+	if (json_object_get(resp, "cause") != NULL && !has_error)
+		return sd_error_set(err, SD_ERR_INVALID, loc, "\"cause\" goes with "
+		    "\"error\"");
 	json_object_foreach(resp, k, v) {
-		if (strcmp(k, "result") == 0)
+		if (strcmp(k, "result") == 0 || strcmp(k, "submitted") == 0)
 			continue;
+		if (strcmp(k, "callbacks") == 0) {
+			if ((r = sd_callbacks_check(v, loc, err)) != 0)
+				return r;
+			continue;
+		}
+		if (strcmp(k, "workerName") == 0) {
+			if (!json_is_string(v) || json_string_length(v) < 1 ||
+			    json_string_length(v) > 80)
+				return sd_error_set(err, SD_ERR_INVALID, loc,
+				    "\"workerName\" must be a string of 1 to 80 "
+				    "characters (GetActivityTask's limit)");
+			continue;
+		}
 		if ((strcmp(k, "error") == 0 || strcmp(k, "cause") == 0)) {
 			if (!json_is_string(v))
 				return sd_error_set(err, SD_ERR_INVALID, loc,
@@ -213,8 +235,8 @@ check_response(json_t *resp, const char *loc, struct sd_error *err)
 			continue;
 		}
 		return sd_error_set(err, SD_ERR_INVALID, loc, "unknown field \"%s\" "
-		    "(expected result, error, cause, delaySeconds, "
-		    "heartbeatSeconds)", k);
+		    "(expected result, error, cause, callbacks, submitted, "
+		    "workerName, delaySeconds, heartbeatSeconds)", k);
 	}
 	return 0;
 }

@@ -85,8 +85,10 @@ struct step_task_call {
 	const char	*resource;	/* the Task's Resource */
 	json_t		*input;		/* effective input (after Parameters) */
 	json_t		*context;	/* the context object $$ */
-	const char	*task_token;	/* for .waitForTaskToken, else NULL */
+	const char	*task_token;	/* .waitForTaskToken or activity, else NULL */
 	int64_t		 timeout_ms;	/* TimeoutSeconds in ms, 0 if none */
+	/* Where step_send_task_*() and step_task_submitted() record (opaque). */
+	struct step_callbacks *callbacks;
 };
 
 /* A Task failure: error name and cause, both new strings (cause may be NULL). */
@@ -115,7 +117,11 @@ int	 step_machine_register(struct step_machine *, const char *key,
  * Mocks (DESIGN.md): an object whose keys are state names (or, failing that,
  * Task Resource strings), each a list of {"result": V} or
  * {"error": "Name", "cause": "text"} used in order within one execution
- * (a single object is used for every call). Checked here: a malformed mock
+ * (a single object is used for every call); a .waitForTaskToken Task or
+ * an activity may instead be answered by {"callbacks": [CALLBACK...]}
+ * (each as step_task_callback_json() takes it), and a .waitForTaskToken
+ * or .sync Task's response may carry "submitted": the service call's
+ * response. Checked here: a malformed mock
  * is SD_ERR_INVALID with err->location naming it. mocks is borrowed.
  */
 int	 step_machine_set_mocks(struct step_machine *, json_t *mocks,
@@ -132,6 +138,41 @@ int	 step_machine_set_mocks(struct step_machine *, json_t *mocks,
  */
 int	 step_dispatch(struct step_machine *, json_t *payload, json_t *context,
 	    json_t **output, struct step_task_failure *failure);
+
+/*
+ * Callbacks from inside a handler, as AWS's SendTaskSuccess (output: JSON
+ * text), SendTaskFailure and SendTaskHeartbeat calls
+ * (docs.aws.amazon.com/step-functions/latest/apireference/), sent
+ * after_s seconds of virtual time after the task started (at least the
+ * previous call's). token NULL is call->task_token. Only a .waitForTaskToken
+ * Task or an activity takes them; a handler that sends any sets no
+ * *output (for a .waitForTaskToken Task it may give the service call's
+ * response with step_task_submitted()). They are checked when their time
+ * comes, as AWS checks them: a wrong token (InvalidToken), a closed task
+ * (TaskTimedOut) or an output that is not JSON (InvalidOutput) is refused
+ * and listed in the result (step_result_refused_callbacks), not applied.
+ * Each returns 0, SD_ERR_INVALID (no callback task, a bad argument, after_s
+ * before the previous call's) or SD_ERR_NOMEM.
+ */
+int	 step_send_task_success(const struct step_task_call *, const char *token,
+	    const char *output, double after_s);
+int	 step_send_task_failure(const struct step_task_call *, const char *token,
+	    const char *error, const char *cause, double after_s);
+int	 step_send_task_heartbeat(const struct step_task_call *,
+	    const char *token, double after_s);
+/*
+ * The service call's response of a .waitForTaskToken or .sync Task (the
+ * TaskSubmitted event's output; borrowed). Once per call.
+ */
+int	 step_task_submitted(const struct step_task_call *, json_t *response);
+/*
+ * One callback in the mocks' form, {"afterSeconds": N, "SendTaskSuccess":
+ * {"taskToken", "output"}} (or SendTaskFailure {"taskToken", "error",
+ * "cause"}, SendTaskHeartbeat {"taskToken"}; taskToken optional), or
+ * {"submitted": V}; checked as the mocks are (err names what is wrong).
+ */
+int	 step_task_callback_json(const struct step_task_call *, json_t *cb,
+	    struct sd_error *err);
 
 /* ------------------------------------------------------------ running */
 
@@ -182,6 +223,13 @@ const char	*step_result_cause(const struct step_result *);
 /* Array of state names entered, in order (borrowed; built on the first
  * call, NULL when out of memory). */
 json_t		*step_result_path(const struct step_result *);
+/*
+ * The callbacks (from mocks or handlers) that AWS would have refused, in
+ * the order they came: [{"state", "afterSeconds", "call": "SendTaskSuccess"
+ * | "SendTaskFailure" | "SendTaskHeartbeat", "error": "InvalidToken" |
+ * "TaskTimedOut" | "InvalidOutput", "cause"}] (borrowed; empty if none).
+ */
+json_t		*step_result_refused_callbacks(const struct step_result *);
 /* Array of AWS-shaped history events (borrowed); empty unless recorded. */
 json_t		*step_result_history(const struct step_result *);
 /*

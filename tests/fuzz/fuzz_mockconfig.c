@@ -2,7 +2,10 @@
  * fuzz_mockconfig: parse arbitrary bytes as a Step Functions Local mock
  * file and convert it for its state machines and test cases (and for no
  * named state machine); whatever converts must be accepted by
- * step_machine_set_mocks. Frees everything.
+ * step_machine_set_mocks. The same bytes are also tried as a mocks object
+ * itself (step_machine_set_mocks: responses, callbacks in the shape of
+ * SendTaskSuccess/Failure/Heartbeat, submitted, workerName). Frees
+ * everything.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +51,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cfg == NULL)
 		return 0;
 	(void)step_machine_new(def, sizeof(def) - 1, NULL, &m, &err);
+	sd_error_clear(&err);
+	if (m != NULL)
+		(void)step_machine_set_mocks(m, cfg, &err);
+	(void)sd_error_text(&err);
 	sd_error_clear(&err);
 	convert(m, cfg, NULL, "T");
 	json_object_foreach(json_object_get(cfg, "StateMachines"), sk, sv) {

@@ -561,6 +561,103 @@ test_task_timeout(void **state)
 	step_machine_free(m);
 }
 
+/*
+ * Callbacks from a C handler (step_send_task_*), as AWS's SendTaskSuccess,
+ * SendTaskFailure and SendTaskHeartbeat APIs take them
+ * (docs.aws.amazon.com/step-functions/latest/apireference/
+ * API_SendTaskSuccess.html and its Errors).
+ */
+struct cb_plan {
+	int	mode;		/* 0 beat+success, 1 bad token, 2 result too */
+	int	rr_rc;		/* what a callback from a non-callback call gave */
+};
+
+static int
+cb_handler(void *user, const struct step_task_call *call, json_t **output,
+    struct step_task_failure *failure)
+{
+	struct cb_plan *p = user;
+	json_t *sub = J("{\"MessageId\":\"m-1\"}");
+
+	(void)failure;
+	if (call->task_token == NULL) {
+		p->rr_rc = step_send_task_heartbeat(call, NULL, 1);
+		json_decref(sub);
+		*output = json_integer(7);
+		return 0;
+	}
+	assert_int_equal(step_task_submitted(call, sub), 0);
+	assert_int_equal(step_task_submitted(call, sub), SD_ERR_INVALID);
+	json_decref(sub);
+	assert_int_equal(step_send_task_heartbeat(call, NULL, 5), 0);
+	if (p->mode == 1)
+		assert_int_equal(step_send_task_success(call, "not-a-token",
+		    "1", 6), 0);
+	/* Not before the previous call. */
+	assert_int_equal(step_send_task_success(call, NULL, "1", 4),
+	    SD_ERR_INVALID);
+	assert_int_equal(step_send_task_success(call, call->task_token,
+	    "{\"ok\":true}", 8), 0);
+	if (p->mode == 2)
+		*output = json_integer(1);
+	return 0;
+}
+
+static void
+test_callbacks(void **state)
+{
+	struct cb_plan p = { 0, 0 };
+	struct step_machine *m;
+	struct step_result *res;
+	json_t *h, *ev, *types;
+	size_t i;
+
+	(void)state;
+	m = build("{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\","
+	    "\"Resource\":\"arn:aws:states:::sqs:sendMessage.waitForTaskToken\","
+	    "\"HeartbeatSeconds\":6,\"Next\":\"R\"},\"R\":{\"Type\":\"Task\","
+	    "\"Resource\":\"arn:aws:states:::sqs:sendMessage\",\"ResultPath\":"
+	    "null,\"End\":true}}}");
+	assert_int_equal(step_machine_register(m, NULL, cb_handler, &p), 0);
+	res = run_m(m, "{}", 1);
+	assert_int_equal(step_result_status(res), STEP_SUCCEEDED);
+	assert_json(step_result_output(res), "{\"ok\":true}");
+	assert_json(step_result_refused_callbacks(res), "[]");
+	assert_int_equal(p.rr_rc, SD_ERR_INVALID);
+	h = step_result_history(res);
+	types = json_array();
+	json_array_foreach(h, i, ev)
+		json_array_append(types, json_object_get(ev, "type"));
+	assert_json(types, "[\"ExecutionStarted\",\"TaskStateEntered\","
+	    "\"TaskScheduled\",\"TaskStarted\",\"TaskSubmitted\",\"TaskSucceeded\","
+	    "\"TaskStateExited\",\"TaskStateEntered\",\"TaskScheduled\","
+	    "\"TaskStarted\",\"TaskSucceeded\",\"TaskStateExited\","
+	    "\"ExecutionSucceeded\"]");
+	json_decref(types);
+	assert_json(json_object_get(json_array_get(h, 4),
+	    "taskSubmittedEventDetails"), "{\"resourceType\":\"sqs\",\"resource\":"
+	    "\"sendMessage.waitForTaskToken\",\"output\":\"{\\\"MessageId\\\":"
+	    "\\\"m-1\\\"}\",\"outputDetails\":{\"truncated\":false}}");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(h,
+	    5), "timestamp")), "2023-11-14T22:13:28.000Z");
+	step_result_free(res);
+
+	p.mode = 1;
+	res = run_m(m, "{}", 0);
+	assert_int_equal(step_result_status(res), STEP_SUCCEEDED);
+	assert_json(step_result_refused_callbacks(res), "[{\"state\":\"T\","
+	    "\"afterSeconds\":6.0,\"call\":\"SendTaskSuccess\",\"error\":"
+	    "\"InvalidToken\",\"cause\":\"The provided token is not valid.\"}]");
+	step_result_free(res);
+
+	p.mode = 2;
+	res = run_m(m, "{}", 0);
+	assert_int_equal(step_result_status(res), STEP_FAILED);
+	assert_string_equal(step_result_error(res), "States.Runtime");
+	step_result_free(res);
+	step_machine_free(m);
+}
+
 /* ------------------------------------------------------------ Parallel, Map */
 
 static void
@@ -910,6 +1007,7 @@ main(void)
 		cmocka_unit_test(test_task_history),
 		cmocka_unit_test(test_mocks),
 		cmocka_unit_test(test_task_timeout),
+		cmocka_unit_test(test_callbacks),
 		cmocka_unit_test(test_parallel),
 		cmocka_unit_test(test_map),
 		cmocka_unit_test(test_runtime_errors),
