@@ -2,6 +2,7 @@
  * stepdeploy: build, test and deploy AWS Step Functions.
  * main.c only picks the subcommand.
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,12 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	/*
+	 * One command may run many executions (stepdeploy test): keep freed
+	 * memory for the next one rather than trimming the heap after each
+	 * and faulting the pages in again. A hint only: failure is harmless.
+	 */
+	(void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -1,7 +1,7 @@
 /*
  * step-bench: time executions of one state machine through libstep.
  *
- *	step-bench [-n RUNS] [-u] DEF.json INPUT.json
+ *	step-bench [-n RUNS] [-u] [-o OUTPUT.json] DEF.json INPUT.json
  *
  * Builds the machine once, runs one untimed warm-up execution, then times
  * RUNS executions (default 10) with CLOCK_MONOTONIC. Prints one JSON line:
@@ -9,12 +9,14 @@
  * "peak_rss_kib"}. Exits 1 if an execution does not succeed, 2 on bad usage.
  * Executions run with the default options (opts NULL: virtual clock, no
  * history, AWS's 256 KiB payload limit); -u lifts the payload limit
- * (max_payload SIZE_MAX), for inputs bigger than AWS would accept.
+ * (max_payload SIZE_MAX), for inputs bigger than AWS would accept; -o
+ * writes the warm-up execution's output to OUTPUT.json (to check it).
  * Uses the public step.h API only; Task states are not bound, so the
  * definitions measured should have none.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
@@ -37,7 +39,8 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: step-bench [-n RUNS] [-u] DEF.json INPUT.json\n");
+	fprintf(stderr, "usage: step-bench [-n RUNS] [-u] [-o OUTPUT.json] DEF.json "
+	    "INPUT.json\n");
 	exit(2);
 }
 
@@ -59,7 +62,8 @@ now_sec(void)
  */
 static int
 run_once(struct step_machine *m, json_t *input,
-    const struct step_exec_opts *opts, uint64_t *transitions)
+    const struct step_exec_opts *opts, uint64_t *transitions,
+    const char *out_path)
 {
 	struct sd_error err = SD_ERROR_INIT;
 	struct step_result *res = NULL;
@@ -79,6 +83,11 @@ run_once(struct step_machine *m, json_t *input,
 		goto out;
 	}
 	*transitions = step_result_transitions(res);
+	if (out_path != NULL && json_dump_file(step_result_output(res), out_path,
+	    JSON_COMPACT | JSON_ENCODE_ANY) != 0) {
+		fprintf(stderr, "step-bench: cannot write %s\n", out_path);
+		goto out;
+	}
 	r = 0;
  out:
 	step_result_free(res);
@@ -95,16 +104,26 @@ main(int argc, char **argv)
 	struct rusage ru;
 	json_t *input = NULL;
 	char *def = NULL, *end = NULL;
+	const char *out_path = NULL;
 	size_t deflen = 0;
 	long long runs = BENCH_DEFAULT_RUNS, i;
 	uint64_t warm = 0, t = 0, total = 0;
 	double t0, sec;
 	int ch, status = 1;
 
+	/*
+	 * As the stepdeploy command does (cli/main.c): freed memory stays
+	 * with the process for the next execution instead of going back to
+	 * the kernel and being faulted in again.
+	 */
+	if (mallopt(M_TRIM_THRESHOLD, 256 << 20) != 1) {
+		fprintf(stderr, "step-bench: mallopt failed\n");
+		return 1;
+	}
 	memset(&unlimited, 0, sizeof(unlimited));
 	unlimited.record_path = 1;
 	unlimited.max_payload = SIZE_MAX;
-	while ((ch = getopt(argc, argv, "n:u")) != -1) {
+	while ((ch = getopt(argc, argv, "n:o:u")) != -1) {
 		switch (ch) {
 		case 'n':
 			errno = 0;
@@ -118,6 +137,9 @@ main(int argc, char **argv)
 			break;
 		case 'u':
 			opts = &unlimited;
+			break;
+		case 'o':
+			out_path = optarg;
 			break;
 		default:
 			usage();
@@ -141,11 +163,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	if (run_once(m, input, opts, &warm) != 0)
+	if (run_once(m, input, opts, &warm, out_path) != 0)
 		goto out;
 	t0 = now_sec();
 	for (i = 0; i < runs; i++) {
-		if (run_once(m, input, opts, &t) != 0)
+		if (run_once(m, input, opts, &t, NULL) != 0)
 			goto out;
 		total += t;
 	}
