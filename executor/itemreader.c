@@ -20,6 +20,7 @@
 
 #define IR_MAX_FILE	((size_t)1 << 31)	/* 2 GiB per object */
 #define IR_MAX_DEPTH	32			/* directory levels listed */
+#define IR_MAX_KEY	1024			/* S3's longest key, bytes */
 #define IR_MAX_OBJECTS	((size_t)1 << 24)
 
 static int
@@ -308,8 +309,27 @@ struct listing {
 	size_t	  n, cap;
 };
 
+/*
+ * The regular files below root/rel, as keys relative to root, into l.
+ * Only directories that may hold keys starting with prefix are read.
+ * Nothing is skipped silently: a level past IR_MAX_DEPTH, a key past
+ * S3's 1,024 bytes, more than IR_MAX_OBJECTS objects or a directory that
+ * cannot be read is an error naming it.
+ */
+/* May keys under the directory dir (no trailing slash) start with prefix? */
 static int
-list_dir(const char *root, const char *rel, int depth, struct listing *l)
+dir_may_match(const char *dir, const char *prefix)
+{
+	size_t n = strlen(dir), p = strlen(prefix);
+
+	if (p <= n)
+		return strncmp(dir, prefix, p) == 0;
+	return strncmp(dir, prefix, n) == 0 && prefix[n] == '/';
+}
+
+static int
+list_dir(const char *root, const char *bucket, const char *prefix,
+    const char *rel, int depth, struct listing *l, char **why)
 {
 	char path[PATH_MAX], child[PATH_MAX];
 	struct dirent *de;
@@ -318,35 +338,76 @@ list_dir(const char *root, const char *rel, int depth, struct listing *l)
 	int r = 0;
 
 	if (depth > IR_MAX_DEPTH)
-		return 0;
+		return ir_fail(why, "The bucket %s cannot be listed: s3://%s/%s/ "
+		    "is nested deeper than %d levels, the most the ItemReader "
+		    "lists", bucket, bucket, rel, IR_MAX_DEPTH);
 	if (snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "",
-	    rel) >= (int)sizeof(path) || (d = opendir(path)) == NULL)
-		return 0;
-	while (r == 0 && (de = readdir(d)) != NULL) {
+	    rel) >= (int)sizeof(path))
+		return ir_fail(why, "The bucket %s cannot be listed: the path of "
+		    "s3://%s/%s/ is too long", bucket, bucket, rel);
+	if ((d = opendir(path)) == NULL)
+		return ir_fail(why, "The bucket %s cannot be listed: %s: %s",
+		    bucket, path, strerror(errno));
+	while (r == 0) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0)
+				r = ir_fail(why, "The bucket %s cannot be listed: "
+				    "%s: %s", bucket, path, strerror(errno));
+			break;
+		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "",
 		    de->d_name) >= (int)sizeof(child) ||
-		    snprintf(path, sizeof(path), "%s/%s", root, child) >=
-		    (int)sizeof(path) || lstat(path, &sb) != 0)
-			continue;
-		if (S_ISDIR(sb.st_mode))
-			r = list_dir(root, child, depth + 1, l);
-		else if (S_ISREG(sb.st_mode)) {
+		    strlen(child) > IR_MAX_KEY) {
+			r = ir_fail(why, "The bucket %s cannot be listed: a key "
+			    "under s3://%s/%s%s is longer than S3's %d bytes",
+			    bucket, bucket, rel, *rel ? "/" : "", IR_MAX_KEY);
+			break;
+		}
+		if (snprintf(path, sizeof(path), "%s/%s", root, child) >=
+		    (int)sizeof(path)) {
+			r = ir_fail(why, "The bucket %s cannot be listed: the path "
+			    "of s3://%s/%s is too long", bucket, bucket, child);
+			break;
+		}
+		if (lstat(path, &sb) != 0) {
+			r = ir_fail(why, "The bucket %s cannot be listed: %s: %s",
+			    bucket, path, strerror(errno));
+			break;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			if (dir_may_match(child, prefix))
+				r = list_dir(root, bucket, prefix, child,
+				    depth + 1, l, why);
+		} else if (S_ISREG(sb.st_mode) &&
+		    strncmp(child, prefix, strlen(prefix)) == 0) {
 			if (l->n == l->cap) {
 				size_t nc = l->cap ? l->cap * 2 : 64;
 				char **nk;
 
-				if (nc > IR_MAX_OBJECTS || (nk = reallocarray(l->keys,
-				    nc, sizeof(*nk))) == NULL) {
-					r = -1;
+				if (l->n >= IR_MAX_OBJECTS) {
+					r = ir_fail(why, "The bucket %s cannot be "
+					    "listed: it holds more than %zu objects, "
+					    "the most the ItemReader lists", bucket,
+					    IR_MAX_OBJECTS);
+					break;
+				}
+				if (nc > IR_MAX_OBJECTS)
+					nc = IR_MAX_OBJECTS;
+				if ((nk = reallocarray(l->keys, nc,
+				    sizeof(*nk))) == NULL) {
+					r = ir_fail(why, "out of memory listing "
+					    "the bucket %s", bucket);
 					break;
 				}
 				l->keys = nk;
 				l->cap = nc;
 			}
 			if ((l->keys[l->n] = strdup(child)) == NULL)
-				r = -1;
+				r = ir_fail(why, "out of memory listing the bucket "
+				    "%s", bucket);
 			else
 				l->n++;
 		}
@@ -408,8 +469,8 @@ list_objects(const char *bucket_dir, const char *bucket, const char *prefix,
 	if (stat(bucket_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return ir_fail(why, "The bucket %s does not exist (no directory "
 		    "%s)", bucket, bucket_dir);
-	if (list_dir(bucket_dir, "", 0, &l) != 0)
-		r = ir_fail(why, "The bucket %s cannot be listed", bucket);
+	r = list_dir(bucket_dir, bucket, prefix != NULL ? prefix : "", "", 0,
+	    &l, why);
 	if (r == 0)
 		qsort(l.keys, l.n, sizeof(*l.keys), cmp_keys);
 	for (i = 0; r == 0 && i < l.n; i++) {

@@ -22,6 +22,10 @@ printf '1|a\n2|b\n' >"$S3/bk/pipe.csv"
 printf 'z' >"$S3/bk/data/deep/z.txt"
 touch -d '2024-01-02T03:04:05Z' "$S3/bk/data/x.json" "$S3/bk/data/y.jsonl" "$S3/bk/data/deep/z.txt"
 PROC='"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}'
+# expect_keys JSON: the Keys of the listing the Map output, in order.
+expect_keys() {
+	if pyq '[o.get("Key") for o in r.get("output", [])] == json.loads(args[0])' "$1"; then ok; else bad "the keys listed are not $1: $OUT"; fi
+}
 reader() {	# reader FILE READER_JSON
 	mkjson "$1" '{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":'"$2"','"$PROC"',"End":true}}}'
 }
@@ -64,6 +68,33 @@ E1=$(md5sum <"$S3/bk/data/deep/z.txt" | cut -d' ' -f1)
 E2=$(md5sum <"$S3/bk/data/x.json" | cut -d' ' -f1)
 E3=$(md5sum <"$S3/bk/data/y.jsonl" | cut -d' ' -f1)
 expect_json output '[{"Etag":"\"'$E1'\"","Key":"data/deep/z.txt","LastModified":1704164645,"Size":1,"StorageClass":"STANDARD"},{"Etag":"\"'$E2'\"","Key":"data/x.json","LastModified":1704164645,"Size":25,"StorageClass":"STANDARD"},{"Etag":"\"'$E3'\"","Key":"data/y.jsonl","LastModified":1704164645,"Size":26,"StorageClass":"STANDARD"}]'
+
+t "listObjectsV2 with a Prefix that ends inside a name"
+reader r5b.json '{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"bk","Prefix":"data/d"}}'
+run exec "$T/r5b.json" --s3-dir "$S3"
+expect_status SUCCEEDED
+expect_keys '["data/deep/z.txt"]'
+
+# A listing never leaves out what it cannot list: keys nested past the
+# reader's 32 levels fail the Map, naming the limit; a Prefix elsewhere in
+# the bucket does not read them.
+DEEP=$S3/dp/a
+for i in $(seq 1 34); do DEEP=$DEEP/d$i; done
+mkdir -p "$DEEP" "$S3/dp/b"
+printf 'x' >"$DEEP/k.txt"
+printf 'y' >"$S3/dp/b/k.txt"
+t "listObjectsV2: keys nested past 32 levels fail the Map, naming the limit"
+reader r5c.json '{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"dp"}}'
+run exec "$T/r5c.json" --s3-dir "$S3"
+expect_status FAILED
+expect_json error '"States.ItemReaderFailed"'
+expect_has cause "The bucket dp cannot be listed: s3://dp/a/d1/"
+expect_has cause "is nested deeper than 32 levels, the most the ItemReader lists"
+t "listObjectsV2: a Prefix beside the deep keys lists without them"
+reader r5d.json '{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"dp","Prefix":"b/"}}'
+run exec "$T/r5d.json" --s3-dir "$S3"
+expect_status SUCCEEDED
+expect_keys '["b/k.txt"]'
 
 t "JSONata: Arguments and ItemSelector over the items read"
 mkjson r6.json '{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON","MaxItems":"{% $states.input.n %}"},"Arguments":{"Bucket":"bk","Key":"{% $states.input.key %}"}},"ItemSelector":{"v":"{% $states.context.Map.Item.Value.a * 10 %}"},'"$PROC"',"End":true}}}'
