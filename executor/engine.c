@@ -2425,6 +2425,12 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 		have_run = 1;
 	}
 	n = json_array_size(items);
+	if (st->writer != NULL && n > sd_rw_max_children()) {
+		r = fail_state(fr, f, "States.ResultWriterFailed", "The Map Run "
+		    "would have %zu child executions, more than the %zu a "
+		    "ResultWriter records", n, sd_rw_max_children());
+		goto out;
+	}
 	if (x->history != NULL) {
 		if ((r = event(x, "MapStateStarted", "mapStateStartedEventDetails",
 		    json_pack("{s:I}", "length", (json_int_t)n))) != 0)

@@ -18,7 +18,6 @@
 
 /* AWS: a result file holds at most 5 GB; past it the next file begins. */
 #define RW_MAX_FILE	((uint64_t)5 * 1024 * 1024 * 1024)
-#define RW_MAX_CHILDREN	((size_t)1 << 26)
 
 static int
 bad(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -35,25 +34,41 @@ bad(char **why, const char *fmt, ...)
 }
 
 /*
- * The size past which a result file ends. SD_TESTING builds may lower it
- * with $STEPDEPLOY_TEST_RW_MAX_FILE (bytes) so the tests can see a split.
+ * A limit, which SD_TESTING builds may lower with $env (a whole number
+ * under max) so that the tests can reach it.
  */
 static uint64_t
-file_limit(void)
+test_limit(const char *env, uint64_t max)
 {
 #ifdef SD_TESTING
-	const char *s = getenv("STEPDEPLOY_TEST_RW_MAX_FILE");
+	const char *s = getenv(env);
 	unsigned long long v;
 	char *end;
 
 	if (s != NULL && *s != '\0') {
 		errno = 0;
 		v = strtoull(s, &end, 10);
-		if (errno == 0 && *end == '\0' && v > 0 && v < RW_MAX_FILE)
+		if (errno == 0 && *end == '\0' && v > 0 && v < max)
 			return (uint64_t)v;
 	}
+#else
+	(void)env;
 #endif
-	return RW_MAX_FILE;
+	return max;
+}
+
+/* The size past which a result file ends ($STEPDEPLOY_TEST_RW_MAX_FILE). */
+static uint64_t
+file_limit(void)
+{
+	return test_limit("STEPDEPLOY_TEST_RW_MAX_FILE", RW_MAX_FILE);
+}
+
+size_t
+sd_rw_max_children(void)
+{
+	return (size_t)test_limit("STEPDEPLOY_TEST_RW_MAX_CHILDREN",
+	    SD_RW_MAX_CHILDREN);
 }
 
 /* ------------------------------------------------------------ names */
@@ -166,7 +181,7 @@ sd_rw_run_add(struct sd_rw_run *run, struct sd_rw_child *c)
 		size_t nc = run->cap ? run->cap * 2 : 16;
 		struct sd_rw_child *nv;
 
-		if (nc > RW_MAX_CHILDREN || (nv = reallocarray(run->children,
+		if (nc > SD_RW_MAX_CHILDREN || (nv = reallocarray(run->children,
 		    nc, sizeof(*nv))) == NULL) {
 			child_release(c);
 			return -1;

@@ -68,6 +68,14 @@ int	 sd_rw_run_init(struct sd_rw_run *, const char *sm_arn,
 	    const char *exec_arn, const char *state_name, const char *label,
 	    uint64_t entered_id);
 void	 sd_rw_run_free(struct sd_rw_run *);
+/*
+ * The most children a run records, SD_RW_MAX_CHILDREN ($STEPDEPLOY_TEST_-
+ * RW_MAX_CHILDREN lowers it in SD_TESTING builds): the Map checks its
+ * items against it before any child starts.
+ */
+#define SD_RW_MAX_CHILDREN	((size_t)1 << 26)
+size_t	 sd_rw_max_children(void);
+
 /* Append a child (steals its json and strings, even on failure). */
 int	 sd_rw_run_add(struct sd_rw_run *, struct sd_rw_child *);
 

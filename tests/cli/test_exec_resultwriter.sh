@@ -266,6 +266,19 @@ expect_json error '"States.ResultWriterFailed"'
 expect_has cause "--s3-dir"
 expect_py "no child ran" 'types is not None and "MapIterationStarted" not in types and "MapStateStarted" not in types'
 
+t "more items than a ResultWriter records: States.ResultWriterFailed before any child runs (limit lowered for the test)"
+clean
+export STEPDEPLOY_TEST_RW_MAX_CHILDREN=3
+run exec "$T/sp.json" --input '["a","b","c","d"]' --s3-dir "$S3" --name run1 --history
+expect_status FAILED
+expect_json error '"States.ResultWriterFailed"'
+expect_has cause "The Map Run would have 4 child executions, more than the 3 a ResultWriter records"
+expect_py "no child ran" 'types is not None and "MapRunStarted" not in types and "MapStateStarted" not in types'
+fcheck "nothing written" 'keys() == []'
+run exec "$T/sp.json" --input '["a","b","c"]' --s3-dir "$S3" --name run2
+unset STEPDEPLOY_TEST_RW_MAX_CHILDREN
+expect_status SUCCEEDED
+
 t "a bucket that does not exist: States.ResultWriterFailed"
 mkjson e1.json '{"StartAt":"M","States":{"M":{"Type":"Map","ResultWriter":{'"$PUT"',"Parameters":{"Bucket":"nobucket"}},'"$SLOW"',"End":true}}}'
 run exec "$T/e1.json" --input '[1]' --s3-dir "$S3"
