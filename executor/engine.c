@@ -138,6 +138,10 @@ show(struct exec *x, const json_t *v)
 
 /* ------------------------------------------------------------ events */
 
+/* The cause of an execution failed at the history limit (AWS's words). */
+#define HISTORY_FULL \
+	"The execution reached the maximum number of history events (%llu)."
+
 static int
 event(struct exec *x, const char *type, const char *detail_key, json_t *details)
 {
@@ -148,13 +152,18 @@ event(struct exec *x, const char *type, const char *detail_key, json_t *details)
 	/*
 	 * The history limit, as AWS: the last event the limit allows is the
 	 * execution's ExecutionSucceeded, or the run stops there and
-	 * step_execute logs ExecutionFailed in its place.
+	 * step_execute logs ExecutionFailed in its place. In a Distributed
+	 * Map's child execution event_id is the child's own, and reaching
+	 * the limit fails that child (map_child_full).
 	 */
 	nth = x->event_id + 1;
-	if (x->max_history != 0 && x->uncounted_depth == 0 && !x->history_full &&
+	if (x->max_history != 0 && !x->history_full && !x->child_full &&
 	    nth >= x->max_history && (nth > x->max_history ||
 	    strcmp(type, "ExecutionSucceeded") != 0)) {
-		x->history_full = 1;
+		if (x->child_depth > 0)
+			x->child_full = 1;
+		else
+			x->history_full = 1;
 		json_decref(details);
 		return SD_ERR_LIMIT;
 	}
@@ -2245,6 +2254,7 @@ map_child_enter(struct exec *x, const struct sd_rw_run *run, size_t i,
 	x->exec_arn = arn;
 	x->history = NULL;
 	x->event_id = 1;	/* the child's ExecutionStarted */
+	x->child_depth++;
 	return 0;
  nomem:
 	free(arn);
@@ -2261,6 +2271,25 @@ map_child_leave(struct exec *x, struct map_child *sv)
 	x->exec_arn = sv->exec_arn;
 	x->history = sv->history;
 	x->event_id = sv->event_id;
+	x->child_depth--;
+}
+
+/*
+ * A child execution that reached the history limit failed, as AWS fails
+ * it; its Map goes on (the tolerance decides). r: what the child's run
+ * returned.
+ */
+static int
+map_child_full(struct exec *x, int r, struct fail *itf)
+{
+	char cause[96];
+
+	if (r != SD_ERR_LIMIT || !x->child_full)
+		return r;
+	x->child_full = 0;
+	(void)snprintf(cause, sizeof(cause), HISTORY_FULL,
+	    (unsigned long long)x->max_history);
+	return fail_set(itf, "States.Runtime", cause);
 }
 
 /*
@@ -2493,8 +2522,10 @@ run_map(struct frame *fr, json_t *input, json_t **result, struct fail *f)
 				goto out;
 			}
 			r = run_machine(x, st->iterator, it_in, &it_out, &itf, &sc);
-			if (dist)
+			if (dist) {
 				map_child_leave(x, &sv);
+				r = map_child_full(x, r, &itf);
+			}
 			json_decref(sc.vars);
 		}
 		if (r < 0 || r == R_TIMEOUT)
@@ -3477,25 +3508,6 @@ run_jsonata_flow(struct frame *fr, json_t *raw, json_t **output, size_t *next,
 }
 
 /*
- * A Distributed Map: its child executions' events do not count toward the
- * history limit (on AWS each child execution has a history of its own;
- * map_child_enter gives each its own event ids, and the parent's ids go
- * on only for the parent's events).
- */
-static int
-run_uncounted(struct frame *fr, json_t *raw, json_t **output, size_t *next,
-    int *end, struct fail *f)
-{
-	struct exec *x = fr->x;
-	int r;
-
-	x->uncounted_depth++;
-	r = run_with_retry(fr, raw, output, next, end, f);
-	x->uncounted_depth--;
-	return r;
-}
-
-/*
  * The history limit was reached: the execution fails with States.Runtime,
  * whatever it was doing or how it was ending, and ExecutionFailed is its
  * last event.
@@ -3513,9 +3525,8 @@ exec_history_full(struct exec *x, struct step_result *res)
 	res->error = res->cause = NULL;
 	res->status = STEP_FAILED;
 	if ((f.error = strdup("States.Runtime")) == NULL ||
-	    (f.cause = sd_asprintf("The execution reached the maximum number "
-	    "of history events (%llu).", (unsigned long long)x->max_history)) ==
-	    NULL) {
+	    (f.cause = sd_asprintf(HISTORY_FULL,
+	    (unsigned long long)x->max_history)) == NULL) {
 		fail_clear(&f);
 		return SD_ERR_NOMEM;
 	}
@@ -3594,8 +3605,7 @@ run_state(struct exec *x, const struct sd_state *st, json_t *raw,
 	case SD_ST_TASK:
 	case SD_ST_PARALLEL:
 	case SD_ST_MAP:
-		r = st->distributed ? run_uncounted(&fr, raw, output, next, end,
-		    f) : run_with_retry(&fr, raw, output, next, end, f);
+		r = run_with_retry(&fr, raw, output, next, end, f);
 		break;
 	case SD_ST_CHOICE:
 		if ((r = apply_path(&fr, &st->input_path, raw, &in, f)) != R_OK ||

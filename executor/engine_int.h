@@ -95,8 +95,9 @@ struct exec {
 	unsigned		 sized_next;
 	/* The history limit (0: none) and the events it does not count. */
 	uint64_t		 max_history;
-	int			 uncounted_depth; /* inside a Distributed Map */
+	int			 child_depth;	/* Distributed Map children */
 	int			 history_full;	/* the limit was reached */
+	int			 child_full;	/* a child execution's was */
 	json_t			*refused;	/* refused callbacks, or NULL */
 };
 

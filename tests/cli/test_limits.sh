@@ -256,6 +256,20 @@ gen items-10000.json "json.dumps(list(range(10000)))"
 run exec "$T/dmap.json" --input "@$T/items-10000.json"
 expect_out SUCCEEDED '{"n":10000}'
 
+t "a Distributed Map's child execution is held to its own history limit"
+mkjson dcount.json '{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":50,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Inc","States":{
+ "Inc":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, 1)","max.$":"$.max"},"Next":"Check"},
+ "Check":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericLessThanPath":"$.max","Next":"Inc"}],"Default":"Done"},
+ "Done":{"Type":"Succeed"}}},"End":true}}}'
+run exec "$T/dcount.json" --input '[{"n":0,"max":6249},{"n":0,"max":6250}]'
+expect_out SUCCEEDED '[{"n":6249,"max":6249},{"Error":"States.Runtime","Cause":'"$FULL"'}]'
+
+t "a child execution over the limit fails the Map at its tolerance, the parent's history goes on"
+run exec "$T/dcount.json" --input '[{"n":0,"max":6250},{"n":0,"max":6250}]' --history
+expect_fail '"States.ExceedToleratedFailureThreshold"' '"The specified tolerance threshold was exceeded"'
+expect_py "the parent's history is not its own seven events" \
+    'types == ["ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted", "MapRunFailed", "MapStateFailed", "ExecutionFailed"]'
+
 t "stepdeploy test: the history limit"
 mkjson count-tests.json '[{"name":"under","input":{"n":0,"max":6249},"expected":{"status":"SUCCEEDED"}},
  {"name":"over","input":{"n":0,"max":6250},"expected":{"status":"FAILED","error":"States.Runtime"}}]'
