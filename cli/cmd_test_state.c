@@ -58,6 +58,7 @@ test_state_usage(FILE *fp)
 	    "AWS's) wants the required fields and the right types, PRESENT only\n"
 	    "the types of the fields given, NONE nothing. The shapes known are\n"
 	    "lambda:invoke, sqs:sendMessage, sns:publish and states:startExecution\n"
+	    "(also .sync and .sync:2: DescribeExecution's output)\n"
 	    "(a Lambda function, an activity or .waitForTaskToken take any JSON);\n"
 	    "for another resource STRICT and PRESENT are refused, naming it.\n"
 	    "--state-configuration is AWS's stateConfiguration object:\n"

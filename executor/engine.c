@@ -4085,6 +4085,35 @@ static const struct ts_field ts_sfn_start[] = {
 	{ "ExecutionArn", TS_STRING, 1 },
 	{ "StartDate", TS_TIMESTAMP, 1 },
 };
+/*
+ * startExecution.sync waits for the child and answers DescribeExecution's
+ * output: Output is the child's output as JSON text, or (.sync:2) as JSON.
+ */
+#define TS_DESCRIBE_EXECUTION(output_kind) \
+	{ "ExecutionArn", TS_STRING, 1 }, \
+	{ "StateMachineArn", TS_STRING, 1 }, \
+	{ "Name", TS_STRING, 0 }, \
+	{ "Status", TS_STRING, 1 }, \
+	{ "StartDate", TS_TIMESTAMP, 1 }, \
+	{ "StopDate", TS_TIMESTAMP, 0 }, \
+	{ "Input", TS_STRING, 0 }, \
+	{ "Output", output_kind, 0 }, \
+	{ "Error", TS_STRING, 0 }, \
+	{ "Cause", TS_STRING, 0 }, \
+	{ "MapRunArn", TS_STRING, 0 }, \
+	{ "TraceHeader", TS_STRING, 0 }, \
+	{ "StateMachineVersionArn", TS_STRING, 0 }, \
+	{ "StateMachineAliasArn", TS_STRING, 0 }, \
+	{ "RedriveCount", TS_INTEGER, 0 }, \
+	{ "RedriveDate", TS_TIMESTAMP, 0 }, \
+	{ "RedriveStatus", TS_STRING, 0 }, \
+	{ "RedriveStatusReason", TS_STRING, 0 }
+static const struct ts_field ts_sfn_start_sync[] = {
+	TS_DESCRIBE_EXECUTION(TS_STRING),
+};
+static const struct ts_field ts_sfn_start_sync2[] = {
+	TS_DESCRIBE_EXECUTION(TS_BLOB),
+};
 static const struct ts_shape ts_shapes[] = {
 	{ "lambda:invoke", ts_lambda_invoke,
 	    sizeof(ts_lambda_invoke) / sizeof(ts_lambda_invoke[0]) },
@@ -4094,6 +4123,10 @@ static const struct ts_shape ts_shapes[] = {
 	    sizeof(ts_sns_publish) / sizeof(ts_sns_publish[0]) },
 	{ "states:startExecution", ts_sfn_start,
 	    sizeof(ts_sfn_start) / sizeof(ts_sfn_start[0]) },
+	{ "states:startExecution.sync", ts_sfn_start_sync,
+	    sizeof(ts_sfn_start_sync) / sizeof(ts_sfn_start_sync[0]) },
+	{ "states:startExecution.sync:2", ts_sfn_start_sync2,
+	    sizeof(ts_sfn_start_sync2) / sizeof(ts_sfn_start_sync2[0]) },
 };
 
 /* The part of an ARN after "arn:PARTITION:SERVICE:", or NULL. */
@@ -4138,8 +4171,9 @@ ts_check_mock_shape(const struct sd_state *st, json_t *res,
 		return sd_error_set(err, SD_ERR_INVALID, NULL, "The mocked result "
 		    "cannot be checked against the output of '%s' "
 		    "(fieldValidationMode %s): stepdeploy knows the output shapes "
-		    "of lambda:invoke, sqs:sendMessage, sns:publish and "
-		    "states:startExecution, Lambda functions and activities; "
+		    "of lambda:invoke, sqs:sendMessage, sns:publish, "
+		    "states:startExecution (.sync, .sync:2), Lambda functions and "
+		    "activities; "
 		    "turn the check off (--mock-validation NONE) to use it",
 		    st->resource, mode == STEP_MOCK_VALIDATION_STRICT ? "STRICT" :
 		    "PRESENT");

@@ -689,6 +689,25 @@ expect_usage "Field 'StartDate' must be a string"
 t "states:startExecution, STRICT: a full result passes"
 run test-state "$T/sfn.json" S --input '{}' --mock-result '{"ExecutionArn":"arn:x","StartDate":"2024-01-01T00:00:00Z"}'
 expect_ts SUCCEEDED
+# startExecution.sync answers as DescribeExecution does:
+#   https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+mkjson sync.json '{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","End":true}}}'
+mkjson sync2.json '{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","End":true}}}'
+SYNC_OK='{"ExecutionArn":"arn:aws:states:us-east-1:123456789012:execution:c:e","StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:c","Status":"SUCCEEDED","StartDate":"2024-01-01T00:00:00Z","StopDate":"2024-01-01T00:00:01Z"'
+t "states:startExecution.sync, STRICT: DescribeExecution's output with Output as JSON text passes"
+run test-state "$T/sync.json" S --input '{}' --mock-result "$SYNC_OK"',"Output":"{\"a\":1}"}'
+expect_ts SUCCEEDED
+expect_py "the mocked result is the output" 'r["output"]["Output"] == "{\"a\":1}" and r["output"]["Status"] == "SUCCEEDED"'
+t "states:startExecution.sync, STRICT: Status missing"
+run test-state "$T/sync.json" S --input '{}' --mock-result '{"ExecutionArn":"arn:x","StateMachineArn":"arn:y","StartDate":"2024-01-01T00:00:00Z"}'
+expect_usage "Mock result schema validation error: Required field 'Status' is missing"
+t "states:startExecution.sync: Output must be JSON text"
+run test-state "$T/sync.json" S --input '{}' --mock-result "$SYNC_OK"',"Output":{"a":1}}'
+expect_usage "Field 'Output' must be a string"
+t "states:startExecution.sync:2: Output is the child's output as JSON"
+run test-state "$T/sync2.json" S --input '{}' --mock-result "$SYNC_OK"',"Output":{"a":1}}'
+expect_ts SUCCEEDED
+expect_py "the output's Output is JSON" 'r["output"]["Output"] == {"a": 1}'
 t "a resource whose output shape is not known: STRICT refuses, naming it"
 run test-state "$T/ddb.json" D --input '{}' --mock-result '{}'
 expect_usage "cannot be checked against the output of 'arn:aws:states:::dynamodb:putItem'"
