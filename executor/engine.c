@@ -288,6 +288,29 @@ event_fail(struct exec *x, const char *type, const char *detail_key,
 
 /* ------------------------------------------------------------ context */
 
+/*
+ * The execution's part of $$ (borrowed): {Execution, StateMachine}, built
+ * the first time a state reads the context object, so that a machine that
+ * never reads it never pays for it. NULL: out of memory.
+ */
+static json_t *
+ctx_base(struct exec *x)
+{
+	char ts[64];
+
+	if (x->ctx_base != NULL)
+		return x->ctx_base;
+	if (sd_time_format(x->start_ns, ts, sizeof(ts)) != 0)
+		ts[0] = '\0';
+	x->ctx_base = json_pack("{s:{s:s, s:O, s:s, s:s, s:s, s:i}, "
+	    "s:{s:s, s:s}}", "Execution", "Id", x->exec_arn, "Input", x->input,
+	    "Name", x->exec_name, "RoleArn",
+	    "arn:aws:iam::000000000000:role/stepdeploy-local", "StartTime", ts,
+	    "RedriveCount", 0, "StateMachine", "Id", x->sm->arn, "Name",
+	    x->sm->name);
+	return x->ctx_base;
+}
+
 static json_t *
 frame_context(struct frame *fr)
 {
@@ -297,7 +320,7 @@ frame_context(struct frame *fr)
 
 	if (fr->ctx != NULL)
 		return fr->ctx;
-	if ((c = json_copy(x->ctx_base)) == NULL)
+	if (ctx_base(x) == NULL || (c = json_copy(x->ctx_base)) == NULL)
 		return NULL;
 	if (sd_time_format(fr->entered_ns, ts, sizeof(ts)) != 0)
 		ts[0] = '\0';
@@ -2231,7 +2254,7 @@ map_child_enter(struct exec *x, const struct sd_rw_run *run, size_t i,
 
 	/* Shallow copies: the parent's values are shared, not copied. */
 	if ((arn = sd_rw_child_arn(run, i, name)) == NULL ||
-	    (c = json_copy(x->ctx_base)) == NULL ||
+	    ctx_base(x) == NULL || (c = json_copy(x->ctx_base)) == NULL ||
 	    (e = json_copy(json_object_get(c, "Execution"))) == NULL ||
 	    json_object_set_new(c, "Execution", e) != 0)
 		goto nomem;
@@ -3746,7 +3769,6 @@ static int
 exec_init(struct exec *x, struct step_machine *sm, json_t *input,
     const struct step_exec_opts *o)
 {
-	char ts[64];
 	const char *name = o != NULL && o->execution_name != NULL ?
 	    o->execution_name : "local-execution";
 
@@ -3776,8 +3798,6 @@ exec_init(struct exec *x, struct step_machine *sm, json_t *input,
 		return SD_ERR_NOMEM;
 	if ((x->mock_pos = json_object()) == NULL)
 		return SD_ERR_NOMEM;
-	if (sd_time_format(x->start_ns, ts, sizeof(ts)) != 0)
-		ts[0] = '\0';
 	if ((x->exec_name = strdup(name)) == NULL ||
 	    (x->exec_arn = sd_asprintf("%s:%s", sm->arn, name)) == NULL)
 		return SD_ERR_NOMEM;
@@ -3795,13 +3815,7 @@ exec_init(struct exec *x, struct step_machine *sm, json_t *input,
 			x->exec_arn = e;
 		}
 	}
-	x->ctx_base = json_pack("{s:{s:s, s:O, s:s, s:s, s:s, s:i}, "
-	    "s:{s:s, s:s}}", "Execution", "Id", x->exec_arn, "Input", input,
-	    "Name", x->exec_name, "RoleArn",
-	    "arn:aws:iam::000000000000:role/stepdeploy-local", "StartTime", ts,
-	    "RedriveCount", 0, "StateMachine", "Id", sm->arn, "Name", sm->name);
-	if (x->ctx_base == NULL)
-		return SD_ERR_NOMEM;
+	/* $$'s Execution and StateMachine: built when first read (ctx_base) */
 	return 0;
 }
 
@@ -4416,7 +4430,8 @@ step_test_state(struct step_machine *sm, const char *state, json_t *input,
 		goto out;
 	x.ts = ts;
 	if (ts->context != NULL && json_is_object(ts->context) &&
-	    json_object_update_recursive(x.ctx_base, ts->context) != 0) {
+	    (ctx_base(&x) == NULL ||
+	    json_object_update_recursive(x.ctx_base, ts->context) != 0)) {
 		r = SD_ERR_NOMEM;
 		goto out;
 	}
