@@ -4289,6 +4289,19 @@ ts_check(const struct sd_state *st, const struct step_test_state_opts *ts,
 	if (ts->mock_result != NULL && mp && !json_is_array(ts->mock_result))
 		return sd_error_set(err, SD_ERR_INVALID, NULL, "Mocked result must "
 		    "be an array.");
+	/*
+	 * A ResultWriter would turn the iterations' results into the
+	 * Map's: the records of child executions the mock never ran, or
+	 * the details of files written to S3. Neither can come from a
+	 * mocked array, and AWS documents no answer for it, so the field
+	 * is refused rather than passed over.
+	 */
+	if (ts->mock_result != NULL && st->type == SD_ST_MAP &&
+	    st->writer != NULL)
+		return sd_error_set(err, SD_ERR_INVALID, NULL, "test-state "
+		    "does not apply the Map's ResultWriter to a mocked result "
+		    "(the mock stands for the iterations): run the machine with "
+		    "`stepdeploy exec --s3-dir DIR`, or mock an error");
 	if (ts->mock_result != NULL && st->type == SD_ST_PARALLEL &&
 	    json_array_size(ts->mock_result) != st->nbranches)
 		return sd_error_set(err, SD_ERR_INVALID, NULL, "Mocked result must "

@@ -553,6 +553,24 @@ t "mapItemReaderData for a Map without an ItemReader"
 run test-state "$T/jmapn.json" M --input "$IN3" --mock-result '[1]' --state-configuration '{"mapItemReaderData":"[]"}'
 expect_usage "has none"
 
+# A ResultWriter's result (child records, or the details of files written
+# to S3) cannot come from a mocked array, and TestState's page documents
+# none (docs.aws.amazon.com/step-functions/latest/dg/test-state-isolation.html):
+# the field is refused, not passed over; a mocked error still works.
+mkjson rwmap.json '{"StartAt":"M","States":{"M":{"Type":"Map",
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+  "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+ "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject",
+  "Parameters":{"Bucket":"b","Prefix":"p"}},"End":true}}}'
+t "Map with a ResultWriter and a mocked result: refused, naming the field"
+run test-state "$T/rwmap.json" M --input '[1]' --mock-result '[1]'
+expect_usage "M: test-state does not apply the Map's ResultWriter to a mocked result"
+t "Map with a ResultWriter and a mocked error"
+run test-state "$T/rwmap.json" M --input '[1]' --mock-error Boom --mock-cause why
+expect_ts FAILED
+expect_json error '"Boom"'
+expect_json cause '"why"'
+
 t "Map with a mocked result that is not an array (AWS's message)"
 run test-state "$T/jmap.json" M --input "$IN3" --mock-result '{"a":1}'
 expect_usage "Mocked result must be an array."
