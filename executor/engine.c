@@ -905,24 +905,64 @@ json_over(const json_t *v, size_t lim)
 	return over;
 }
 
+#define NSIZED(x)	(sizeof((x)->sized) / sizeof((x)->sized[0]))
+
+/* The bound measured for v, or SIZE_MAX when v is not in the cache. */
+static size_t
+sized_bound(const struct exec *x, const json_t *v)
+{
+	size_t i;
+
+	for (i = 0; i < NSIZED(x); i++)
+		if (x->sized[i].v == v)
+			return x->sized[i].bound;
+	return SIZE_MAX;
+}
+
+/*
+ * json_size of v, where an element of v that is in the cache counts its
+ * measured bound. Only an array's own elements are looked up: a result
+ * built from values measured before (the branches' outputs of a Parallel)
+ * is then not walked again. An object's members are not: the lookups
+ * cost a loop bench more than they save.
+ */
+static size_t
+json_size_sized(const struct exec *x, const json_t *v, size_t limit)
+{
+	json_t *c;
+	size_t acc = 2, i, b;
+
+	if (!json_is_array(v))
+		return json_size(v, limit, 0);
+	json_array_foreach(v, i, c) {
+		b = sized_bound(x, c);
+		acc = b != SIZE_MAX && b <= limit ? acc + 1 + b :
+		    json_size(c, limit, acc + 1);
+		if (acc > limit)
+			return acc;
+	}
+	return acc;
+}
+
 static int
 check_size(struct frame *fr, json_t *v, struct fail *f)
 {
 	struct exec *x = fr->x;
-	size_t i, nsized = sizeof(x->sized) / sizeof(x->sized[0]);
-	int over;
+	size_t i, bound;
+	int over = 0;
 
-	if (x->max_payload == SIZE_MAX)
+	if (x->max_payload == SIZE_MAX || sized_bound(x, v) != SIZE_MAX)
 		return R_OK;
-	for (i = 0; i < nsized; i++)
-		if (x->sized[i] == v)
-			return R_OK;
-	if ((over = json_over(v, x->max_payload)) < 0)
+	bound = json_size_sized(x, v, x->max_payload);
+	if (bound > x->max_payload && (over = json_over(v, x->max_payload)) < 0)
 		return over;
 	if (over == 0) {
-		i = x->sized_next++ % nsized;
-		json_decref(x->sized[i]);
-		x->sized[i] = json_incref(v);
+		/* measured exactly when over the bound: the bound is then lim */
+		i = x->sized_next++ % NSIZED(x);
+		json_decref(x->sized[i].v);
+		x->sized[i].v = json_incref(v);
+		x->sized[i].bound = bound <= x->max_payload ? bound :
+		    x->max_payload;
 		return R_OK;
 	}
 	/* AWS's cause here is the bare sentence, without fail_state's prefix. */
@@ -3765,6 +3805,41 @@ run_machine(struct exec *x, const struct sd_machine *m, json_t *input,
 
 /* ------------------------------------------------------------ public API */
 
+/*
+ * The execution's ARN: arn:aws:states:R:A:stateMachine:N becomes
+ * arn:aws:states:R:A:execution:N:NAME; an ARN of another form gets
+ * ":NAME". Built with memcpy: it is made for every execution, and two
+ * printf passes each cost more than the rest of a short run's setup.
+ */
+static char *
+exec_arn_of(const char *sm_arn, const char *name)
+{
+	static const char tag[] = ":stateMachine:", mid[] = ":execution:";
+	const char *p = strstr(sm_arn, tag);
+	size_t na = strlen(sm_arn), nn = strlen(name), pre, rest, len, o;
+	char *s;
+
+	pre = p != NULL ? (size_t)(p - sm_arn) : na;
+	rest = p != NULL ? na - pre - (sizeof(tag) - 1) : 0;
+	/* pre + mid + rest + ':' + name + NUL, each well under SIZE_MAX / 4 */
+	if (na > SIZE_MAX / 4 || nn > SIZE_MAX / 4)
+		return NULL;
+	len = pre + (p != NULL ? sizeof(mid) - 1 + rest : 0) + 1 + nn + 1;
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	memcpy(s, sm_arn, pre);
+	o = pre;
+	if (p != NULL) {
+		memcpy(s + o, mid, sizeof(mid) - 1);
+		o += sizeof(mid) - 1;
+		memcpy(s + o, p + sizeof(tag) - 1, rest);
+		o += rest;
+	}
+	s[o++] = ':';
+	memcpy(s + o, name, nn + 1);
+	return s;
+}
+
 static int
 exec_init(struct exec *x, struct step_machine *sm, json_t *input,
     const struct step_exec_opts *o)
@@ -3799,22 +3874,8 @@ exec_init(struct exec *x, struct step_machine *sm, json_t *input,
 	if ((x->mock_pos = json_object()) == NULL)
 		return SD_ERR_NOMEM;
 	if ((x->exec_name = strdup(name)) == NULL ||
-	    (x->exec_arn = sd_asprintf("%s:%s", sm->arn, name)) == NULL)
+	    (x->exec_arn = exec_arn_of(sm->arn, name)) == NULL)
 		return SD_ERR_NOMEM;
-	/* arn:aws:states:R:A:stateMachine:N -> ...:execution:N:name */
-	{
-		char *p = strstr(x->exec_arn, ":stateMachine:");
-
-		if (p != NULL) {
-			char *e = sd_asprintf("%.*s:execution:%s", (int)(p -
-			    x->exec_arn), x->exec_arn, p + 14);
-
-			if (e == NULL)
-				return SD_ERR_NOMEM;
-			free(x->exec_arn);
-			x->exec_arn = e;
-		}
-	}
 	/* $$'s Execution and StateMachine: built when first read (ctx_base) */
 	return 0;
 }
@@ -3828,8 +3889,8 @@ exec_free(struct exec *x)
 	free(x->path);
 	json_decref(x->mock_pos);
 	json_decref(x->ctx_base);
-	for (size_t i = 0; i < sizeof(x->sized) / sizeof(x->sized[0]); i++)
-		json_decref(x->sized[i]);
+	for (size_t i = 0; i < NSIZED(x); i++)
+		json_decref(x->sized[i].v);
 	free(x->exec_arn);
 	free(x->exec_name);
 	sd_buf_release(&x->scratch);

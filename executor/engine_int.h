@@ -87,11 +87,16 @@ struct exec {
 	uint64_t		 task_tokens;
 	const char		*s3_dir;	/* ItemReader's S3 (borrowed) */
 	/*
-	 * Values already found within max_payload (a reference each, so no
-	 * other value can take their address): a state that hands its input
-	 * on is not measured again.
+	 * Values already found within max_payload, with json_size's bound
+	 * of each (a reference each, so no other value can take their
+	 * address): a state that hands its input on is not measured again,
+	 * and an array or object holding them (a Parallel's or a Map's
+	 * result) adds their bounds instead of walking them.
 	 */
-	json_t			*sized[4];
+	struct {
+		json_t		*v;
+		size_t		 bound;
+	}			 sized[4];
 	unsigned		 sized_next;
 	/* The history limit (0: none) and the events it does not count. */
 	uint64_t		 max_history;

@@ -184,6 +184,25 @@ t "a state output of 262,146 bytes"
 run exec "$T/twice.json" --input "@$T/half-over.json"
 expect_fail '"States.DataLimitExceeded"' '"The state/task '"'"'Twice'"'"' returned a result with a size exceeding the maximum number of bytes service limit."'
 
+# A Parallel's result is measured whole, not as the branches' outputs it
+# holds (each of which was measured alone): 6 copies of a 40,008-byte
+# input make 240,055 bytes, 7 make 280,063.
+par_n() {
+	python3 -c "import json, sys; n = int(sys.argv[1]); print(json.dumps({'StartAt': 'Par', 'States': {'Par': {'Type': 'Parallel', 'End': True, 'Branches': [{'StartAt': 'P%d' % i, 'States': {'P%d' % i: {'Type': 'Pass', 'End': True}}} for i in range(n)]}}}))" "$1" > "$T/par$1.json"
+}
+par_n 6
+par_n 7
+gen forty.json "json.dumps({'s': 'x' * 40000}, separators=(',', ':'))"
+FORTY="{\"s\":\"$(printf '%40000s' '' | tr ' ' x)\"}"
+
+t "a Parallel's result of 240,055 bytes, from 6 branches"
+run exec "$T/par6.json" --input "@$T/forty.json"
+expect_out SUCCEEDED "[$FORTY,$FORTY,$FORTY,$FORTY,$FORTY,$FORTY]"
+
+t "a Parallel's result of 280,063 bytes, from 7 branches each within the limit"
+run exec "$T/par7.json" --input "@$T/forty.json"
+expect_fail '"States.DataLimitExceeded"' '"The state/task '"'"'Par'"'"' returned a result with a size exceeding the maximum number of bytes service limit."'
+
 # https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html
 # "the size of all variables assigned in a single state ... 256 KiB".
 mkjson assign.json '{"StartAt":"Set","States":{"Set":{"Type":"Pass","Assign":{"v.$":"$.s","ww.$":"$.s"},"End":true}}}'
